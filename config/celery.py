@@ -1,0 +1,11 @@
+"""The Celery app. Configured from Django settings (CELERY_ namespace); tasks found per app."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("secmods")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

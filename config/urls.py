@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "secmods — SEC modifications"
+admin.site.site_title = "secmods"
+admin.site.index_title = "Modifications, timetables, meetings and comments"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

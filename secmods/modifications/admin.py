@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from secmods.committees.models import AgendaItem
+from secmods.glossary.selectors import terms_used_by
+
+from . import lifecycle, selectors, services
+from .forms import MilestoneForm, ModificationForm, MoveStageForm
+from .models import Milestone, Modification, ReportSection, SecSection, StageChange
+
+
+@admin.register(SecSection)
+class SecSectionAdmin(admin.ModelAdmin):
+    list_display = ["code", "title"]
+    search_fields = ["code", "title"]
+
+
+class ReportSectionInline(admin.StackedInline):
+    model = ReportSection
+    extra = 0
+    fields = [("order", "level"), "heading", "body"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    form = MilestoneForm
+    extra = 0
+    fields = ["kind", "label", "status", "meeting", "when", "baseline_display", "order"]
+    readonly_fields = ["baseline_display"]
+
+    @admin.display(description="Baseline")
+    def baseline_display(self, obj: Milestone) -> str:
+        return f"was {obj.baseline}" if obj.is_replanned else ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Milestone]:
+        return super().get_queryset(request).select_related("meeting__committee")
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["meeting", "purpose", "decision", "outcome"]
+    verbose_name = "meeting"
+    verbose_name_plural = "meetings where it is presented"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
+        return super().get_queryset(request).select_related("meeting__committee")
+
+
+class StageChangeInline(admin.TabularInline):
+    model = StageChange
+    extra = 0
+    can_delete = False
+    fields = [
+        "changed_at",
+        "from_stage",
+        "to_stage",
+        "decided_by",
+        "meeting",
+        "reason",
+        "changed_by",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = "stage history"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StageChange]:
+        return super().get_queryset(request).select_related("changed_by", "meeting__committee")
+
+
+@admin.register(Modification)
+class ModificationAdmin(SimpleHistoryAdmin):
+    form = ModificationForm
+    change_form_template = "admin/modifications/modification/change_form.html"
+    list_display = [
+        "reference_display",
+        "title",
+        "stage",
+        "path",
+        "proposer_organisation",
+        "raised_on",
+        "is_published",
+    ]
+    list_display_links = ["reference_display", "title"]
+    list_select_related = ["proposer__organisation"]
+    list_filter = ["stage", "path", "sec_sections", "impacted_party_categories"]
+    search_fields = ["title"]
+    search_help_text = "A reference in any spelling (MP160, mp 160, DP160, 160) or title words."
+    autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
+    filter_horizontal = ["sec_sections", "impacted_party_categories"]
+    readonly_fields = ["reference_display", "glossary_terms", "version"]
+    inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("reference_display", "version"),
+                    ("number", "alternative_of"),
+                    "title",
+                    ("stage", "path"),
+                    ("is_urgent", "is_authority_led"),
+                    ("proposer", "lead_analyst"),
+                    ("raised_on", "target_release"),
+                    "latest_update",
+                    "published_at",
+                    "loaded_version",
+                ]
+            },
+        ),
+        (
+            "SEC sections and impact",
+            {"fields": ["sec_sections", "sec_provisions", "impacted_party_categories"]},
+        ),
+        (
+            "Decisions (read by the lifecycle guards)",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "problem_statement_agreed",
+                    "refinement_not_needed_reason",
+                    "dcc_impact_assessment",
+                    "change_board_outcome",
+                    "authority_decision",
+                    "appeal_window_closes_on",
+                ],
+            },
+        ),
+        ("Glossary", {"fields": ["glossary_terms"]}),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        main = [f for f in self.fieldsets[0][1]["fields"] if f not in ("loaded_version",)]
+        if obj is None:
+            # Adding: no reference, version or glossary yet; 'alternative of' gives a letter.
+            main = [f for f in main if f != ("reference_display", "version")]
+            return [(None, {"fields": main}), *self.fieldsets[1:3]]
+        main = [("number",) if f == ("number", "alternative_of") else f for f in main]
+        if self.has_change_permission(request, obj):
+            main.append("loaded_version")
+        return [(None, {"fields": main}), *self.fieldsets[1:]]
+
+    @admin.display(description="Reference", ordering="number")
+    def reference_display(self, obj: Modification) -> str:
+        return obj.reference
+
+    @admin.display(description="Proposer", ordering="proposer__organisation__name")
+    def proposer_organisation(self, obj: Modification) -> str:
+        if obj.proposer is None:
+            return ""
+        org = obj.proposer.organisation
+        return f"{obj.proposer.name} ({org.short_name or org.name})" if org else obj.proposer.name
+
+    @admin.display(description="Published", boolean=True)
+    def is_published(self, obj: Modification) -> bool:
+        return obj.is_published
+
+    @admin.display(description="Terms its text uses")
+    def glossary_terms(self, obj: Modification) -> str:
+        terms = terms_used_by(obj)
+        if not terms:
+            return "—"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "", "<li><b>{}</b> {}</li>", ((t.acronym, t.full_term) for t in terms)
+            ),
+        )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Modification], search_term: str
+    ) -> tuple[QuerySet[Modification], bool]:
+        return selectors.search_modifications(queryset, search_term), False
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # /admin/modifications/modification/MP160/change/ works as well as the id.
+        obj = super().get_object(request, object_id, from_field) if object_id.isdigit() else None
+        if obj is None:
+            obj = selectors.get_by_reference(object_id, self.get_queryset(request))
+        return obj
+
+    def save_model(self, request: HttpRequest, obj: Modification, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change:
+                services.bump_version(obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if change and formset.has_changed():
+            services.bump_version(form.instance)
+
+    # --- Move stage ----------------------------------------------------------------------
+    def get_urls(self) -> list[Any]:
+        urls = super().get_urls()
+        custom = [
+            path(
+                "<path:object_id>/move/",
+                self.admin_site.admin_view(self.move_stage_view),
+                name="modifications_modification_move",
+            )
+        ]
+        return custom + urls
+
+    def move_stage_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        modification = self.get_object(request, object_id)
+        if modification is None:
+            get_object_or_404(Modification, pk=-1)
+        if not self.has_change_permission(request, modification):
+            raise PermissionDenied
+        form = MoveStageForm(request.POST or None, modification=modification)
+        if request.method == "POST" and form.is_valid():
+            try:
+                change = services.move_stage(
+                    modification,
+                    to=form.cleaned_data["to"],
+                    reason=form.cleaned_data["reason"],
+                    decided_by=form.cleaned_data["decided_by"],
+                    meeting=form.cleaned_data["meeting"],
+                    user=request.user,
+                )
+            except services.MoveRefused as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                self.message_user(
+                    request,
+                    f"{modification.reference} moved from {change.get_from_stage_display()} "
+                    f"to {change.get_to_stage_display()}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:modifications_modification_change", args=[modification.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": modification,
+            "title": f"Move {modification.reference} to another stage",
+            "form": form,
+            "moves": lifecycle.describe(),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(
+            request, "admin/modifications/modification/move_stage.html", context
+        )
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(SimpleHistoryAdmin):
+    form = MilestoneForm
+    list_display = ["label", "modification", "kind", "when_display", "status", "meeting"]
+    list_select_related = ["modification", "meeting__committee"]
+    list_filter = ["kind", "status", "precision"]
+    search_fields = ["label"]
+    autocomplete_fields = ["modification"]
+    fields = ["modification", "kind", "label", "status", "meeting", "when", "order"]
+
+    @admin.display(description="Date", ordering="date_from")
+    def when_display(self, obj: Milestone) -> str:
+        return f"{obj.when} (was {obj.baseline})" if obj.is_replanned else str(obj.when)
+
+    def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            services.bump_version(obj.modification)

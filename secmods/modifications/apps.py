@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ModificationsConfig(AppConfig):
+    name = "secmods.modifications"

@@ -1,0 +1,172 @@
+"""Admin forms: a timetable date typed as people write it, and version-checked saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from secmods.committees.models import Meeting
+
+from . import lifecycle
+from .dates import ApproxDate, DateParseError
+from .models import Milestone, Modification, Stage
+from .services import keep_baseline, next_alternative_suffix, next_modification_number
+
+
+class MilestoneForm(forms.ModelForm):
+    when = forms.CharField(
+        label="Date",
+        required=False,
+        max_length=100,
+        help_text="27 Apr 2021, w/c 4 Apr 2022, May 2021, Q3 2021 or TBC. "
+        "A meeting fixes the date to its day.",
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["kind", "label", "status", "meeting", "when", "order"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._previous = self.instance.when if self.instance.pk else None
+        if self.instance.pk:
+            self.initial.setdefault("when", self.instance.when.display())
+        if "meeting" in self.fields:
+            field = self.fields["meeting"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Meeting.objects.select_related("committee")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        meeting = cleaned.get("meeting")
+        text = (cleaned.get("when") or "").strip()
+        if meeting is not None:
+            when = ApproxDate.day(meeting.date)
+        else:
+            try:
+                when = ApproxDate.parse(text or "TBC")
+            except DateParseError as exc:
+                self.add_error("when", str(exc))
+                return cleaned
+        self.instance.precision = when.precision
+        self.instance.date_from = when.start
+        self.instance.date_to = when.end
+        if text and not self.instance.date_text:
+            self.instance.date_text = text
+        return cleaned
+
+    def save(self, commit: bool = True) -> Milestone:
+        milestone = super().save(commit=False)
+        if self._previous is not None:
+            keep_baseline(milestone, self._previous)
+            if self._previous != milestone.when:
+                milestone.version += 1
+        if commit:
+            milestone.save()
+            self.save_m2m()
+        return milestone
+
+
+class ModificationForm(forms.ModelForm):
+    number = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=999_999,
+        help_text="Leave empty for the next free number.",
+    )
+    alternative_of = forms.ModelChoiceField(
+        queryset=Modification.objects.filter(suffix=""),
+        required=False,
+        help_text="For an alternative solution: it takes this modification's number and "
+        "the next free letter (MP160A).",
+    )
+    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Modification
+        fields = [
+            "number",
+            "title",
+            "stage",
+            "path",
+            "is_urgent",
+            "is_authority_led",
+            "proposer",
+            "lead_analyst",
+            "raised_on",
+            "target_release",
+            "latest_update",
+            "published_at",
+            "sec_sections",
+            "sec_provisions",
+            "impacted_party_categories",
+            "problem_statement_agreed",
+            "refinement_not_needed_reason",
+            "dcc_impact_assessment",
+            "change_board_outcome",
+            "authority_decision",
+            "appeal_window_closes_on",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields.pop("alternative_of")
+            self.initial["loaded_version"] = self.instance.version
+            self.fields["number"].required = True
+        if "stage" in self.fields:
+            # Stages move only through the lifecycle table (the "Move stage" page).
+            self.fields["stage"].disabled = True
+            self.fields["stage"].help_text = "Use 'Move stage' to change it."
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.instance.pk:
+            alternative_of = cleaned.get("alternative_of")
+            if alternative_of is not None:
+                try:
+                    self.instance.suffix = next_alternative_suffix(alternative_of.number)
+                except ValidationError as exc:
+                    self.add_error("alternative_of", exc.messages[0])
+                cleaned["number"] = alternative_of.number
+                self.instance.number = alternative_of.number
+            elif not cleaned.get("number"):
+                cleaned["number"] = next_modification_number()
+                self.instance.number = cleaned["number"]
+            self.instance.stage = Stage.DRAFT_PROPOSAL
+        else:
+            loaded = cleaned.get("loaded_version")
+            current = (
+                Modification.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if loaded is not None and current is not None and loaded != current:
+                raise ValidationError(
+                    "Someone else saved this modification while you were editing it "
+                    f"(your copy is version {loaded}, the saved one is version {current}). "
+                    "Reload the page to see their change, then make yours again.",
+                    code="stale",
+                )
+        return cleaned
+
+
+class MoveStageForm(forms.Form):
+    to = forms.ChoiceField(label="Move to")
+    decided_by = forms.ChoiceField(
+        choices=[("", "---------"), *lifecycle.DecidingBody.choices], required=False
+    )
+    meeting = forms.ModelChoiceField(
+        queryset=Meeting.objects.select_related("committee").order_by("-starts_at"),
+        required=False,
+        help_text="The meeting that decided the move, if any.",
+    )
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args: Any, modification: Modification, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(s, Stage(s).label) for s in lifecycle.next_stages(modification)]

@@ -1,0 +1,245 @@
+"""Writes to modifications, their report sections, timetables and stage history."""
+
+from __future__ import annotations
+
+import string
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from secmods.reminders.workdays import add_working_days
+
+from . import lifecycle
+from .dates import ApproxDate
+from .models import (
+    Milestone,
+    MilestoneStatus,
+    Modification,
+    Stage,
+    StageChange,
+)
+
+
+class MoveRefused(ValidationError):
+    """A lifecycle move the table forbids; `messages` says why."""
+
+
+def next_modification_number() -> int:
+    return (Modification.objects.aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+def next_alternative_suffix(number: int) -> str:
+    used = set(Modification.objects.filter(number=number).values_list("suffix", flat=True))
+    if "" not in used:
+        raise ValidationError(
+            {"number": f"There is no modification {number} to be an alternative of."}
+        )
+    for letter in string.ascii_uppercase:
+        if letter not in used:
+            return letter
+    raise ValidationError(
+        {"suffix": f"Modification {number} has no letters left for alternatives."}
+    )
+
+
+@transaction.atomic
+def create_modification(
+    *,
+    title: str,
+    raised_on: date,
+    number: int | None = None,
+    alternative_of: Modification | None = None,
+    **fields: Any,
+) -> Modification:
+    """A new Draft Proposal with the next number, or an alternative with the next letter."""
+    sec_sections = fields.pop("sec_sections", None)
+    impacted = fields.pop("impacted_party_categories", None)
+    if alternative_of is not None:
+        number = alternative_of.number
+        fields["suffix"] = next_alternative_suffix(number)
+    elif number is None:
+        number = next_modification_number()
+    modification = Modification(title=title, raised_on=raised_on, number=number, **fields)
+    modification.full_clean()
+    try:
+        with transaction.atomic():
+            modification.save()
+    except IntegrityError as exc:
+        raise ValidationError({"number": f"{modification.reference} exists already."}) from exc
+    if sec_sections is not None:
+        modification.sec_sections.set(sec_sections)
+    if impacted is not None:
+        modification.impacted_party_categories.set(impacted)
+    return modification
+
+
+def bump_version(modification: Modification) -> None:
+    """Every write moves the version on, so a stale edit (If-Match, admin) is detected."""
+    Modification.objects.filter(pk=modification.pk).update(version=F("version") + 1)
+    modification.version += 1
+
+
+def check_version(modification: Modification, expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    current = Modification.objects.filter(pk=modification.pk).values_list("version", flat=True)
+    if not current or current[0] != expected_version:
+        raise ValidationError(
+            "Someone else changed this modification since you opened it "
+            f"(version {expected_version}, now {current[0] if current else 'deleted'}). "
+            "Reload it and make your change again.",
+            code="stale",
+        )
+
+
+@transaction.atomic
+def publish_modification(modification: Modification, *, when: Any = None) -> Modification:
+    if modification.published_at is None:
+        modification.published_at = when or timezone.now()
+        modification.save(update_fields=["published_at", "updated_at"])
+        bump_version(modification)
+    return modification
+
+
+@transaction.atomic
+def move_stage(
+    modification: Modification,
+    *,
+    to: str,
+    reason: str = "",
+    decided_by: str = "",
+    meeting: Any = None,
+    user: Any = None,
+) -> StageChange:
+    """Move a modification through the lifecycle table, or raise MoveRefused with why."""
+    # Lock the row: two analysts moving the same modification at once see each other.
+    locked = Modification.objects.select_for_update().get(pk=modification.pk)
+    request = lifecycle.MoveRequest(to=to, reason=reason, decided_by=decided_by, meeting=meeting)
+    reasons = lifecycle.refusals(locked, request)
+    if reasons:
+        raise MoveRefused(reasons, code="move_refused")
+    change = StageChange.objects.create(
+        modification=locked,
+        from_stage=locked.stage,
+        to_stage=to,
+        changed_at=timezone.now(),
+        changed_by=user if getattr(user, "pk", None) else None,
+        decided_by=decided_by,
+        meeting=meeting,
+        reason=reason,
+    )
+    locked.stage = to
+    update_fields = ["stage", "updated_at"]
+    if to == Stage.APPROVED and change.from_stage == Stage.CHANGE_BOARD:
+        locked.appeal_window_closes_on = add_working_days(
+            request.today, lifecycle.APPEAL_WINDOW_WORKING_DAYS
+        )
+        update_fields.append("appeal_window_closes_on")
+    if user is not None and getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
+    locked.save(update_fields=update_fields)
+    bump_version(locked)
+    for name in ("stage", "appeal_window_closes_on", "version", "updated_at"):
+        setattr(modification, name, getattr(locked, name))
+    return change
+
+
+# --- Timetable -------------------------------------------------------------------------
+def _apply_when(milestone: Milestone, when: ApproxDate) -> None:
+    reason = when.is_consistent()
+    if reason:
+        raise ValidationError({"date_from": reason})
+    milestone.precision = when.precision
+    milestone.date_from = when.start
+    milestone.date_to = when.end
+
+
+@transaction.atomic
+def add_milestone(
+    modification: Modification,
+    *,
+    kind: str,
+    label: str,
+    when: ApproxDate | None = None,
+    meeting: Any = None,
+    status: str = MilestoneStatus.PLANNED,
+    date_text: str = "",
+    order: int | None = None,
+) -> Milestone:
+    if meeting is not None:
+        when = ApproxDate.day(meeting.date)
+    if when is None:
+        when = ApproxDate.tbc()
+    if order is None:
+        order = (modification.milestones.aggregate(m=Max("order"))["m"] or 0) + 1
+    milestone = Milestone(
+        modification=modification,
+        kind=kind,
+        label=label,
+        meeting=meeting,
+        status=status,
+        date_text=date_text,
+        order=order,
+    )
+    _apply_when(milestone, when)
+    milestone.full_clean()
+    milestone.save()
+    bump_version(modification)
+    return milestone
+
+
+def keep_baseline(milestone: Milestone, previous: ApproxDate) -> None:
+    """Before a milestone is first re-planned, keep the date it had as its baseline."""
+    if not milestone.baseline_precision and previous != milestone.when:
+        milestone.baseline_precision = previous.precision
+        milestone.baseline_from = previous.start
+        milestone.baseline_to = previous.end
+
+
+@transaction.atomic
+def replan_milestone(
+    milestone: Milestone,
+    *,
+    when: ApproxDate | None = None,
+    meeting: Any = None,
+    expected_version: int | None = None,
+) -> Milestone:
+    """Move a milestone to a new date or meeting, keeping its first plan as the baseline."""
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError("Someone else changed this milestone; reload it.", code="stale")
+    previous = locked.when
+    if meeting is not None:
+        locked.meeting = meeting
+        when = ApproxDate.day(meeting.date)
+    if when is None:
+        raise ValidationError({"date_from": "Give a new date or a meeting."})
+    _apply_when(locked, when)
+    keep_baseline(locked, previous)
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    bump_version(locked.modification)
+    return locked
+
+
+@transaction.atomic
+def follow_meeting(meeting: Any) -> int:
+    """A moved meeting moves the planned milestones tied to it. Returns how many moved."""
+    moved = 0
+    day = ApproxDate.day(meeting.date)
+    for milestone in Milestone.objects.select_for_update().filter(
+        meeting=meeting, status=MilestoneStatus.PLANNED
+    ):
+        if milestone.when != day:
+            previous = milestone.when
+            _apply_when(milestone, day)
+            keep_baseline(milestone, previous)
+            milestone.version += 1
+            milestone.save()
+            moved += 1
+    return moved

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from secmods.committees.models import Membership
+
+from .models import Organisation, PartyCategory, Person
+
+
+@admin.register(PartyCategory)
+class PartyCategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_sec_party", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "party_category"]
+    list_select_related = ["party_category"]
+    list_filter = ["party_category"]
+    search_fields = ["name", "short_name"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["committee"]
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "email", "organisation", "user"]
+    list_select_related = ["organisation", "user"]
+    list_filter = ["organisation__party_category"]
+    search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
+    autocomplete_fields = ["organisation", "user"]
+    inlines = [MembershipInline]
