@@ -1,0 +1,185 @@
+"""factory_boy factories for every model the tests build."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from secmods.committees.models import (
+    AgendaItem,
+    AgendaPurpose,
+    Committee,
+    CommitteeKind,
+    Meeting,
+    Membership,
+    Release,
+)
+from secmods.consultations.models import Comment
+from secmods.core.roles import COMMITTEE_MEMBER, SECAS_STAFF
+from secmods.glossary.models import GlossaryTerm
+from secmods.modifications.dates import ApproxDate
+from secmods.modifications.models import (
+    Milestone,
+    MilestoneKind,
+    Modification,
+    ReportSection,
+    SecSection,
+)
+from secmods.parties.models import Organisation, PartyCategory, Person
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+
+    @factory.post_generation
+    def secas_staff(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=SECAS_STAFF))
+
+    @factory.post_generation
+    def committee_member(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=COMMITTEE_MEMBER))
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Energy Supplier {n} Ltd")
+    short_name = factory.Sequence(lambda n: f"ES{n}")
+    party_category = factory.LazyFunction(
+        lambda: PartyCategory.objects.get(slug="large-supplier")
+    )
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Faker("name", locale="en_GB")
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+        django_get_or_create = ("slug",)
+
+    name = "Change Sub-Committee"
+    abbreviation = "CSC"
+    slug = "csc"
+    kind = CommitteeKind.CSC
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    committee = factory.SubFactory(CommitteeFactory)
+    start_date = dt.date(2020, 1, 1)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    committee = factory.SubFactory(CommitteeFactory)
+    starts_at = factory.Sequence(
+        lambda n: dt.datetime(2021, 4, 27, 10, 0, tzinfo=LONDON) + dt.timedelta(weeks=n)
+    )
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Release
+
+    name = factory.Sequence(lambda n: f"Release {n}")
+    date = dt.date(2022, 11, 3)
+
+
+class SecSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SecSection
+        django_get_or_create = ("code",)
+
+    code = "L"
+    title = "Smart Metering Key Infrastructure and DCC Key Infrastructure"
+
+
+class ModificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Modification
+
+    number = factory.Sequence(lambda n: 200 + n)
+    title = factory.Sequence(lambda n: f"Modification about topic {n}")
+    raised_on = dt.date(2021, 4, 19)
+    proposer = factory.SubFactory(PersonFactory)
+
+
+class ReportSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReportSection
+
+    modification = factory.SubFactory(ModificationFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    heading = "Summary"
+    body = "The DCC believes that the obligation should be removed."
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    class Params:
+        when = ApproxDate.day(dt.date(2021, 4, 27))
+
+    modification = factory.SubFactory(ModificationFactory)
+    kind = MilestoneKind.CSC
+    label = "Presented to CSC for initial comment"
+    precision = factory.LazyAttribute(lambda m: m.when.precision)
+    date_from = factory.LazyAttribute(lambda m: m.when.start)
+    date_to = factory.LazyAttribute(lambda m: m.when.end)
+    order = factory.Sequence(lambda n: n)
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    modification = factory.SubFactory(ModificationFactory)
+    purpose = AgendaPurpose.INITIAL_COMMENT
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    modification = factory.SubFactory(ModificationFactory)
+    author = factory.SubFactory(UserFactory, committee_member=True)
+    text = "The CSC noted the proposal."
+
+
+class GlossaryTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GlossaryTerm
+        django_get_or_create = ("acronym",)
+
+    acronym = factory.Sequence(lambda n: f"ACR{n}")
+    full_term = factory.Sequence(lambda n: f"Acronym number {n}")
