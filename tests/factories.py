@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
+    password = factory.django.Password("correct horse battery staple")
 
     @factory.post_generation
     def secas_staff(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
@@ -61,9 +61,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Energy Supplier {n} Ltd")
     short_name = factory.Sequence(lambda n: f"ES{n}")
-    party_category = factory.LazyFunction(
-        lambda: PartyCategory.objects.get(slug="large-supplier")
-    )
+    party_category = factory.LazyFunction(lambda: PartyCategory.objects.get(slug="large-supplier"))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

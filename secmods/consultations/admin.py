@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,6 +18,8 @@ from .services import can_edit_comment, check_comment_meeting
 
 
 class CommentForm(forms.ModelForm):
+    request_user: Any = None  # set by CommentAdmin.get_form: the author of a new comment
+
     class Meta:
         model = Comment
         fields = ["modification", "meeting", "text", "position", "noted_in_report"]
@@ -79,9 +80,6 @@ class CommentAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or can_edit_comment(request.user, obj))
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
-        return super().get_queryset(request).select_related("author", "modification")
 
     def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
         if not change:

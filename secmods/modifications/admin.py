@@ -13,7 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import AgendaItem
+from secmods.committees.models import AgendaItem, Meeting
+from secmods.core.admin import shared_choices_formset
 from secmods.glossary.selectors import terms_used_by
 
 from . import lifecycle, selectors, services
@@ -36,6 +37,7 @@ class ReportSectionInline(admin.StackedInline):
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     form = MilestoneForm
+    formset = shared_choices_formset("meeting")
     extra = 0
     fields = ["kind", "label", "status", "meeting", "when", "baseline_display", "order"]
     readonly_fields = ["baseline_display"]
@@ -50,29 +52,37 @@ class MilestoneInline(admin.TabularInline):
 
 class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
+    formset = shared_choices_formset("meeting")
     extra = 0
     fields = ["meeting", "purpose", "decision", "outcome"]
     verbose_name = "meeting"
     verbose_name_plural = "meetings where it is presented"
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "meeting":
+            kwargs["queryset"] = Meeting.objects.select_related("committee")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
         return super().get_queryset(request).select_related("meeting__committee")
+
+
+_STAGE_CHANGE_COLUMNS: tuple[str, ...] = (
+    "changed_at",
+    "from_stage",
+    "to_stage",
+    "decided_by",
+    "meeting",
+    "reason",
+    "changed_by",
+)
 
 
 class StageChangeInline(admin.TabularInline):
     model = StageChange
     extra = 0
     can_delete = False
-    fields = [
-        "changed_at",
-        "from_stage",
-        "to_stage",
-        "decided_by",
-        "meeting",
-        "reason",
-        "changed_by",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = _STAGE_CHANGE_COLUMNS
     verbose_name_plural = "stage history"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -107,7 +117,7 @@ class ModificationAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
     readonly_fields = ["reference_display", "glossary_terms", "version"]
     inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
-    fieldsets = [
+    fieldsets: Any = [
         (
             None,
             {

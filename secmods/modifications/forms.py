@@ -136,7 +136,16 @@ class ModificationForm(forms.ModelForm):
                 cleaned["number"] = next_modification_number()
                 self.instance.number = cleaned["number"]
             self.instance.stage = Stage.DRAFT_PROPOSAL
-        else:
+        number = cleaned.get("number")
+        # `suffix` is not a form field, so Django skips the (number, suffix) constraint.
+        if (
+            number
+            and Modification.objects.filter(number=number, suffix=self.instance.suffix)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error("number", "A modification with this reference exists already.")
+        if self.instance.pk:
             loaded = cleaned.get("loaded_version")
             current = (
                 Modification.objects.filter(pk=self.instance.pk)

@@ -65,6 +65,7 @@ class Person(models.Model):
         verbose_name_plural = "people"
 
     def __str__(self) -> str:
-        if self.organisation_id:
-            return f"{self.name} ({self.organisation.short_name or self.organisation.name})"
+        organisation = self.organisation if self.organisation_id else None
+        if organisation is not None:
+            return f"{self.name} ({organisation.short_name or organisation.name})"
         return self.name

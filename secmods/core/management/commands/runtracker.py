@@ -27,10 +27,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default=os.environ.get("RUN_ADDR", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--var-dir",
+            default=str(Path(settings.BASE_DIR) / "var"),
+            help="Where the embedded Redis socket and the beat schedule live.",
+        )
 
-    def handle(self, *args: Any, addr: str, **options: Any) -> None:
-        var = Path(settings.BASE_DIR) / "var"
-        var.mkdir(exist_ok=True)
+    def handle(self, *args: Any, addr: str, var_dir: str, **options: Any) -> None:
+        var = Path(var_dir)
+        var.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         redis: EmbeddedRedis | None = None
         if not os.environ.get("CELERY_BROKER_URL"):
