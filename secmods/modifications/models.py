@@ -103,8 +103,11 @@ class Modification(models.Model):
         on_delete=models.PROTECT,
         related_name="modifications",
     )
-    sec_sections = models.ManyToManyField(SecSection, blank=True, related_name="modifications")
+    sec_sections = models.ManyToManyField(
+        SecSection, blank=True, related_name="modifications", verbose_name="SEC Sections"
+    )
     sec_provisions = models.CharField(
+        "SEC provisions",
         max_length=200,
         blank=True,
         validators=[no_nul_bytes],
