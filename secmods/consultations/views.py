@@ -118,6 +118,9 @@ def responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response["Cache-Control"] = "private, no-store" if staff else "public, max-age=300"
     response.write("\ufeff")  # Excel needs the BOM to read UTF-8
     selectors.write_responses_csv(
-        cast(TextIO, response), consultation, selectors.responses_for(request.user, consultation), staff=staff
+        cast(TextIO, response),
+        consultation,
+        selectors.responses_for(request.user, consultation),
+        staff=staff,
     )
     return response
