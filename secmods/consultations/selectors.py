@@ -30,6 +30,14 @@ from .models import (
 
 
 # --- Summary by Party Category -----------------------------------------------------------
+def _plural(name: str) -> str:
+    if name.endswith("s"):
+        return name
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return f"{name[:-1]}ies"  # Non-SEC Party -> Non-SEC Parties
+    return f"{name}s"
+
+
 @dataclass
 class CategoryCount:
     category: PartyCategory
@@ -44,7 +52,7 @@ class CategoryCount:
 
     def sentence(self, kind: str) -> str:
         name = self.category.name
-        plural = name if name.endswith("s") else f"{name}s"
+        plural = _plural(name)
         if kind == QuestionKind.FREE_TEXT:
             return f"{plural}: {self.answered} answered"
         parts = [f"{self.agree} agree", f"{self.disagree} disagree"]
