@@ -4,6 +4,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -19,14 +20,24 @@ from simple_history.admin import SimpleHistoryAdmin
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
 from secmods.core.roles import is_secas_staff
+from secmods.reminders.workdays import add_working_days
 
 from .forms import ResponseForm
-from .models import Answer, Comment, Consultation, Invitation, Question, Response
+from .models import (
+    Answer,
+    Comment,
+    Consultation,
+    ConsultationKind,
+    Invitation,
+    Question,
+    Response,
+)
 from .selectors import consultation_summary
 from .services import (
     Invitee,
     can_edit_comment,
     check_comment_meeting,
+    default_closing_deadline,
     display_deadline,
     invite_respondents,
     mark_comments_noted,
@@ -185,8 +196,50 @@ class InviteForm(forms.Form):
         return people
 
 
+class ConsultationForm(forms.ModelForm):
+    """Opening time defaults to now; the deadline to 5pm London on a Working Day."""
+
+    closes_on = forms.DateField(
+        required=False,
+        label="Closing day",
+        help_text="Responses are due by 5pm London time on this Working Day. Leave empty for "
+        "15 Working Days after opening, or give an exact deadline below instead.",
+    )
+
+    class Meta:
+        model = Consultation
+        fields = ["modification", "kind", "title", "opens_at", "closes_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("title", "opens_at", "closes_at"):
+            self.fields[name].required = False
+        self.fields["closes_at"].help_text = "An exact deadline (London time), if not 5pm."
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens_at = cleaned.get("opens_at") or self.instance.opens_at or timezone.now()
+        cleaned["opens_at"] = self.instance.opens_at = opens_at
+        if cleaned.get("closes_at") is None:
+            day = cleaned.get("closes_on") or add_working_days(
+                timezone.localtime(opens_at).date(), settings.CONSULTATION_DEFAULT_WORKING_DAYS
+            )
+            try:
+                cleaned["closes_at"] = default_closing_deadline(day)
+            except ValidationError as exc:
+                self.add_error("closes_on", exc.message_dict["closes_on"])
+                return cleaned
+        self.instance.closes_at = cleaned["closes_at"]
+        if not (cleaned.get("title") or "").strip() and cleaned.get("modification"):
+            modification, kind = cleaned["modification"], cleaned.get("kind") or "refinement"
+            cleaned["title"] = f"{modification.reference} {ConsultationKind(kind).label}"
+        self.instance.title = cleaned.get("title", "")
+        return cleaned
+
+
 @admin.register(Consultation)
 class ConsultationAdmin(SimpleHistoryAdmin):
+    form = ConsultationForm
     list_display = ["title", "modification", "kind", "opens_at", "closes_at", "response_count"]
     list_select_related = ["modification"]
     list_filter = ["kind"]
@@ -194,7 +247,7 @@ class ConsultationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["modification"]
     inlines = [QuestionInline, InvitationInline]
     readonly_fields = ["created_by", "created_at", "links"]
-    fields = ["modification", "kind", "title", "opens_at", "closes_at", "links"]
+    fields = ["modification", "kind", "title", "opens_at", "closes_on", "closes_at", "links"]
     actions = ["publish"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:

@@ -149,7 +149,8 @@ def write_responses_csv(
     if staff:
         header += ["Email", "Confidential", "Entered by SECAS", "Published"]
     for question in questions:
-        header.append(f"Q{question.order} position")
+        if question.kind == QuestionKind.AGREE_DISAGREE:
+            header.append(f"Q{question.order} position")
         header.append(f"Q{question.order} {question.text[:80]}")
     writer = csv.writer(out)
     writer.writerow([escape_cell(h) for h in header])
@@ -170,7 +171,8 @@ def write_responses_csv(
             ]
         for question in questions:
             answer = answers.get(question.pk)
-            row.append(answer.get_position_display() if answer and answer.position else "")
+            if question.kind == QuestionKind.AGREE_DISAGREE:
+                row.append(answer.get_position_display() if answer and answer.position else "")
             row.append(answer.text if answer else "")
         writer.writerow([escape_cell(cell) for cell in row])
 
