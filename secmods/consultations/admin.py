@@ -42,6 +42,9 @@ from .services import (
     invite_respondents,
     mark_comments_noted,
     publish_responses,
+    reissue_link,
+    revoke_invitation,
+    send_invitation,
     submit_response,
 )
 
@@ -422,3 +425,47 @@ class ResponseAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Staff withdraw a respondent's link, or send a new one (earlier links stop working)."""
+
+    list_display = ["email", "name", "consultation", "sent_at", "revoked_at", "has_responded"]
+    list_select_related = ["consultation", "response"]
+    list_filter = ["consultation"]
+    search_fields = ["email", "name"]
+    fields = ["consultation", "email", "name", "organisation", "sent_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke", "send_new_link"]
+
+    @admin.display(boolean=True, description="Responded")
+    def has_responded(self, obj: Invitation) -> bool:
+        return hasattr(obj, "response")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # through the consultation's "Invite respondents"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Withdraw the link (it stops working at once)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        for invitation in queryset:
+            revoke_invitation(invitation)
+        self.message_user(request, f"{queryset.count()} link(s) withdrawn.")
+
+    @admin.action(description="Send a new link (earlier links stop working)")
+    def send_new_link(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        sent = 0
+        for invitation in queryset.select_related("consultation__modification"):
+            if timezone.now() >= invitation.consultation.closes_at:
+                self.message_user(
+                    request, f"{invitation.email}: the consultation has closed.", messages.ERROR
+                )
+                continue
+            reissue_link(invitation)
+            send_invitation(invitation)
+            sent += 1
+        if sent:
+            self.message_user(request, f"{sent} new link(s) sent.")

@@ -167,3 +167,19 @@ def test_the_form_reports_bad_input_per_field(db, client):
     assert page.status_code == 400
     assert page.context["form"].errors.keys() == {"organisation_name", f"q{question.pk}_position"}
     assert not Response.objects.exists()
+
+
+def test_staff_withdraw_a_link_or_send_a_new_one_from_the_admin(db, secas_client, settings):
+    settings.SITE_URL = "https://secmods.example"
+    invitation = InvitationFactory()
+    QuestionFactory(consultation=invitation.consultation)
+    url = reverse("admin:consultations_invitation_changelist")
+    with time_machine.travel(DURING, tick=False):
+        old = _path(invitation)
+        secas_client.post(url, {"action": "send_new_link", "_selected_action": [invitation.pk]})
+        (message,) = mail.outbox
+        assert secas_client.get(old).status_code == 403
+        new = message.body.split("https://secmods.example", 1)[1].split()[0]
+        assert secas_client.get(new).status_code == 200
+        secas_client.post(url, {"action": "revoke", "_selected_action": [invitation.pk]})
+        assert secas_client.get(new).status_code == 403
