@@ -9,7 +9,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.roles import is_secas_staff
 from secmods.modifications import services as modification_services
+from secmods.parties.models import Organisation, PartyCategory
 
 from . import selectors, services
 from .models import AgendaItem, Committee, Meeting, Membership, Release
@@ -22,13 +24,67 @@ class CommitteeMembershipInline(admin.TabularInline):
     list_select_related = ["person__organisation", "party_category"]
 
 
+class InviteMemberForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False)
+    party_category = forms.ModelChoiceField(
+        queryset=PartyCategory.objects.all(),
+        required=False,
+        help_text="The Party Category the member represents (Change Board votes count by it).",
+    )
+
+
 @admin.register(Committee)
 class CommitteeAdmin(admin.ModelAdmin):
-    list_display = ["name", "abbreviation", "kind", "papers_due_working_days"]
+    list_display = ["name", "abbreviation", "kind", "papers_due_working_days", "invite_link"]
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
+
+    @admin.display(description="")
+    def invite_link(self, obj: Committee) -> str:
+        return format_html(
+            '<a href="{}">Invite a member</a>',
+            reverse("admin:committees_committee_invite", args=[obj.pk]),
+        )
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<int:pk>/invite-member/",
+                self.admin_site.admin_view(self.invite_view),
+                name="committees_committee_invite",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Create a member's account and email them a set-password link."""
+        committee = get_object_or_404(Committee, pk=pk)
+        if not is_secas_staff(request.user):
+            raise PermissionDenied
+        form = InviteMemberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.invite_committee_member(committee=committee, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(
+                    request, f"{form.cleaned_data['email']} invited: a set-password link is sent."
+                )
+                return HttpResponseRedirect(reverse("admin:committees_committee_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": committee,
+            "title": f"Invite a member of the {committee.name}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/committees/invite_member.html", context)
 
 
 @admin.register(Membership)

@@ -341,7 +341,14 @@ class ConsultationAdmin(SimpleHistoryAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                self.message_user(request, f"{len(sent)} invitation(s) sent.")
+                unsent = [i.email for i in sent if not Invitation.objects.get(pk=i.pk).sent_at]
+                self.message_user(request, f"{len(sent) - len(unsent)} invitation(s) sent.")
+                if unsent:
+                    self.message_user(
+                        request,
+                        f"Could not email {', '.join(unsent)}: use 'Send a new link' later.",
+                        messages.WARNING,
+                    )
                 return HttpResponseRedirect(
                     reverse("admin:consultations_consultation_change", args=[pk])
                 )

@@ -4,6 +4,7 @@ and publishing the non-confidential ones."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from .models import (
 )
 
 LONDON = ZoneInfo("Europe/London")
+logger = logging.getLogger(__name__)
 
 
 def check_comment_meeting(author: Any, meeting: Any) -> None:
@@ -283,7 +285,8 @@ def invite_respondents(
     consultation: Consultation, invitees: Iterable[Invitee | Mapping[str, Any]]
 ) -> list[Invitation]:
     """Invite respondents by email, each with a personal link. All rows or none are
-    written; the emails go after the rows are committed."""
+    written; the emails go after the rows are committed. An invitation whose email could
+    not be sent keeps `sent_at` empty (staff use "Send a new link")."""
     if timezone.now() >= consultation.closes_at:
         raise ConsultationClosed("The consultation has closed; nobody can be invited to it.")
     people = [i if isinstance(i, Invitee) else Invitee(**dict(i)) for i in invitees]
@@ -310,7 +313,10 @@ def invite_respondents(
                 ) from exc
             created.append(invitation)
     for invitation in created:
-        send_invitation(invitation)
+        try:
+            send_invitation(invitation)
+        except Exception:  # a mail server refusing one address must not lose the others
+            logger.exception("Could not send the invitation to %s", invitation.email)
     return created
 
 

@@ -60,3 +60,19 @@ def test_password_reset_uses_djangos_views_and_email(db, member_user):
     assert page.status_code == 302
     (message,) = mail.outbox
     assert "/accounts/reset/" in message.body
+
+
+def test_staff_invite_a_member_from_the_committee_admin(db, secas_client):
+    committee = CommitteeFactory()
+    url = reverse("admin:committees_committee_invite", args=[committee.pk])
+    page = secas_client.post(url, {"name": "Cat Member", "email": "cat@example.org"})
+    assert page.status_code == 302
+    assert User.objects.get(email="cat@example.org").person.memberships.get().committee == committee
+    again = secas_client.post(url, {"name": "Cat Again", "email": "cat@example.org"})
+    assert "exists already" in str(again.context["form"].errors["email"])
+    assert len(mail.outbox) == 1
+
+
+def test_members_cannot_invite(db, member_client):
+    url = reverse("admin:committees_committee_invite", args=[CommitteeFactory().pk])
+    assert member_client.post(url, {"name": "X", "email": "x@example.org"}).status_code == 403

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 from django.core import mail, signing
+from django.core.mail.backends import locmem
 from django.urls import reverse
 
 from secmods.consultations import selectors, services
@@ -183,3 +184,26 @@ def test_staff_withdraw_a_link_or_send_a_new_one_from_the_admin(db, secas_client
         assert secas_client.get(new).status_code == 200
         secas_client.post(url, {"action": "revoke", "_selected_action": [invitation.pk]})
         assert secas_client.get(new).status_code == 403
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses one address."""
+
+    def send_messages(self, messages):  # type: ignore[no-untyped-def]
+        if any("refused@" in address for m in messages for address in m.to):
+            raise OSError("550 mailbox unavailable")
+        return super().send_messages(messages)
+
+
+def test_one_refused_address_does_not_lose_the_other_invitations(db, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    consultation = ConsultationFactory()
+    with time_machine.travel(DURING, tick=False):
+        invitations = services.invite_respondents(
+            consultation, [{"email": "refused@example.org"}, {"email": "ok@example.org"}]
+        )
+    sent = {
+        i.email: i.sent_at for i in Invitation.objects.filter(pk__in=[x.pk for x in invitations])
+    }
+    assert sent["refused@example.org"] is None and sent["ok@example.org"] is not None
+    assert [m.to for m in mail.outbox] == [["ok@example.org"]]
