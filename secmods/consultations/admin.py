@@ -442,7 +442,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["consultation", "response"]
     list_filter = ["consultation"]
     search_fields = ["email", "name"]
-    fields = ["consultation", "email", "name", "organisation", "sent_at", "revoked_at"]
+    fields = ("consultation", "email", "name", "organisation", "sent_at", "revoked_at")
     readonly_fields = fields
     actions = ["revoke", "send_new_link"]
 

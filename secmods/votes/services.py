@@ -162,6 +162,8 @@ def record_vote_outcome(
         f"Change Board {verb} {'approval' if decision.outcome == 'approved' else 'rejection'}: "
         f"{decision.reason}"
     )[:500]
+    if getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
     locked.save(update_fields=["change_board_outcome", "latest_update", "updated_at"])
     modification_services.bump_version(locked)
     if move:
