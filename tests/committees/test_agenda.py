@@ -183,3 +183,29 @@ def test_members_can_read_the_agenda_but_not_change_it(meeting, member_client):
     assert page.status_code == 200 and b"Record outcome" not in page.content
     outcome_url = reverse("admin:committees_meeting_outcome", args=[meeting.pk, item.pk])
     assert member_client.post(outcome_url, {"outcome": "x"}).status_code == 403
+
+
+def test_adding_an_agenda_row_in_the_meeting_admin_ties_a_milestone(meeting, secas_client):
+    modification = ModificationFactory()
+    url = reverse("admin:committees_meeting_change", args=[meeting.pk])
+    form = secas_client.get(url).context["adminform"].form
+    data = {
+        "committee": meeting.committee_id,
+        "starts_at_0": "27/04/2021",
+        "starts_at_1": "10:00",
+        "title": "",
+        "location": "",
+        "status": "scheduled",
+        "agenda_items-TOTAL_FORMS": "1",
+        "agenda_items-INITIAL_FORMS": "0",
+        "agenda_items-0-order": "1",
+        "agenda_items-0-modification": modification.pk,
+        "agenda_items-0-purpose": "initial_comment",
+    }
+    assert set(form.fields) <= set(data) | {"starts_at"}
+    page = secas_client.post(url, data)
+    assert page.status_code == 302, page.context["errors"]
+    milestone = Milestone.objects.get(modification=modification)
+    assert (
+        milestone.meeting == meeting and milestone.label == "Presented to CSC for initial comment"
+    )
