@@ -123,3 +123,18 @@ def test_a_confidential_response_cannot_be_published(consultation):
     secret.published_at = timezone.now()
     with pytest.raises(ValidationError):
         secret.full_clean()
+
+
+@pytest.mark.parametrize("extra", [0, 10])
+def test_public_page_and_csv_take_a_fixed_number_of_queries(
+    consultation, extra, django_assert_max_num_queries
+):
+    question = consultation.questions.get()
+    for n in range(extra):
+        _respond(consultation, question, f"Extra {n} Ltd")
+    services.publish_responses(consultation, when=consultation.closes_at)
+    anonymous = Client()
+    for name in ("consultations:published_responses", "consultations:responses_csv"):
+        with django_assert_max_num_queries(6):
+            page = anonymous.get(reverse(name, args=[consultation.pk]))
+        assert page.status_code == 200
