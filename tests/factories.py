@@ -42,8 +42,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     is_staff = True
-    # Hashed before the row is saved (a post-generation set_password is never saved, and
-    # force_login then fails the session hash check).
     password = factory.django.Password("correct horse battery staple")
 
     @factory.post_generation
@@ -63,9 +61,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Energy Supplier {n} Ltd")
     short_name = factory.Sequence(lambda n: f"ES{n}")
-    party_category = factory.LazyFunction(
-        lambda: PartyCategory.objects.get(slug="large-supplier")
-    )
+    party_category = factory.LazyFunction(lambda: PartyCategory.objects.get(slug="large-supplier"))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
