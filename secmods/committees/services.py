@@ -163,8 +163,10 @@ def record_agenda_outcome(
     locked.full_clean()
     locked.save()
     day = ApproxDate.day(meeting.date)
-    for milestone in Milestone.objects.select_for_update().filter(
-        modification_id=locked.modification_id, meeting=meeting
+    for milestone in (
+        Milestone.objects.select_for_update()
+        .filter(modification_id=locked.modification_id, meeting=meeting)
+        .exclude(status=MilestoneStatus.CANCELLED)
     ):
         previous = milestone.when
         milestone.precision, milestone.date_from, milestone.date_to = (

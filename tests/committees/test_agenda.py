@@ -74,6 +74,7 @@ def test_recording_the_outcome_marks_the_milestone_done_on_the_meetings_date(mee
         when=ApproxDate.parse("May 2021"),  # planned loosely, then fixed by the meeting
     )
     other = MilestoneFactory(modification=modification, label="Working Group")
+    cancelled = MilestoneFactory(modification=modification, meeting=meeting, status="cancelled")
     item = AgendaItemFactory(meeting=meeting, modification=modification)
     version = modification.version
     with time_machine.travel(dt.datetime(2021, 4, 27, 15, tzinfo=LONDON), tick=False):
@@ -90,7 +91,8 @@ def test_recording_the_outcome_marks_the_milestone_done_on_the_meetings_date(mee
     assert milestone.baseline == ApproxDate.parse("May 2021")
     assert milestone.history.order_by("-history_id").first().history_user == secas_user
     other.refresh_from_db()
-    assert other.status == "planned"
+    cancelled.refresh_from_db()
+    assert other.status == "planned" and cancelled.status == "cancelled"
     item.refresh_from_db()
     assert item.actions == "SECAS to update the timetable." and item.outcome_recorded_at
     meeting.refresh_from_db()
