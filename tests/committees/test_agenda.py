@@ -211,3 +211,13 @@ def test_adding_an_agenda_row_in_the_meeting_admin_ties_a_milestone(meeting, sec
     assert (
         milestone.meeting == meeting and milestone.label == "Presented to CSC for initial comment"
     )
+
+
+def test_on_the_seed_the_csc_initial_comment_milestone_is_done_after_the_outcome(seed):
+    item = AgendaItem.objects.get(modification=seed, purpose="initial_comment")
+    with time_machine.travel(dt.datetime(2021, 4, 27, 13, tzinfo=LONDON), tick=False):
+        services.record_agenda_outcome(item, outcome="The CSC agreed the problem statement.")
+    done = seed.milestones.get(label="Presented to CSC for initial comment")
+    later = seed.milestones.get(label="Presented to CSC for final comment and recommendations")
+    assert done.status == "done" and done.when == ApproxDate.day(dt.date(2021, 4, 27))
+    assert later.status == "planned"
