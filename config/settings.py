@@ -209,3 +209,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Consultations, committee feedback, agendas and Change Board votes (issue 6) -------
+INSTALLED_APPS += ["secmods.votes"]
+# Respondents' personal links: signed with SECRET_KEY under this salt, valid this long.
+CONSULTATION_LINK_SALT = "secmods.consultations.response-link"
+CONSULTATION_LINK_MAX_AGE = env.int("CONSULTATION_LINK_MAX_AGE", default=90 * 24 * 3600)
+# Consultation deadlines default to this London clock time on a Working Day.
+CONSULTATION_CLOSING_TIME = "17:00"
+CONSULTATION_DEFAULT_WORKING_DAYS = 15

@@ -181,3 +181,51 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
 
     acronym = factory.Sequence(lambda n: f"ACR{n}")
     full_term = factory.Sequence(lambda n: f"Acronym number {n}")
+
+
+# --- Consultations and votes (issue 6) -------------------------------------------------
+def party_category(slug: str) -> PartyCategory:
+    return PartyCategory.objects.get(slug=slug)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultations.Consultation"
+
+    modification = factory.SubFactory(ModificationFactory, stage="refinement")
+    kind = "refinement"
+    title = factory.Sequence(lambda n: f"Refinement Consultation {n}")
+    opens_at = dt.datetime(2021, 3, 1, 9, 0, tzinfo=LONDON)
+    closes_at = dt.datetime(2021, 3, 26, 17, 0, tzinfo=LONDON)
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultations.Question"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = "Do you agree with the proposed solution?"
+    kind = "agree_disagree"
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "consultations.Invitation"
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    email = factory.Sequence(lambda n: f"respondent{n}@example.org")
+    name = "Rita Respondent"
+    key = factory.Sequence(lambda n: f"key{n}")
+
+
+class ChangeBoardFactory(CommitteeFactory):
+    name = "Change Board"
+    abbreviation = "CB"
+    slug = "change-board"
+    kind = CommitteeKind.CHANGE_BOARD
+
+
+class ChangeBoardMembershipFactory(MembershipFactory):
+    committee = factory.SubFactory(ChangeBoardFactory)
+    party_category = factory.LazyFunction(lambda: party_category("large-supplier"))

@@ -1,9 +1,19 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.roles import is_secas_staff
 from secmods.modifications import services as modification_services
+from secmods.parties.models import Organisation, PartyCategory
 
+from . import selectors, services
 from .models import AgendaItem, Committee, Meeting, Membership, Release
 
 
@@ -14,13 +24,67 @@ class CommitteeMembershipInline(admin.TabularInline):
     list_select_related = ["person__organisation", "party_category"]
 
 
+class InviteMemberForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.all(), required=False)
+    party_category = forms.ModelChoiceField(
+        queryset=PartyCategory.objects.all(),
+        required=False,
+        help_text="The Party Category the member represents (Change Board votes count by it).",
+    )
+
+
 @admin.register(Committee)
 class CommitteeAdmin(admin.ModelAdmin):
-    list_display = ["name", "abbreviation", "kind", "papers_due_working_days"]
+    list_display = ["name", "abbreviation", "kind", "papers_due_working_days", "invite_link"]
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
+
+    @admin.display(description="")
+    def invite_link(self, obj: Committee) -> str:
+        return format_html(
+            '<a href="{}">Invite a member</a>',
+            reverse("admin:committees_committee_invite", args=[obj.pk]),
+        )
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<int:pk>/invite-member/",
+                self.admin_site.admin_view(self.invite_view),
+                name="committees_committee_invite",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Create a member's account and email them a set-password link."""
+        committee = get_object_or_404(Committee, pk=pk)
+        if not is_secas_staff(request.user):
+            raise PermissionDenied
+        form = InviteMemberForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.invite_committee_member(committee=committee, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(
+                    request, f"{form.cleaned_data['email']} invited: a set-password link is sent."
+                )
+                return HttpResponseRedirect(reverse("admin:committees_committee_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": committee,
+            "title": f"Invite a member of the {committee.name}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/committees/invite_member.html", context)
 
 
 @admin.register(Membership)
@@ -36,12 +100,14 @@ class AgendaItemInline(admin.TabularInline):
     model = AgendaItem
     extra = 0
     autocomplete_fields = ["modification"]
+    # Outcomes are recorded on the agenda page, through the service that marks milestones.
     fields = ["order", "modification", "purpose", "decision", "outcome"]
+    readonly_fields = ["decision", "outcome"]
 
 
 @admin.register(Meeting)
 class MeetingAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "committee", "starts_at", "status", "location"]
+    list_display = ["__str__", "committee", "starts_at", "status", "location", "agenda_link"]
     list_select_related = ["committee"]
     list_filter = ["committee", "status"]
     date_hierarchy = "starts_at"
@@ -58,6 +124,113 @@ class MeetingAdmin(SimpleHistoryAdmin):
             super().save_model(request, obj, form, change)
             if moved:
                 modification_services.follow_meeting(obj)
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        if formset.model is not AgendaItem:
+            return super().save_formset(request, form, formset, change)
+        with transaction.atomic():
+            items = formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                obj.delete()
+            for item in items:
+                if item.pk is None:
+                    # Through the service: it also ties a timetable milestone to the meeting.
+                    services.add_to_agenda(
+                        form.instance, modification=item.modification, purpose=item.purpose
+                    )
+                else:
+                    item.save()
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/agenda/", view(self.agenda_view), name="committees_meeting_agenda"),
+            path(
+                "<int:pk>/agenda/<int:item_pk>/outcome/",
+                view(self.outcome_view),
+                name="committees_meeting_outcome",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Agenda")
+    def agenda_link(self, obj: Meeting) -> str:
+        return format_html(
+            '<a href="{}">Agenda</a>', reverse("admin:committees_meeting_agenda", args=[obj.pk])
+        )
+
+    def agenda_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=pk)
+        if not self.has_view_permission(request, meeting):
+            raise PermissionDenied
+        items = list(selectors.meeting_agenda(meeting))
+        can_change = self.has_change_permission(request, meeting)
+        error = ""
+        if request.method == "POST" and can_change:
+            try:
+                positions = sorted(
+                    items, key=lambda i: (int(request.POST.get(f"order-{i.pk}", "0") or 0), i.order)
+                )
+            except ValueError:
+                error = "Positions must be whole numbers."
+            else:
+                try:
+                    services.reorder_agenda(meeting, [i.pk for i in positions])
+                except ValidationError as exc:
+                    error = " ".join(exc.messages)
+                else:
+                    self.message_user(request, "Agenda reordered.")
+                    return HttpResponseRedirect(request.path)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": meeting,
+            "meeting": meeting,
+            "title": f"Agenda: {meeting.title or meeting}",
+            "items": items,
+            "papers_due": selectors.papers_due_on(meeting),
+            "can_change": can_change,
+            "error": error,
+        }
+        return TemplateResponse(request, "admin/committees/agenda.html", context)
+
+    def outcome_view(self, request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+        item = get_object_or_404(
+            AgendaItem.objects.select_related("meeting__committee", "modification"),
+            pk=item_pk,
+            meeting_id=pk,
+        )
+        if not self.has_change_permission(request, item.meeting):
+            raise PermissionDenied
+        form = AgendaOutcomeForm(
+            request.POST or None,
+            initial={"outcome": item.outcome, "decision": item.decision, "actions": item.actions},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_agenda_outcome(item, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(request, f"Outcome recorded for {item.modification.reference}.")
+                return HttpResponseRedirect(reverse("admin:committees_meeting_agenda", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": item.meeting,
+            "meeting": item.meeting,
+            "item": item,
+            "title": f"Outcome: {item.modification.reference} at {item.meeting}",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/committees/outcome.html", context)
+
+
+class AgendaOutcomeForm(forms.Form):
+    outcome = forms.CharField(label="Minutes", widget=forms.Textarea(attrs={"rows": 6}))
+    decision = forms.CharField(max_length=200, required=False)
+    actions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
 @admin.register(Release)

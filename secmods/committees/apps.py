@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class CommitteesConfig(AppConfig):
     name = "secmods.committees"
+
+    def ready(self) -> None:
+        from django.contrib import admin
+
+        # A committee member's admin home starts with their committees' next agendas.
+        admin.site.index_template = "admin/secmods_index.html"

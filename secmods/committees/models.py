@@ -116,6 +116,8 @@ class AgendaItem(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     outcome = models.TextField(blank=True, validators=[no_nul_bytes])
     decision = models.CharField(max_length=200, blank=True, validators=[no_nul_bytes])
+    actions = models.TextField(blank=True, validators=[no_nul_bytes])
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["meeting", "order", "pk"]

@@ -28,3 +28,74 @@ def meetings_for_commenting(user: Any, on: date) -> QuerySet[Meeting]:
     return Meeting.objects.select_related("committee").filter(
         committee_id__in=active_committee_ids(user, on)
     )
+
+
+# --- Agendas and papers ------------------------------------------------------------------
+def papers_due_on(meeting: Meeting) -> date:
+    """Papers go out this committee's number of Working Days before the meeting."""
+    from secmods.reminders.workdays import add_working_days
+
+    return add_working_days(meeting.date, -meeting.committee.papers_due_working_days)
+
+
+def meeting_agenda(meeting: Meeting) -> QuerySet[Any]:
+    """The agenda in order, with what a page shows per item; two queries, any length."""
+    from django.db.models import Count
+
+    from .models import AgendaItem
+
+    return (
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("modification__proposer__organisation", "modification__lead_analyst")
+        .annotate(comment_count=Count("modification__comments", distinct=True))
+        .order_by("order", "pk")
+    )
+
+
+def meetings_with_papers_due_on(day: date) -> list[Meeting]:
+    """Scheduled meetings whose papers are due on `day` (the "papers due" reminder)."""
+    from datetime import timedelta
+
+    from secmods.reminders.workdays import add_working_days
+
+    from .models import MeetingStatus
+
+    # Papers are due at most N Working Days before; look at a generous window, then check.
+    horizon = add_working_days(day, 40)
+    candidates = Meeting.objects.select_related("committee").filter(
+        status=MeetingStatus.SCHEDULED,
+        starts_at__date__gt=day,
+        starts_at__date__lte=horizon + timedelta(days=1),
+    )
+    return [m for m in candidates if papers_due_on(m) == day]
+
+
+def next_agendas_for_member(user: Any, now: Any = None) -> list[Meeting]:
+    """For a committee member's admin home: the next scheduled meeting of each committee
+    they are an active member of, with its agenda items. Three queries."""
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from .models import AgendaItem, MeetingStatus
+
+    now = now or timezone.now()
+    committee_ids = active_committee_ids(user, timezone.localdate(now))
+    if not committee_ids:
+        return []
+    upcoming = (
+        Meeting.objects.filter(
+            committee_id__in=committee_ids, starts_at__gte=now, status=MeetingStatus.SCHEDULED
+        )
+        .select_related("committee")
+        .prefetch_related(
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("modification").order_by("order", "pk"),
+            )
+        )
+        .order_by("starts_at")
+    )
+    nxt: dict[int, Meeting] = {}
+    for meeting in upcoming:
+        nxt.setdefault(meeting.committee_id, meeting)
+    return sorted(nxt.values(), key=lambda m: m.starts_at)

@@ -1,24 +1,74 @@
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
 from secmods.core.roles import is_secas_staff
+from secmods.reminders.workdays import add_working_days
 
-from .models import Comment
-from .services import can_edit_comment, check_comment_meeting
+from .forms import ResponseForm
+from .models import (
+    Answer,
+    Comment,
+    Consultation,
+    ConsultationKind,
+    Invitation,
+    Question,
+    Response,
+)
+from .selectors import consultation_summary
+from .services import (
+    Invitee,
+    can_edit_comment,
+    check_comment_meeting,
+    default_closing_deadline,
+    display_deadline,
+    invite_respondents,
+    mark_comments_noted,
+    publish_responses,
+    reissue_link,
+    revoke_invitation,
+    send_invitation,
+    submit_response,
+)
+
+
+class CommentMeetingFilter(admin.SimpleListFilter):
+    """Filter by meeting, listing the meetings in one query (the default filter asks for each
+    meeting's committee separately)."""
+
+    title = "meeting"
+    parameter_name = "meeting__id__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[Any, str]]:
+        meetings = Meeting.objects.select_related("committee").filter(comments__isnull=False)
+        return [(m.pk, str(m)) for m in meetings.distinct().order_by("-starts_at")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
+        value = self.value()
+        if value and str(value).isdigit():
+            return queryset.filter(meeting_id=int(value))
+        return queryset
 
 
 class CommentForm(forms.ModelForm):
-    request_user: Any = None  # set by CommentAdmin.get_form: the author of a new comment
+    request_user: Any = None  # set by CommentAdmin.get_form
 
     class Meta:
         model = Comment
@@ -37,6 +87,7 @@ class CommentForm(forms.ModelForm):
 @admin.register(Comment)
 class CommentAdmin(SimpleHistoryAdmin):
     form = CommentForm
+    actions = ["mark_noted", "mark_not_noted"]
     list_display = [
         "modification",
         "author",
@@ -46,7 +97,7 @@ class CommentAdmin(SimpleHistoryAdmin):
         "created_at",
     ]
     list_select_related = ["modification", "author", "meeting__committee"]
-    list_filter = ["position", "noted_in_report", "meeting__committee"]
+    list_filter = ["position", "noted_in_report", "meeting__committee", CommentMeetingFilter]
     search_fields = ["text", "author__username", "author__first_name", "author__last_name"]
     autocomplete_fields = ["modification"]
 
@@ -91,4 +142,352 @@ class CommentAdmin(SimpleHistoryAdmin):
         if not is_secas_staff(request.user):
             # Bulk delete would bypass the own-comments rule.
             actions.pop("delete_selected", None)
+            actions.pop("mark_noted", None)
+            actions.pop("mark_not_noted", None)
         return actions
+
+    @admin.action(description="Mark as noted in the report")
+    def mark_noted(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        changed = mark_comments_noted(queryset, noted=True)
+        self.message_user(request, f"{changed} comment(s) marked as noted in the report.")
+
+    @admin.action(description="Mark as not noted in the report")
+    def mark_not_noted(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        changed = mark_comments_noted(queryset, noted=False)
+        self.message_user(request, f"{changed} comment(s) marked as not noted.")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        # Links from a member's admin home prefill the modification and meeting.
+        return {
+            key: value
+            for key in ("modification", "meeting")
+            if (value := request.GET.get(key, "")).isdigit()
+        }
+
+
+# --- Consultations -----------------------------------------------------------------------
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ["order", "kind", "text"]
+
+
+class InvitationInline(admin.TabularInline):
+    model = Invitation
+    extra = 0
+    fields = ["email", "name", "organisation", "sent_at", "revoked_at", "has_responded"]
+    readonly_fields = ["email", "name", "organisation", "sent_at", "revoked_at", "has_responded"]
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # invite through "Invite respondents", which sends the links
+
+    @admin.display(boolean=True, description="Responded")
+    def has_responded(self, obj: Invitation) -> bool:
+        return hasattr(obj, "response")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        return super().get_queryset(request).select_related("organisation", "response")
+
+
+class InviteForm(forms.Form):
+    invitees = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
+        help_text="One per line: email, or 'Name <email>'.",
+    )
+
+    def clean_invitees(self) -> list[Invitee]:
+        people = []
+        for number, line in enumerate(self.cleaned_data["invitees"].splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            name, address = parseaddr(line)
+            try:
+                validate_email(address)
+            except ValidationError as exc:
+                raise ValidationError(f"Line {number}: '{line}' is not an email address.") from exc
+            people.append(Invitee(email=address, name=name))
+        if not people:
+            raise ValidationError("Give at least one email address.")
+        return people
+
+
+class ConsultationForm(forms.ModelForm):
+    """Opening time defaults to now; the deadline to 5pm London on a Working Day."""
+
+    closes_on = forms.DateField(
+        required=False,
+        label="Closing day",
+        help_text="Responses are due by 5pm London time on this Working Day. Leave empty for "
+        "15 Working Days after opening, or give an exact deadline below instead.",
+    )
+
+    class Meta:
+        model = Consultation
+        fields = ["modification", "kind", "title", "opens_at", "closes_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("title", "opens_at", "closes_at"):
+            self.fields[name].required = False
+        self.fields["closes_at"].help_text = "An exact deadline (London time), if not 5pm."
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens_at = cleaned.get("opens_at") or self.instance.opens_at or timezone.now()
+        cleaned["opens_at"] = self.instance.opens_at = opens_at
+        if cleaned.get("closes_at") is None:
+            day = cleaned.get("closes_on") or add_working_days(
+                timezone.localtime(opens_at).date(), settings.CONSULTATION_DEFAULT_WORKING_DAYS
+            )
+            try:
+                cleaned["closes_at"] = default_closing_deadline(day)
+            except ValidationError as exc:
+                self.add_error("closes_on", exc.message_dict["closes_on"])
+                return cleaned
+        self.instance.closes_at = cleaned["closes_at"]
+        if not (cleaned.get("title") or "").strip() and cleaned.get("modification"):
+            modification, kind = cleaned["modification"], cleaned.get("kind") or "refinement"
+            cleaned["title"] = f"{modification.reference} {ConsultationKind(kind).label}"
+        self.instance.title = cleaned.get("title", "")
+        return cleaned
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(SimpleHistoryAdmin):
+    form = ConsultationForm
+    list_display = ["title", "modification", "kind", "opens_at", "closes_at", "response_count"]
+    list_select_related = ["modification"]
+    list_filter = ["kind"]
+    search_fields = ["title"]
+    autocomplete_fields = ["modification"]
+    inlines = [QuestionInline, InvitationInline]
+    readonly_fields = ["created_by", "created_at", "links"]
+    fields = ["modification", "kind", "title", "opens_at", "closes_on", "closes_at", "links"]
+    actions = ["publish"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
+        return super().get_queryset(request).annotate(_responses=Count("responses"))
+
+    @admin.display(description="Responses", ordering="_responses")
+    def response_count(self, obj: Any) -> int:
+        return obj._responses
+
+    @admin.display(description="")
+    def links(self, obj: Consultation) -> str:
+        if not obj.pk:
+            return "Save first; then invite respondents and see the summary."
+        return format_html(
+            '<a href="{}">Summary by Party Category</a> · <a href="{}">Invite respondents</a> · '
+            '<a href="{}">Enter a response received by email</a> · '
+            '<a href="{}">Export all responses (CSV)</a> · <a href="{}">Published page</a>',
+            reverse("admin:consultations_consultation_summary", args=[obj.pk]),
+            reverse("admin:consultations_consultation_invite", args=[obj.pk]),
+            reverse("admin:consultations_consultation_enter_response", args=[obj.pk]),
+            reverse("consultations:responses_csv", args=[obj.pk]),
+            reverse("consultations:published_responses", args=[obj.pk]),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Consultation, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Publish the non-confidential responses")
+    def publish(self, request: HttpRequest, queryset: QuerySet[Consultation]) -> None:
+        for consultation in queryset:
+            try:
+                count = publish_responses(consultation)
+            except ValidationError as exc:
+                self.message_user(request, f"{consultation}: {exc.messages[0]}", messages.ERROR)
+            else:
+                self.message_user(request, f"{consultation}: {count} response(s) published.")
+
+    def get_urls(self) -> list[Any]:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/summary/",
+                view(self.summary_view),
+                name="consultations_consultation_summary",
+            ),
+            path(
+                "<int:pk>/invite/", view(self.invite_view), name="consultations_consultation_invite"
+            ),
+            path(
+                "<int:pk>/enter-response/",
+                view(self.enter_response_view),
+                name="consultations_consultation_enter_response",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _staff_consultation(self, request: HttpRequest, pk: int) -> Consultation:
+        if not is_secas_staff(request.user):
+            raise PermissionDenied
+        return get_object_or_404(Consultation.objects.select_related("modification"), pk=pk)
+
+    def _context(self, request: HttpRequest, consultation: Consultation, title: str) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": consultation,
+            "consultation": consultation,
+            "title": title,
+            "deadline": display_deadline(consultation.closes_at),
+        }
+
+    def summary_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        consultation = self._staff_consultation(request, pk)
+        context = self._context(request, consultation, f"Summary: {consultation.title}")
+        context["summaries"] = consultation_summary(consultation)
+        context["response_count"] = consultation.responses.count()
+        context["confidential_count"] = consultation.responses.filter(confidential=True).count()
+        return TemplateResponse(request, "admin/consultations/summary.html", context)
+
+    def invite_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        consultation = self._staff_consultation(request, pk)
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                sent = invite_respondents(consultation, form.cleaned_data["invitees"])
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                unsent = [i.email for i in sent if not Invitation.objects.get(pk=i.pk).sent_at]
+                self.message_user(request, f"{len(sent) - len(unsent)} invitation(s) sent.")
+                if unsent:
+                    self.message_user(
+                        request,
+                        f"Could not email {', '.join(unsent)}: use 'Send a new link' later.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(
+                    reverse("admin:consultations_consultation_change", args=[pk])
+                )
+        context = self._context(request, consultation, f"Invite respondents: {consultation}")
+        context["form"] = form
+        return TemplateResponse(request, "admin/consultations/form.html", context)
+
+    def enter_response_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        consultation = self._staff_consultation(request, pk)
+        form = ResponseForm(request.POST or None, consultation=consultation, staff=True)
+        if request.method == "POST" and form.is_valid():
+            try:
+                submit_response(
+                    consultation,
+                    answers=form.answers(),
+                    respondent_name=form.cleaned_data["respondent_name"],
+                    respondent_email=form.cleaned_data["respondent_email"],
+                    organisation_name=form.cleaned_data["organisation_name"],
+                    party_category=form.cleaned_data["party_category"],
+                    confidential=form.cleaned_data["confidential"],
+                    entered_by=request.user,
+                    received_at=form.cleaned_data["received_at"],
+                )
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                self.message_user(request, "Response entered.")
+                return HttpResponseRedirect(
+                    reverse("admin:consultations_consultation_change", args=[pk])
+                )
+        context = self._context(request, consultation, f"Enter a response: {consultation}")
+        context["form"] = form
+        return TemplateResponse(request, "admin/consultations/form.html", context)
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ("question", "position", "text")
+    readonly_fields = ("question", "position", "text")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(SimpleHistoryAdmin):
+    """Staff read responses here (confidential ones too); changes go through the form."""
+
+    list_display = [
+        "organisation_name",
+        "party_category",
+        "consultation",
+        "confidential",
+        "received_at",
+        "published_at",
+    ]
+    list_select_related = ["party_category", "consultation"]
+    list_filter = ["consultation", "party_category", "confidential"]
+    search_fields = ["organisation_name", "respondent_name"]
+    readonly_fields = [
+        "consultation",
+        "invitation",
+        "respondent_name",
+        "respondent_email",
+        "organisation_name",
+        "party_category",
+        "confidential",
+        "entered_by",
+        "received_at",
+        "published_at",
+    ]
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_secas_staff(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Staff withdraw a respondent's link, or send a new one (earlier links stop working)."""
+
+    list_display = ["email", "name", "consultation", "sent_at", "revoked_at", "has_responded"]
+    list_select_related = ["consultation", "response"]
+    list_filter = ["consultation"]
+    search_fields = ["email", "name"]
+    fields = ("consultation", "email", "name", "organisation", "sent_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke", "send_new_link"]
+
+    @admin.display(boolean=True, description="Responded")
+    def has_responded(self, obj: Invitation) -> bool:
+        return hasattr(obj, "response")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # through the consultation's "Invite respondents"
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Withdraw the link (it stops working at once)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        for invitation in queryset:
+            revoke_invitation(invitation)
+        self.message_user(request, f"{queryset.count()} link(s) withdrawn.")
+
+    @admin.action(description="Send a new link (earlier links stop working)")
+    def send_new_link(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        sent = 0
+        for invitation in queryset.select_related("consultation__modification"):
+            if timezone.now() >= invitation.consultation.closes_at:
+                self.message_user(
+                    request, f"{invitation.email}: the consultation has closed.", messages.ERROR
+                )
+                continue
+            reissue_link(invitation)
+            send_invitation(invitation)
+            sent += 1
+        if sent:
+            self.message_user(request, f"{sent} new link(s) sent.")

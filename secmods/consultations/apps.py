@@ -3,3 +3,16 @@ from django.apps import AppConfig
 
 class ConsultationsConfig(AppConfig):
     name = "secmods.consultations"
+
+    def ready(self) -> None:
+        # The lifecycle table waits for consultations to close (DOMAIN.md's guards).
+        from secmods.modifications import lifecycle
+
+        from . import selectors
+
+        lifecycle.register_condition(
+            lifecycle.REFINEMENT_CONSULTATIONS_CLOSED, selectors.refinement_consultations_closed
+        )
+        lifecycle.register_condition(
+            lifecycle.REPORT_CONSULTATION_CLOSED, selectors.report_consultation_closed
+        )

@@ -55,6 +55,8 @@ class AgendaItemInline(admin.TabularInline):
     formset = shared_choices_formset("meeting")
     extra = 0
     fields = ["meeting", "purpose", "decision", "outcome"]
+    # Outcomes are recorded from the meeting's agenda page (it marks milestones done).
+    readonly_fields = ["decision", "outcome"]
     verbose_name = "meeting"
     verbose_name_plural = "meetings where it is presented"
 

@@ -21,6 +21,24 @@ def at(stage, **fields):
     return ModificationFactory(stage=stage, **fields)
 
 
+def satisfy_later_parts(modification, target):
+    """Make the plugged-in conditions hold the real way: a closed Modification Report
+    Consultation before the Change Board, and a decided Change Board vote after it."""
+    from secmods.votes.services import record_vote, record_vote_outcome
+    from tests.factories import ChangeBoardMembershipFactory, ConsultationFactory
+
+    if modification.stage == Stage.REPORT_PHASE and target == Stage.CHANGE_BOARD:
+        ConsultationFactory(modification=modification, kind="report")
+    if modification.stage == Stage.CHANGE_BOARD and target != Stage.WITHDRAWN:
+        wanted = modification.change_board_outcome
+        if wanted:
+            member = ChangeBoardMembershipFactory()
+            choice = "for" if wanted == DecisionOutcome.APPROVED else "against"
+            record_vote(modification, person=member.person, choice=choice)
+            record_vote_outcome(modification, move=False)
+            assert modification.change_board_outcome == wanted
+
+
 # (from, to, fields that satisfy the guards, reason given)
 ALLOWED = [
     (Stage.DRAFT_PROPOSAL, Stage.REFINEMENT, {"path": Path.PATH_3, "problem_statement_agreed": True}, ""),
@@ -47,6 +65,8 @@ ALLOWED = [
 def test_allowed_moves_are_recorded(db, source, target, fields, reason):
     user = UserFactory(secas_staff=True)
     modification = at(source, **fields)
+    satisfy_later_parts(modification, target)
+    modification.refresh_from_db()
     version = modification.version
     change = move_stage(modification, to=target, reason=reason, decided_by="Panel", user=user)
     modification.refresh_from_db()
@@ -133,6 +153,7 @@ def test_implemented_waits_for_the_release_date(db):
 
 def test_self_governance_approval_opens_the_appeal_window(db):
     modification = at(Stage.CHANGE_BOARD, path=Path.PATH_3, change_board_outcome="approved")
+    satisfy_later_parts(modification, Stage.APPROVED)
     # Wednesday 22 Dec 2021: 15 Working Days skip Christmas, Boxing Day substitutes, New Year.
     with time_machine.travel(dt.datetime(2021, 12, 22, 12, 0), tick=False):
         move_stage(modification, to=Stage.APPROVED)
@@ -142,6 +163,7 @@ def test_self_governance_approval_opens_the_appeal_window(db):
 
 def test_a_plugged_in_condition_can_refuse(db):
     modification = at(Stage.REPORT_PHASE)
+    satisfy_later_parts(modification, Stage.CHANGE_BOARD)
 
     def consultation_still_open(mod, request):
         return "The Modification Report Consultation closes on 1 Jul 2021."

@@ -1,0 +1,251 @@
+"""Writes of meetings and agendas, and inviting committee members to their accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from secmods.core.roles import COMMITTEE_MEMBER
+from secmods.modifications import services as modification_services
+from secmods.modifications.dates import ApproxDate
+from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
+from secmods.parties.models import Organisation, Person
+
+from .models import (
+    AgendaItem,
+    AgendaPurpose,
+    Committee,
+    CommitteeKind,
+    Meeting,
+    MeetingStatus,
+    Membership,
+)
+
+MILESTONE_KIND_FOR_COMMITTEE: dict[str, str] = {
+    CommitteeKind.CSC: MilestoneKind.CSC,
+    CommitteeKind.PANEL: MilestoneKind.PANEL,
+    CommitteeKind.CHANGE_BOARD: MilestoneKind.CHANGE_BOARD,
+    CommitteeKind.SUB_COMMITTEE: MilestoneKind.SUB_COMMITTEES,
+    CommitteeKind.WORKING_GROUP: MilestoneKind.WORKING_GROUP,
+}
+
+PURPOSE_WORDS: dict[str, str] = {
+    AgendaPurpose.INITIAL_COMMENT: "for initial comment",
+    AgendaPurpose.FINAL_COMMENT: "for final comment and recommendations",
+    AgendaPurpose.APPROVE_TIMETABLE: "to approve the timetable",
+    AgendaPurpose.REFINEMENT: "for Refinement discussion",
+    AgendaPurpose.DECISION: "for decision",
+    AgendaPurpose.VOTE: "for vote",
+    AgendaPurpose.UPDATE: "for an update",
+}
+
+
+# --- Meetings --------------------------------------------------------------------------
+@transaction.atomic
+def schedule_meeting(
+    *, committee: Committee, starts_at: datetime, title: str = "", location: str = ""
+) -> Meeting:
+    meeting = Meeting(committee=committee, starts_at=starts_at, title=title, location=location)
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+@transaction.atomic
+def move_meeting(meeting: Meeting, *, starts_at: datetime) -> int:
+    """Move a meeting; the planned milestones tied to it follow. Returns how many moved."""
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if locked.starts_at == starts_at:
+        return 0
+    locked.starts_at = starts_at
+    locked.sequence += 1  # calendars see the event as changed
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    for name in ("starts_at", "sequence", "version"):
+        setattr(meeting, name, getattr(locked, name))
+    return modification_services.follow_meeting(locked)
+
+
+# --- Agenda ----------------------------------------------------------------------------
+@transaction.atomic
+def add_to_agenda(
+    meeting: Meeting,
+    *,
+    modification: Modification,
+    purpose: str,
+    milestone_label: str = "",
+) -> AgendaItem:
+    """Schedule a modification to a meeting: an agenda item at the end, and a planned
+    milestone tied to the meeting (so that moving the meeting moves the timetable)."""
+    if purpose not in AgendaPurpose.values:
+        raise ValidationError({"purpose": f"'{purpose}' is not an agenda purpose."})
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError({"meeting": "This meeting is cancelled."})
+    if AgendaItem.objects.filter(
+        meeting=meeting, modification=modification, purpose=purpose
+    ).exists():
+        raise ValidationError(
+            {"modification": f"{modification.reference} is already on this agenda for that."}
+        )
+    order = (meeting.agenda_items.aggregate(m=Max("order"))["m"] or 0) + 1
+    item = AgendaItem(meeting=meeting, modification=modification, purpose=purpose, order=order)
+    item.full_clean()
+    item.save()
+    if not Milestone.objects.filter(modification=modification, meeting=meeting).exists():
+        committee = meeting.committee
+        modification_services.add_milestone(
+            modification,
+            kind=MILESTONE_KIND_FOR_COMMITTEE.get(committee.kind, MilestoneKind.OTHER),
+            label=milestone_label
+            or f"Presented to {committee.abbreviation or committee.name} {PURPOSE_WORDS[purpose]}",
+            meeting=meeting,
+        )
+    return item
+
+
+@transaction.atomic
+def reorder_agenda(meeting: Meeting, item_ids: Sequence[int]) -> list[AgendaItem]:
+    """Put the agenda in the given order; the ids must be exactly the meeting's items."""
+    items = {item.pk: item for item in meeting.agenda_items.select_for_update()}
+    given = [int(i) for i in item_ids]
+    if len(set(given)) != len(given) or set(given) != set(items):
+        raise ValidationError(
+            {"items": "Give every item of this agenda exactly once (no more, no others)."}
+        )
+    ordered = []
+    for position, pk in enumerate(given, start=1):
+        item = items[pk]
+        if item.order != position:
+            item.order = position
+            item.save(update_fields=["order"])
+        ordered.append(item)
+    return ordered
+
+
+@transaction.atomic
+def record_agenda_outcome(
+    item: AgendaItem,
+    *,
+    outcome: str,
+    decision: str = "",
+    actions: str = "",
+    user: Any = None,
+) -> AgendaItem:
+    """Minute an agenda item. The modification's planned milestones tied to the meeting are
+    marked done on the meeting's date (its first plan kept as the baseline)."""
+    if not (outcome or "").strip():
+        raise ValidationError({"outcome": "Write what the meeting concluded."})
+    locked = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
+    meeting = locked.meeting
+    if meeting.starts_at > timezone.now():
+        raise ValidationError(
+            {"outcome": "The meeting has not happened yet; record its outcome afterwards."}
+        )
+    locked.outcome = outcome.strip()
+    locked.decision = (decision or "").strip()
+    locked.actions = (actions or "").strip()
+    locked.outcome_recorded_at = timezone.now()
+    locked.full_clean()
+    locked.save()
+    day = ApproxDate.day(meeting.date)
+    for milestone in (
+        Milestone.objects.select_for_update()
+        .filter(modification_id=locked.modification_id, meeting=meeting)
+        .exclude(status=MilestoneStatus.CANCELLED)
+    ):
+        previous = milestone.when
+        milestone.precision, milestone.date_from, milestone.date_to = (
+            day.precision,
+            day.start,
+            day.end,
+        )
+        modification_services.keep_baseline(milestone, previous)
+        milestone.status = MilestoneStatus.DONE
+        milestone.version += 1
+        if user is not None and getattr(user, "pk", None):
+            milestone._history_user = user  # type: ignore[attr-defined]
+        milestone.full_clean()
+        milestone.save()
+    if meeting.status == MeetingStatus.SCHEDULED:
+        meeting.status = MeetingStatus.HELD
+        meeting.save(update_fields=["status"])
+    modification_services.bump_version(locked.modification)
+    for name in ("outcome", "decision", "actions", "outcome_recorded_at"):
+        setattr(item, name, getattr(locked, name))
+    return locked
+
+
+# --- Committee members' accounts --------------------------------------------------------
+def set_password_link(user: Any) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return settings.SITE_URL + reverse("password_reset_confirm", args=[uid, token])
+
+
+def invite_committee_member(
+    *,
+    email: str,
+    name: str,
+    committee: Committee | None = None,
+    organisation: Organisation | None = None,
+    party_category: Any = None,
+    start_date: Any = None,
+) -> Any:
+    """Create a committee member's account (no password yet) and email a set-password link.
+
+    The link is Django's password-reset link: it works once and lapses after
+    PASSWORD_RESET_TIMEOUT; the member can ask for a new one from the login page."""
+    User = get_user_model()
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    if not email or not name:
+        raise ValidationError("Give the member's name and email address.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": f"An account with {email} exists already."})
+    with transaction.atomic():
+        first, _, last = name.partition(" ")
+        user = User(username=email, email=email, first_name=first, last_name=last)
+        user.is_staff = True  # the admin is where members read reports and comment
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        user.groups.add(Group.objects.get(name=COMMITTEE_MEMBER))
+        person = Person.objects.filter(email__iexact=email, user__isnull=True).first()
+        if person is None:
+            person = Person(name=name, email=email, organisation=organisation)
+        person.user = user
+        person.full_clean()
+        person.save()
+        if committee is not None:
+            Membership.objects.create(
+                person=person,
+                committee=committee,
+                party_category=party_category,
+                start_date=start_date or timezone.localdate(),
+            )
+    committees = f" of the {committee.name}" if committee else ""
+    send_mail(
+        "Your secmods account",
+        f"Dear {name},\n\nSECAS has created your secmods account as a member{committees}. "
+        f"Choose your password here:\n{set_password_link(user)}\n\n"
+        f"Your username is {email}. The link works once; if it has lapsed, use "
+        f"'Forgotten your password?' on {settings.SITE_URL}/admin/login/.\n\nSECAS\n",
+        None,
+        [email],
+    )
+    return user
