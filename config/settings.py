@@ -209,3 +209,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Public register (issue 8): pages, calendars, feeds -------------------------------
+import datetime as _dt  # noqa: E402
+
+INSTALLED_APPS.append("secmods.register")
+MIDDLEWARE.append("secmods.register.middleware.ContentSecurityPolicyMiddleware")
+# The register's pages use no script and no inline style: a strict policy costs nothing.
+REGISTER_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+REGISTER_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+# The admin and the API's documentation pages bring inline scripts of their own.
+REGISTER_CSP_EXEMPT_PREFIXES = env.list(
+    "REGISTER_CSP_EXEMPT_PREFIXES", default=["/admin/", "/api/"]
+)
+# Meetings have a start only; calendars show them this long.
+REGISTER_MEETING_DURATION = _dt.timedelta(minutes=env.int("REGISTER_MEETING_MINUTES", default=120))
