@@ -61,6 +61,8 @@ def broker_url() -> Iterator[str]:
 def _london_time(settings):  # type: ignore[no-untyped-def]
     settings.TIME_ZONE = "Europe/London"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing a password properly takes ~0.3 s; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ STAGE_ORDER = Case(
 
 # Column key -> the expression it sorts by (ascending). Reference is the default.
 SORTS: dict[str, list[Any]] = {
-    "reference": [F("number").asc(), F("suffix").asc()],
+    "reference": [F("number").asc()],
     "title": [F("title").asc()],
     "proposer": [F("proposer__organisation__name").asc(nulls_last=True)],
     "lead_analyst": [F("lead_analyst__name").asc(nulls_last=True)],
@@ -83,7 +83,7 @@ class FilterOptions:
 
 def filter_options() -> FilterOptions:
     return FilterOptions(
-        committees=list(Committee.objects.only("slug", "name", "abbreviation")),
+        committees=list(committees()),
         party_categories=list(PartyCategory.objects.only("slug", "name")),
         sec_sections=list(SecSection.objects.all()),
     )
@@ -189,7 +189,7 @@ def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification]:
         for expression in SORTS[query.sort.removeprefix("-")]
     ]
     # The reference breaks ties, so pages never shuffle rows between them.
-    return rows.order_by(*order, "-number", "suffix")
+    return rows.order_by(*order, "-number", "suffix", "pk")
 
 
 def _reverse(expression: Any) -> Any:
@@ -290,6 +290,10 @@ def past_meetings(
 
 def meeting_page(user: Any, meeting_id: int) -> Meeting | None:
     return meetings(user).filter(pk=meeting_id).first()
+
+
+def committees() -> QuerySet[Committee]:
+    return Committee.objects.only("slug", "name", "abbreviation")
 
 
 def get_committee(slug: str) -> Committee | None:

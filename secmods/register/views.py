@@ -119,7 +119,7 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @require_safe
 def meeting_list(request: HttpRequest) -> HttpResponse:
-    committees = list(selectors.filter_options().committees)
+    committees = list(selectors.committees())
     committee = None
     notices = []
     slug = (request.GET.get("committee") or "").strip()
