@@ -24,7 +24,10 @@ from tests.factories import MembershipFactory, ModificationFactory, PersonFactor
 
 # serialized_rollback: the flush after each test empties the groups and Party Categories
 # that data migrations made; the seed and the roles need them back before the next test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,7 +88,8 @@ def page(seeded, live_server, browser):  # type: ignore[no-untyped-def]
     page.set_default_timeout(15_000)
     page.console_errors = []
     page.on(
-        "console", lambda message: message.type == "error" and page.console_errors.append(message.text)
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
     )
     yield page
     context.close()
@@ -204,8 +208,15 @@ def test_a_committee_member_adds_a_comment_in_the_admin(page):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/?stage=nonsense", "/modifications/MP160/", "/meetings/", "/meetings/1/", "/glossary/",
-     "/modifications/MP999/"],
+    [
+        "/",
+        "/?stage=nonsense",
+        "/modifications/MP160/",
+        "/meetings/",
+        "/meetings/1/",
+        "/glossary/",
+        "/modifications/MP999/",
+    ],
 )
 def test_no_serious_accessibility_violations(seeded, live_server, browser, path):
     # bypass_csp only so that axe itself can be injected; the pages stay as served.
