@@ -102,6 +102,13 @@ class RegisterQuery:
     sort: str = DEFAULT_SORT
 
 
+def clean_text(text: str | None, limit: int = 200) -> str:
+    """Search-box input made safe to query with: no NUL or other control characters
+    (PostgreSQL refuses NUL in a string), single spaces, bounded length."""
+    printable = "".join(char if char.isprintable() else " " for char in (text or ""))
+    return " ".join(printable.split())[:limit]
+
+
 def read_register_query(params: Any, options: FilterOptions) -> tuple[RegisterQuery, list[str]]:
     """Read the query string; an unknown value is dropped with a message saying so."""
     notices: list[str] = []
@@ -120,13 +127,13 @@ def read_register_query(params: Any, options: FilterOptions) -> tuple[RegisterQu
         if value in known:
             values[name] = value
         else:
-            shown = value if len(value) <= 40 else value[:40] + "…"
+            shown = clean_text(value, 40)
             notices.append(f"There is no {label} “{shown}”, so that filter was ignored.")
     sort = (params.get("sort") or "").strip()
     if sort and sort.removeprefix("-") not in SORTS:
         notices.append("That sort order is not known; the register is sorted by reference.")
         sort = ""
-    search = " ".join((params.get("q") or "").split())[:200]
+    search = clean_text(params.get("q"))
     return RegisterQuery(search=search, sort=sort or DEFAULT_SORT, **values), notices
 
 
@@ -246,7 +253,7 @@ def modification_calendar_data(user: Any, reference: str) -> Modification | None
 
 def glossary_terms(search: str = "") -> QuerySet[GlossaryTerm]:
     terms = GlossaryTerm.objects.all()
-    search = " ".join(search.split())
+    search = clean_text(search, 100)
     if search:
         terms = terms.filter(
             Q(acronym__icontains=search)
@@ -288,7 +295,12 @@ def past_meetings(
     return meetings(user, committee=committee).filter(starts_at__lt=now).order_by("-starts_at")
 
 
+MAX_ID = 2**63 - 1  # a bigint: a larger number in the address is no meeting, not a 500
+
+
 def meeting_page(user: Any, meeting_id: int) -> Meeting | None:
+    if not 0 < meeting_id <= MAX_ID:
+        return None
     return meetings(user).filter(pk=meeting_id).first()
 
 

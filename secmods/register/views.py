@@ -50,9 +50,9 @@ def modification_list(request: HttpRequest) -> HttpResponse:
             return redirect("register:modification", reference=match.reference)
     rows = selectors.register_rows(request.user, query)
     page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    page_param = request.GET.get("page")
+    page_param = selectors.clean_text(request.GET.get("page"), 20)
     if page_param and page_param != str(page.number):
-        notices.append(f"There is no page “{page_param[:20]}”; showing page {page.number}.")
+        notices.append(f"There is no page “{page_param}”; showing page {page.number}.")
     sort_key = query.sort.removeprefix("-")
     descending = query.sort.startswith("-")
     columns = []
@@ -93,8 +93,8 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if modification is None:
         return not_found(
             request,
-            f"There is no published modification “{reference[:40]}”.",
-            search=reference[:40],
+            f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
+            search=selectors.clean_text(reference, 40),
         )
     today = timezone.localdate()
     milestones = list(modification.milestones.all())
@@ -122,7 +122,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
     committees = list(selectors.committees())
     committee = None
     notices = []
-    slug = (request.GET.get("committee") or "").strip()
+    slug = selectors.clean_text(request.GET.get("committee"), 60)
     if slug:
         committee = next((c for c in committees if c.slug == slug), None)
         if committee is None:
@@ -157,7 +157,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 @require_safe
 def glossary(request: HttpRequest) -> HttpResponse:
-    search = " ".join((request.GET.get("q") or "").split())[:100]
+    search = selectors.clean_text(request.GET.get("q"), 100)
     return render(
         request,
         "register/glossary.html",
@@ -183,7 +183,7 @@ def meetings_ics(request: HttpRequest) -> HttpResponse:
 def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
     committee = selectors.get_committee(slug)
     if committee is None:
-        return not_found(request, f"There is no committee “{slug[:40]}”.")
+        return not_found(request, f"There is no committee “{selectors.clean_text(slug, 40)}”.")
     meetings = selectors.calendar_meetings(request.user, committee=committee)
     body = calendars.meetings_calendar(f"{committee.name} meetings", meetings)
     return _ics(body, f"{committee.slug}-meetings.ics")
@@ -195,8 +195,8 @@ def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
     if modification is None:
         return not_found(
             request,
-            f"There is no published modification “{reference[:40]}”.",
-            search=reference[:40],
+            f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
+            search=selectors.clean_text(reference, 40),
         )
     body = calendars.modification_calendar(
         modification, selectors.modification_meetings(modification)

@@ -353,3 +353,32 @@ def test_proposer_without_organisation(client, db):
     assert "Ann Example" in client.get("/").content.decode()
     OrganisationFactory()  # unused, keeps factories honest
     assert Modification.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?q=%00",
+        "/?q=MP%00160",
+        "/?q=a%00b+c",
+        "/glossary/?q=%00",
+        "/meetings/?committee=%00",
+        "/meetings/?page=%00",
+        "/modifications/%00/",
+        "/meetings/99999999999999999999999/",
+        "/meetings/9223372036854775808/",
+        "/calendar/committees/x%00.ics",
+    ],
+)
+def test_hostile_input_is_never_a_500(client, seed, url):
+    response = client.get(url)
+    assert response.status_code in (200, 302, 404)  # "MP\x00160" reads as "MP 160": found
+    assert b"\x00" not in response.content
+
+
+def test_staff_see_which_rows_are_unpublished(member_client, seed):
+    ModificationFactory(title="Secret plan", published_at=None)
+    html = member_client.get("/").content.decode()
+    assert "Not published" in html
+    page = member_client.get("/modifications/DP160/").content.decode()
+    assert "Not published" not in page
