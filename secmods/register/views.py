@@ -81,6 +81,11 @@ def modification_list(request: HttpRequest) -> HttpResponse:
             "notices": notices,
             "page": page,
             "columns": columns,
+            "sort_choices": [
+                (f"{prefix}{key}", f"{label}, {direction}")
+                for key, label in COLUMNS
+                for prefix, direction in (("", "ascending"), ("-", "descending"))
+            ],
             "filtered": filtered or bool(query.search),
             "nav": "modifications",
         },

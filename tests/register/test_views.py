@@ -382,3 +382,18 @@ def test_staff_see_which_rows_are_unpublished(member_client, seed):
     assert "Not published" in html
     page = member_client.get("/modifications/DP160/").content.decode()
     assert "Not published" not in page
+
+
+def test_sort_is_also_a_form_field_for_phones(client, seed):
+    full_modification(1, title="Aardvark")
+    html = client.get("/", {"sort": "-title"}).content.decode()
+    assert '<option value="-title" selected>Title, descending</option>' in html
+    assert html.index("Certificate Signing") < html.index("Aardvark")
+
+
+def test_next_key_date_is_shown_with_its_precision(client, db):
+    full_modification(1, title="Has a plan")
+    html = client.get("/").content.decode()
+    assert '<span class="when precision-month">May 2031</span>' in html
+    html = client.get("/", {"sort": "next_key_date"}).content.decode()
+    assert "Has a plan" in html
