@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS and DEBUG=False; `manage.py check --deploy` is then cl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -218,3 +219,20 @@ CONSULTATION_LINK_MAX_AGE = env.int("CONSULTATION_LINK_MAX_AGE", default=90 * 24
 # Consultation deadlines default to this London clock time on a Working Day.
 CONSULTATION_CLOSING_TIME = "17:00"
 CONSULTATION_DEFAULT_WORKING_DAYS = 15
+
+# --- Public register (issue 8): pages, calendars, feeds -------------------------------
+INSTALLED_APPS.append("secmods.register")
+MIDDLEWARE.append("secmods.register.middleware.ContentSecurityPolicyMiddleware")
+# The register's pages use no script and no inline style: a strict policy costs nothing.
+REGISTER_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+REGISTER_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+# The admin and the API's documentation pages bring inline scripts of their own.
+REGISTER_CSP_EXEMPT_PREFIXES = env.list(
+    "REGISTER_CSP_EXEMPT_PREFIXES", default=["/admin/", "/api/"]
+)
+# Meetings have a start only; calendars show them this long.
+REGISTER_MEETING_DURATION = timedelta(minutes=env.int("REGISTER_MEETING_MINUTES", default=120))

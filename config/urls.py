@@ -38,4 +38,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("consultations/", include("secmods.consultations.urls")),
+    # The public register, calendars and feeds, at the site root (issue 8).
+    path("", include("secmods.register.urls")),
 ]
+
+handler404 = "secmods.register.views.page_not_found"

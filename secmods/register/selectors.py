@@ -1,0 +1,382 @@
+"""Reads for the public register, its calendars and feeds.
+
+Every function fetches what its page needs in a fixed number of queries, whatever the
+number of rows: the register's list is one query for the page plus one for the count, a
+modification page is one query per kind of related row (prefetched), a calendar is two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from secmods.committees.models import AgendaItem, Committee, Meeting
+from secmods.glossary.models import GlossaryTerm
+from secmods.modifications.models import (
+    Milestone,
+    Modification,
+    Path,
+    ReportSection,
+    SecSection,
+    Stage,
+    StageChange,
+)
+from secmods.modifications.references import parse_reference
+from secmods.modifications.selectors import (
+    get_by_reference,
+    search_modifications,
+    visible_modifications,
+    with_next_key_date,
+)
+from secmods.parties.models import PartyCategory
+
+PAGE_SIZE = 50
+
+# The lifecycle's order, so that "sort by stage" reads Draft Proposal ... Implemented.
+STAGE_ORDER = Case(
+    *[When(stage=value, then=Value(index)) for index, value in enumerate(Stage.values)],
+    default=Value(len(Stage.values)),
+    output_field=IntegerField(),
+)
+
+# Column key -> the expression it sorts by (ascending). Reference is the default.
+SORTS: dict[str, list[Any]] = {
+    "reference": [F("number").asc()],
+    "title": [F("title").asc()],
+    "proposer": [F("proposer__organisation__name").asc(nulls_last=True)],
+    "lead_analyst": [F("lead_analyst__name").asc(nulls_last=True)],
+    "stage": [STAGE_ORDER.asc()],
+    "path": [F("path").asc()],
+    "next_key_date": [F("next_key_from").asc(nulls_last=True)],
+    "target_release": [F("target_release__date").asc(nulls_last=True)],
+    "latest_update": [F("latest_update").asc()],
+    "updated": [F("updated_at").asc()],
+}
+DEFAULT_SORT = "-reference"
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of the register's filter form (three queries)."""
+
+    committees: list[Committee]
+    party_categories: list[PartyCategory]
+    sec_sections: list[SecSection]
+    stages: list[tuple[str, str]] = field(default_factory=lambda: list(Stage.choices))
+    paths: list[tuple[str, str]] = field(default_factory=lambda: list(Path.choices))
+
+
+def filter_options() -> FilterOptions:
+    return FilterOptions(
+        committees=list(committees()),
+        party_categories=list(PartyCategory.objects.only("slug", "name")),
+        sec_sections=list(SecSection.objects.all()),
+    )
+
+
+@dataclass(frozen=True)
+class RegisterQuery:
+    """The register's filters once checked: every value is known to be valid."""
+
+    stage: str = ""
+    path: str = ""
+    committee: str = ""  # slug
+    party_category: str = ""  # slug
+    sec_section: str = ""  # code
+    search: str = ""
+    sort: str = DEFAULT_SORT
+
+
+def clean_text(text: str | None, limit: int = 200) -> str:
+    """Search-box input made safe to query with: no NUL or other control characters
+    (PostgreSQL refuses NUL in a string), single spaces, bounded length."""
+    printable = "".join(char if char.isprintable() else " " for char in (text or ""))
+    return " ".join(printable.split())[:limit]
+
+
+def read_register_query(params: Any, options: FilterOptions) -> tuple[RegisterQuery, list[str]]:
+    """Read the query string; an unknown value is dropped with a message saying so."""
+    notices: list[str] = []
+    allowed = {
+        "stage": ("stage", {value for value, _ in options.stages}),
+        "path": ("path", {value for value, _ in options.paths}),
+        "committee": ("committee", {c.slug for c in options.committees}),
+        "party_category": ("Party Category", {p.slug for p in options.party_categories}),
+        "sec_section": ("SEC Section", {s.code for s in options.sec_sections}),
+    }
+    values: dict[str, str] = {}
+    for name, (label, known) in allowed.items():
+        value = (params.get(name) or "").strip()
+        if not value:
+            continue
+        if value in known:
+            values[name] = value
+        else:
+            shown = clean_text(value, 40)
+            notices.append(f"There is no {label} “{shown}”, so that filter was ignored.")
+    sort = (params.get("sort") or "").strip()
+    if sort and sort.removeprefix("-") not in SORTS:
+        notices.append("That sort order is not known; the register is sorted by reference.")
+        sort = ""
+    search = clean_text(params.get("q"))
+    return RegisterQuery(search=search, sort=sort or DEFAULT_SORT, **values), notices
+
+
+def _words_in_text(text: str) -> Q:
+    """Every word appears in the title or somewhere in the report's text."""
+    condition = Q()
+    for word in text.split()[:10]:
+        in_sections = ReportSection.objects.filter(modification=OuterRef("pk")).filter(
+            Q(body__icontains=word) | Q(heading__icontains=word)
+        )
+        condition &= Q(title__icontains=word) | Q(Exists(in_sections))
+    return condition
+
+
+def search_register(queryset: QuerySet[Modification], text: str) -> QuerySet[Modification]:
+    """A reference in any spelling, the title, or words of the report's text."""
+    if not text:
+        return queryset
+    return search_modifications(queryset, text) | queryset.filter(_words_in_text(text))
+
+
+def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification]:
+    """The register's rows (one query per page, whatever its length)."""
+    rows = visible_modifications(user)
+    if query.stage:
+        rows = rows.filter(stage=query.stage)
+    if query.path:
+        rows = rows.filter(path=query.path)
+    if query.committee:
+        rows = rows.filter(
+            Exists(
+                AgendaItem.objects.filter(
+                    modification=OuterRef("pk"), meeting__committee__slug=query.committee
+                )
+            )
+        )
+    if query.party_category:
+        rows = rows.filter(
+            Exists(
+                Modification.impacted_party_categories.through.objects.filter(
+                    modification=OuterRef("pk"), partycategory__slug=query.party_category
+                )
+            )
+        )
+    if query.sec_section:
+        rows = rows.filter(
+            Exists(
+                Modification.sec_sections.through.objects.filter(
+                    modification=OuterRef("pk"), secsection__code=query.sec_section
+                )
+            )
+        )
+    rows = search_register(rows, query.search)
+    rows = with_next_key_date(rows).select_related(
+        "proposer__organisation", "lead_analyst", "target_release"
+    )
+    descending = query.sort.startswith("-")
+    order = [
+        _reverse(expression) if descending else expression
+        for expression in SORTS[query.sort.removeprefix("-")]
+    ]
+    # The reference breaks ties, so pages never shuffle rows between them.
+    return rows.order_by(*order, "-number", "suffix", "pk")
+
+
+def _reverse(expression: Any) -> Any:
+    # OrderBy(descending=False) -> the same expression descending, keeping nulls last.
+    reversed_expression = expression.copy()
+    reversed_expression.descending = not expression.descending
+    return reversed_expression
+
+
+def reference_match(user: Any, text: str) -> Modification | None:
+    """The one visible modification a search box entry names by reference, if it is one."""
+    if parse_reference(text) is None:
+        return None
+    return get_by_reference(text, visible_modifications(user))
+
+
+def modification_page(user: Any, reference: str) -> Modification | None:
+    """A visible modification with everything its page shows, in a fixed number of queries."""
+    queryset = visible_modifications(user).select_related(
+        "proposer__organisation", "lead_analyst__organisation", "target_release"
+    )
+    queryset = with_next_key_date(queryset).prefetch_related(
+        "sections",
+        Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+        Prefetch(
+            "agenda_items",
+            queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
+                "meeting__starts_at", "order", "pk"
+            ),
+        ),
+        Prefetch("stage_changes", queryset=StageChange.objects.select_related("meeting")),
+        "sec_sections",
+        "impacted_party_categories",
+    )
+    return get_by_reference(reference, queryset)
+
+
+def published_modification(user: Any, reference: str) -> Modification | None:
+    """A modification the user may see, by any spelling of its reference (one query)."""
+    return get_by_reference(reference, visible_modifications(user))
+
+
+def modification_calendar_data(user: Any, reference: str) -> Modification | None:
+    """A visible modification with its milestones and meetings (three queries)."""
+    queryset = visible_modifications(user).prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+        Prefetch(
+            "agenda_items",
+            queryset=AgendaItem.objects.select_related("meeting__committee"),
+        ),
+    )
+    return get_by_reference(reference, queryset)
+
+
+def glossary_terms(search: str = "") -> QuerySet[GlossaryTerm]:
+    terms = GlossaryTerm.objects.all()
+    search = clean_text(search, 100)
+    if search:
+        terms = terms.filter(
+            Q(acronym__icontains=search)
+            | Q(full_term__icontains=search)
+            | Q(description__icontains=search)
+        )
+    return terms
+
+
+# --- Meetings --------------------------------------------------------------------------
+def _visible_agenda(user: Any) -> Prefetch:
+    # The public sees a meeting's agenda items only for published modifications.
+    return Prefetch(
+        "agenda_items",
+        queryset=AgendaItem.objects.filter(
+            modification__in=visible_modifications(user).values("pk")
+        ).select_related("modification"),
+    )
+
+
+def meetings(user: Any, *, committee: Committee | None = None) -> QuerySet[Meeting]:
+    queryset = Meeting.objects.select_related("committee").prefetch_related(_visible_agenda(user))
+    if committee is not None:
+        queryset = queryset.filter(committee=committee)
+    return queryset
+
+
+def upcoming_meetings(
+    user: Any, *, committee: Committee | None = None, now: dt.datetime | None = None
+) -> QuerySet[Meeting]:
+    now = now or timezone.now()
+    return meetings(user, committee=committee).filter(starts_at__gte=now).order_by("starts_at")
+
+
+def past_meetings(
+    user: Any, *, committee: Committee | None = None, now: dt.datetime | None = None
+) -> QuerySet[Meeting]:
+    now = now or timezone.now()
+    return meetings(user, committee=committee).filter(starts_at__lt=now).order_by("-starts_at")
+
+
+MAX_ID = 2**63 - 1  # a bigint: a larger number in the address is no meeting, not a 500
+
+
+def meeting_page(user: Any, meeting_id: int) -> Meeting | None:
+    if not 0 < meeting_id <= MAX_ID:
+        return None
+    return meetings(user).filter(pk=meeting_id).first()
+
+
+def committees() -> QuerySet[Committee]:
+    return Committee.objects.only("slug", "name", "abbreviation")
+
+
+def get_committee(slug: str) -> Committee | None:
+    return Committee.objects.filter(slug=slug).first()
+
+
+# --- Calendars -------------------------------------------------------------------------
+def twelve_months_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def calendar_meetings(
+    user: Any, *, committee: Committee | None = None, today: dt.date | None = None
+) -> QuerySet[Meeting]:
+    """Meetings from twelve months ago onwards, so a calendar's size does not grow with
+    history (two queries)."""
+    today = today or timezone.localdate()
+    since = twelve_months_before(today)
+    return meetings(user, committee=committee).filter(starts_at__date__gte=since)
+
+
+def modification_meetings(modification: Modification) -> list[Meeting]:
+    """Meetings where a prefetched modification is presented or that fix its milestones."""
+    found: dict[int, Meeting] = {}
+    for item in modification.agenda_items.all():
+        found.setdefault(item.meeting_id, item.meeting)
+    for milestone in modification.milestones.all():
+        if milestone.meeting is not None:
+            found.setdefault(milestone.meeting.pk, milestone.meeting)
+    return sorted(found.values(), key=lambda meeting: meeting.starts_at)
+
+
+# --- Feeds -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FeedEntry:
+    """One event of a feed: a modification published, or moved to another stage."""
+
+    kind: str  # "published" or "stage_change"
+    modification: Modification
+    when: dt.datetime
+    stage_change: StageChange | None = None
+
+    @property
+    def key(self) -> str:
+        if self.stage_change is not None:
+            return f"stage-change-{self.stage_change.pk}"
+        return f"published-{self.modification.pk}"
+
+
+def feed_entries(
+    user: Any, *, modification: Modification | None = None, limit: int = 50
+) -> list[FeedEntry]:
+    """The latest publications and stage changes, newest first (two queries)."""
+    published = visible_modifications(user).select_related("proposer__organisation")
+    changes = StageChange.objects.select_related("modification__proposer__organisation").filter(
+        modification__in=visible_modifications(user).values("pk")
+    )
+    if modification is not None:
+        published = published.filter(pk=modification.pk)
+        changes = changes.filter(modification=modification)
+    entries = [
+        FeedEntry("published", row, row.published_at)
+        for row in published.filter(published_at__isnull=False).order_by("-published_at")[:limit]
+        if row.published_at is not None
+    ]
+    entries += [
+        FeedEntry("stage_change", change.modification, change.changed_at, change)
+        for change in changes.order_by("-changed_at", "-pk")[:limit]
+    ]
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]

@@ -1,0 +1,214 @@
+"""The public register's pages, calendars and 404 page. Thin: reads are in selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from secmods.glossary.selectors import terms_used_by
+
+from . import calendars, selectors
+from .timeline import build_timeline
+
+COLUMNS = [
+    ("reference", "Reference"),
+    ("title", "Title"),
+    ("proposer", "Proposer"),
+    ("lead_analyst", "Lead Analyst"),
+    ("stage", "Stage"),
+    ("path", "Path"),
+    ("next_key_date", "Next key date"),
+    ("target_release", "Target release"),
+    ("latest_update", "Latest update"),
+    ("updated", "Last updated"),
+]
+
+
+def not_found(request: HttpRequest, message: str, search: str = "") -> HttpResponse:
+    """A 404 that helps: says what was not found and offers the register's search box."""
+    return render(
+        request,
+        "register/not_found.html",
+        {"message": message, "search": search},
+        status=404,
+    )
+
+
+@require_safe
+def modification_list(request: HttpRequest) -> HttpResponse:
+    options = selectors.filter_options()
+    query, notices = selectors.read_register_query(request.GET, options)
+    if query.search and not notices:
+        # "mp 160" names one modification: go straight to it.
+        match = selectors.reference_match(request.user, query.search)
+        if match is not None:
+            return redirect("register:modification", reference=match.reference)
+    rows = selectors.register_rows(request.user, query)
+    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    page_param = selectors.clean_text(request.GET.get("page"), 20)
+    if page_param and page_param != str(page.number):
+        notices.append(f"There is no page “{page_param}”; showing page {page.number}.")
+    sort_key = query.sort.removeprefix("-")
+    descending = query.sort.startswith("-")
+    columns = []
+    for key, label in COLUMNS:
+        current = key == sort_key
+        # Clicking the sorted column flips it; another column sorts ascending.
+        next_sort = (key if descending else f"-{key}") if current else key
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "current": current,
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+                "next_sort": next_sort,
+            }
+        )
+    filtered = any(
+        [query.stage, query.path, query.committee, query.party_category, query.sec_section]
+    )
+    return render(
+        request,
+        "register/modification_list.html",
+        {
+            "options": options,
+            "query": query,
+            "notices": notices,
+            "page": page,
+            "columns": columns,
+            "sort_choices": [
+                (f"{prefix}{key}", f"{label}, {direction}")
+                for key, label in COLUMNS
+                for prefix, direction in (("", "ascending"), ("-", "descending"))
+            ],
+            "filtered": filtered or bool(query.search),
+            "nav": "modifications",
+        },
+    )
+
+
+@require_safe
+def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    modification = selectors.modification_page(request.user, reference)
+    if modification is None:
+        return not_found(
+            request,
+            f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
+            search=selectors.clean_text(reference, 40),
+        )
+    today = timezone.localdate()
+    milestones = list(modification.milestones.all())
+    terms = terms_used_by(modification)
+    return render(
+        request,
+        "register/modification_detail.html",
+        {
+            "modification": modification,
+            "milestones": milestones,
+            "timeline": build_timeline(milestones, today),
+            "terms": terms,
+            "sections": list(modification.sections.all()),
+            "agenda_items": list(modification.agenda_items.all()),
+            "stage_changes": list(modification.stage_changes.all()),
+            "today": today,
+            "now": timezone.now(),
+            "nav": "modifications",
+        },
+    )
+
+
+@require_safe
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    committees = list(selectors.committees())
+    committee = None
+    notices = []
+    slug = selectors.clean_text(request.GET.get("committee"), 60)
+    if slug:
+        committee = next((c for c in committees if c.slug == slug), None)
+        if committee is None:
+            notices.append(f"There is no committee “{slug[:40]}”, so that filter was ignored.")
+    now = timezone.now()
+    upcoming = selectors.upcoming_meetings(request.user, committee=committee, now=now)
+    past = Paginator(
+        selectors.past_meetings(request.user, committee=committee, now=now),
+        selectors.PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "register/meeting_list.html",
+        {
+            "committees": committees,
+            "committee": committee,
+            "notices": notices,
+            "upcoming": list(upcoming),
+            "past": past,
+            "nav": "meetings",
+        },
+    )
+
+
+@require_safe
+def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = selectors.meeting_page(request.user, meeting_id)
+    if meeting is None:
+        return not_found(request, "There is no meeting with that number.")
+    return render(request, "register/meeting_detail.html", {"meeting": meeting, "nav": "meetings"})
+
+
+@require_safe
+def glossary(request: HttpRequest) -> HttpResponse:
+    search = selectors.clean_text(request.GET.get("q"), 100)
+    return render(
+        request,
+        "register/glossary.html",
+        {"terms": list(selectors.glossary_terms(search)), "search": search, "nav": "glossary"},
+    )
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Calendar apps poll; let them and any cache in between reuse an answer for a while.
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_safe
+def meetings_ics(request: HttpRequest) -> HttpResponse:
+    meetings = selectors.calendar_meetings(request.user)
+    return _ics(calendars.meetings_calendar("SEC meetings", meetings), "sec-meetings.ics")
+
+
+@require_safe
+def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    committee = selectors.get_committee(slug)
+    if committee is None:
+        return not_found(request, f"There is no committee “{selectors.clean_text(slug, 40)}”.")
+    meetings = selectors.calendar_meetings(request.user, committee=committee)
+    body = calendars.meetings_calendar(f"{committee.name} meetings", meetings)
+    return _ics(body, f"{committee.slug}-meetings.ics")
+
+
+@require_safe
+def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
+    modification = selectors.modification_calendar_data(request.user, reference)
+    if modification is None:
+        return not_found(
+            request,
+            f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
+            search=selectors.clean_text(reference, 40),
+        )
+    body = calendars.modification_calendar(
+        modification, selectors.modification_meetings(modification)
+    )
+    return _ics(body, f"{modification.reference.lower()}.ics")
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    """The site's 404 handler (DEBUG=False): the same helpful page everywhere."""
+    return not_found(request, "There is no page at this address.")

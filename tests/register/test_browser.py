@@ -1,0 +1,261 @@
+"""The register in a real browser: Playwright driving Debian's Chromium against the live server.
+
+Never downloads a browser: it launches /usr/bin/chromium (`.ci/run` installs the Debian
+package when `.ci/needs-chromium` exists). Screenshots land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from icalendar import Calendar
+
+from secmods.consultations.models import Comment
+from secmods.modifications.models import Modification, Stage
+from tests.conftest import IN_CI
+from tests.factories import MembershipFactory, ModificationFactory, PersonFactory, UserFactory
+
+# serialized_rollback: the flush after each test empties the groups and Party Categories
+# that data migrations made; the seed and the roles need them back before the next test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def browser(seeded, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """Chromium for one test, started after the database is set up and stopped before it
+    is flushed: while Playwright's event loop runs, Django hands out a separate (async
+    context) connection, which would miss the serialized data to restore."""
+    if not shutil.which(CHROMIUM):
+        message = f"{CHROMIUM} is missing: apt-get install chromium"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the
+    # tests' own setup in the same thread) would otherwise refuse to run beside it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def seeded(transactional_db) -> Modification:  # type: ignore[no-untyped-def]
+    call_command("load_seed", verbosity=0)
+    return Modification.objects.get(number=160, suffix="")
+
+
+@pytest.fixture
+def page(seeded, live_server, browser):  # type: ignore[no-untyped-def]
+    """A fresh page that records console errors (a CSP violation shows up there)."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: message.type == "error" and page.console_errors.append(message.text),
+    )
+    yield page
+    context.close()
+
+
+def shot(page, name: str, **kwargs) -> Path:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), **kwargs)
+    return path
+
+
+def test_search_mp_160_lands_on_the_modification(page):
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "SEC modifications"
+    shot(page, "register", full_page=True)
+    page.get_by_label("Search by reference (e.g. MP160) or words").fill("mp 160")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/modifications/DP160/$"))
+    assert "Certificate Signing Request forecasting" in page.locator("h1").inner_text()
+    assert page.console_errors == []
+
+
+def test_filter_by_stage(page):
+    ModificationFactory(
+        title="Refinement example",
+        stage=Stage.REFINEMENT,
+        published_at=dt.datetime(2021, 5, 1, tzinfo=dt.UTC),
+    )
+    page.goto("/")
+    rows = page.locator("table.register tbody tr")
+    assert rows.count() == 2
+    page.get_by_label("Stage").select_option(label="Refinement")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"stage=refinement"))
+    assert rows.count() == 1
+    assert "Refinement example" in rows.first.inner_text()
+    assert page.get_by_label("Stage").input_value() == "refinement"
+    page.get_by_label("Stage").select_option(label="Draft Proposal")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"stage=draft_proposal"))
+    assert rows.count() == 1 and "DP160" in rows.first.inner_text()
+    # A bad value in the address is ignored with a message, never an error page.
+    page.goto("/?stage=nonsense")
+    assert "There is no stage" in page.get_by_role("status").inner_text()
+    assert rows.count() == 2
+
+
+def test_the_timeline_shows_the_four_milestones_with_may_as_a_month(page):
+    page.goto("/modifications/MP160/")
+    timeline = page.locator("svg.timeline")
+    timeline.scroll_into_view_if_needed()
+    milestones = timeline.locator("g.milestone")
+    assert milestones.count() == 4
+    texts = [milestones.nth(index).locator("text.label").text_content() for index in range(4)]
+    assert texts[2].startswith("May 2021")
+    may = timeline.locator('g.milestone[data-precision="month"]')
+    assert may.count() == 1
+    bar = may.locator("rect.span").bounding_box()
+    dot = timeline.locator('g.milestone[data-precision="day"] circle.dot').first.bounding_box()
+    assert bar is not None and dot is not None
+    # A month is drawn as a bar about 31 days long; a day as a dot.
+    assert bar["width"] > 8 * dot["width"]
+    may_start = may.locator("rect.span").bounding_box()["x"]  # type: ignore[index]
+    june = timeline.locator("g.milestone").nth(3).locator("circle.dot").bounding_box()
+    assert june is not None and june["x"] > may_start + bar["width"] - dot["width"]
+    shot(page, "mp160", full_page=True)
+    timeline.screenshot(path=str(ARTIFACTS / "mp160-timeline.png"))
+    # The acronyms show their full term and link to the glossary.
+    smki = page.locator('a.term abbr[title="Smart Metering Key Infrastructure"]').first
+    assert smki.inner_text() == "SMKI"
+    smki.click()
+    page.wait_for_url(re.compile(r"/glossary/#term-SMKI$"))
+    assert page.console_errors == []
+
+
+def test_download_the_ics_and_parse_it(page):
+    page.goto("/modifications/MP160/")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Add its dates to your calendar (ICS)").click()
+    download = download_info.value
+    assert download.suggested_filename == "dp160.ics"
+    calendar = Calendar.from_ical(Path(download.path()).read_bytes())
+    summaries = sorted(str(event["SUMMARY"]) for event in calendar.walk("VEVENT"))
+    assert summaries == [
+        "DP160 at CSC: CSC meeting 1 June 2021",
+        "DP160 at CSC: CSC meeting 27 April 2021",
+        "DP160: Draft Proposal raised",
+    ]
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+
+
+def test_a_committee_member_adds_a_comment_in_the_admin(page):
+    user = UserFactory(committee_member=True, username="member", password=PASSWORD)
+    MembershipFactory(person=PersonFactory(user=user), committee__slug="csc")
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("member")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.goto("/admin/consultations/comment/add/")
+    # The modification field is an autocomplete: type part of the reference, pick it.
+    page.locator(".field-modification .select2-selection").click()
+    page.locator(".select2-search__field").fill("160")
+    page.locator(".select2-results__option", has_text="160").first.click()
+    page.get_by_label("Text").fill("The Security Sub-Committee should look at the forecasts.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(re.compile(r"/admin/consultations/comment/$"))
+    assert "was added successfully" in page.locator(".messagelist").inner_text()
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    assert "member" in rows.first.inner_text()
+    comment = Comment.objects.get()
+    assert comment.author == user and comment.modification.number == 160
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?stage=nonsense",
+        "/modifications/MP160/",
+        "/meetings/",
+        "/meetings/1/",
+        "/glossary/",
+        "/modifications/MP999/",
+    ],
+)
+def test_no_serious_accessibility_violations(seeded, live_server, browser, path):
+    # bypass_csp only so that axe itself can be injected; the pages stay as served.
+    context = browser.new_context(base_url=live_server.url, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(path)
+        page.add_script_tag(path=str(AXE))
+        results = page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+        )
+        assert results["passes"], "axe ran no check"
+        serious = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+            + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+            for violation in results["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+    finally:
+        context.close()
+
+
+def test_phone_screenshots(seeded, live_server, browser):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        page.goto("/")
+        # No sideways scrolling on a phone: the rows become cards.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "register-phone", full_page=True)
+        page.goto("/modifications/MP160/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(page, "mp160-phone", full_page=True)
+        for path in ("/meetings/", "/meetings/1/", "/glossary/", "/modifications/MP999/"):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    finally:
+        context.close()

@@ -1,0 +1,155 @@
+"""ICS calendars: valid iCalendar, London times with VTIMEZONE, stable UIDs, SEQUENCE."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from secmods.committees.models import Meeting, MeetingStatus
+from tests.factories import MeetingFactory, ModificationFactory
+
+from .helpers import many_modifications
+
+pytestmark = pytest.mark.django_db
+LONDON = ZoneInfo("Europe/London")
+
+
+def parse(response) -> Calendar:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.content)
+
+
+def events(calendar: Calendar) -> dict[str, object]:
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+@pytest.fixture
+def in_may_2021(time_machine):  # type: ignore[no-untyped-def]
+    time_machine.move_to(dt.datetime(2021, 5, 15, 12, tzinfo=dt.UTC))
+
+
+def test_meetings_calendar_has_london_times_and_a_vtimezone(client, seed, in_may_2021):
+    calendar = parse(client.get("/calendar/meetings.ics"))
+    timezones = calendar.walk("VTIMEZONE")
+    assert [str(tz["TZID"]) for tz in timezones] == ["Europe/London"]
+    found = events(calendar)
+    assert set(found) == {"meeting-1@127.0.0.1", "meeting-2@127.0.0.1"}
+    event = found["meeting-1@127.0.0.1"]
+    start = event["DTSTART"].dt
+    assert start.tzinfo is not None and str(start.tzinfo) == "Europe/London"
+    assert start.replace(tzinfo=None) == dt.datetime(2021, 4, 27, 10, 0)  # 09:00 UTC in BST
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert int(event["SEQUENCE"]) == 0
+    assert "DP160 Certificate Signing Request forecasting (Initial comment)" in str(
+        event["DESCRIPTION"]
+    )
+    assert str(event["URL"]).endswith("/meetings/1/")
+
+
+def test_a_moved_meeting_keeps_its_uid_and_gets_a_higher_sequence(secas_client, seed, in_may_2021):
+    before = events(parse(secas_client.get("/calendar/meetings.ics")))["meeting-2@127.0.0.1"]
+    meeting = Meeting.objects.get(pk=2)
+    # The admin bumps the sequence when the start moves (and moves the milestones).
+    response = secas_client.post(
+        f"/admin/committees/meeting/{meeting.pk}/change/",
+        {
+            "committee": meeting.committee_id,
+            "starts_at_0": "08/06/2021",
+            "starts_at_1": "10:00:00",
+            "title": meeting.title,
+            "location": "",
+            "status": MeetingStatus.SCHEDULED,
+            "agenda_items-TOTAL_FORMS": "0",
+            "agenda_items-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = events(parse(secas_client.get("/calendar/meetings.ics")))["meeting-2@127.0.0.1"]
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after["DTSTART"].dt.date() == dt.date(2021, 6, 8)
+    # The modification's own calendar follows too.
+    own = events(parse(secas_client.get("/modifications/MP160/calendar.ics")))
+    assert int(own["modification-1-meeting-2@127.0.0.1"]["SEQUENCE"]) == 1
+
+
+def test_meetings_from_twelve_months_ago_onwards(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC))
+    old = MeetingFactory(starts_at=dt.datetime(2023, 2, 28, 10, tzinfo=LONDON))
+    kept = MeetingFactory(starts_at=dt.datetime(2023, 3, 1, 10, tzinfo=LONDON))
+    future = MeetingFactory(starts_at=dt.datetime(2025, 1, 7, 10, tzinfo=LONDON))
+    found = events(parse(client.get("/calendar/meetings.ics")))
+    assert f"meeting-{old.pk}@127.0.0.1" not in found
+    assert {f"meeting-{kept.pk}@127.0.0.1", f"meeting-{future.pk}@127.0.0.1"} <= set(found)
+
+
+def test_a_winter_meeting_is_in_gmt(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2024, 11, 1, 12, tzinfo=dt.UTC))
+    meeting = MeetingFactory(starts_at=dt.datetime(2024, 12, 3, 10, tzinfo=LONDON))
+    event = events(parse(client.get("/calendar/meetings.ics")))[f"meeting-{meeting.pk}@127.0.0.1"]
+    assert event["DTSTART"].dt.utcoffset() == dt.timedelta(0)
+    assert event["DTSTART"].dt.hour == 10
+
+
+def test_cancelled_meetings_stay_in_the_calendar_as_cancelled(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2024, 11, 1, 12, tzinfo=dt.UTC))
+    meeting = MeetingFactory(
+        starts_at=dt.datetime(2024, 12, 3, 10, tzinfo=LONDON), status=MeetingStatus.CANCELLED
+    )
+    event = events(parse(client.get("/calendar/meetings.ics")))[f"meeting-{meeting.pk}@127.0.0.1"]
+    assert str(event["STATUS"]) == "CANCELLED"
+
+
+def test_empty_calendar_is_still_valid(client, db):
+    calendar = parse(client.get("/calendar/meetings.ics"))
+    assert calendar.walk("VEVENT") == []
+    assert len(calendar.walk("VTIMEZONE")) == 1
+
+
+def test_committee_calendar(client, seed, in_may_2021):
+    found = events(parse(client.get("/calendar/committees/csc.ics")))
+    assert set(found) == {"meeting-1@127.0.0.1", "meeting-2@127.0.0.1"}
+    assert events(parse(client.get("/calendar/committees/ssc.ics"))) == {}
+    response = client.get("/calendar/committees/nope.ics")
+    assert response.status_code == 404
+
+
+def test_modification_calendar_has_its_meetings_and_day_milestones(client, seed):
+    calendar = parse(client.get("/modifications/mp160/calendar.ics"))
+    found = events(calendar)
+    # Raised (a day, no meeting) is an all-day event; the two CSC milestones are their
+    # meetings; "May 2021" is not known to the day, so it is not an event.
+    assert set(found) == {
+        "milestone-1@127.0.0.1",
+        "modification-1-meeting-1@127.0.0.1",
+        "modification-1-meeting-2@127.0.0.1",
+    }
+    raised = found["milestone-1@127.0.0.1"]
+    assert raised["DTSTART"].dt == dt.date(2021, 4, 19)
+    assert str(raised["SUMMARY"]) == "DP160: Draft Proposal raised"
+    meeting = found["modification-1-meeting-1@127.0.0.1"]
+    assert "DP160" in str(meeting["SUMMARY"])
+    assert "Initial comment" in str(meeting["DESCRIPTION"])
+    assert calendar.walk("VTIMEZONE")
+
+
+def test_unpublished_meeting_agenda_is_not_in_the_public_calendar(client, seed, in_may_2021):
+    hidden = ModificationFactory(title="Secret plan", published_at=None)
+    Meeting.objects.get(pk=1).agenda_items.create(modification=hidden, purpose="update")
+    assert b"Secret plan" not in client.get("/calendar/meetings.ics").content
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+def test_calendar_query_counts_do_not_grow(client, db, rows, django_assert_max_num_queries):
+    modifications = many_modifications(rows)
+    for _ in range(rows):
+        MeetingFactory(starts_at=dt.datetime(2099, 1, 1, 10, tzinfo=LONDON))
+    with django_assert_max_num_queries(2):
+        parse(client.get("/calendar/meetings.ics"))
+    with django_assert_max_num_queries(3):
+        parse(client.get("/calendar/committees/csc.ics"))
+    with django_assert_max_num_queries(3):
+        parse(client.get(f"/modifications/{modifications[0].reference}/calendar.ics"))

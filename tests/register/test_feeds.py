@@ -1,0 +1,78 @@
+"""Atom feeds: new modifications and stage changes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from secmods.modifications import services
+from secmods.modifications.models import Path, Stage
+from tests.factories import ModificationFactory
+
+from .helpers import many_modifications
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entries(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output
+    assert root.tag == f"{ATOM}feed"
+    return [
+        {
+            "title": entry.findtext(f"{ATOM}title") or "",
+            "id": entry.findtext(f"{ATOM}id") or "",
+            "link": entry.find(f"{ATOM}link").get("href"),  # type: ignore[union-attr]
+            "summary": entry.findtext(f"{ATOM}summary") or "",
+        }
+        for entry in root.findall(f"{ATOM}entry")
+    ]
+
+
+def convert(modification):  # type: ignore[no-untyped-def]
+    modification.path = Path.PATH_3
+    modification.problem_statement_agreed = True
+    modification.save()
+    return services.move_stage(
+        modification, to=Stage.REFINEMENT, decided_by="CSC", reason="Problem agreed."
+    )
+
+
+def test_the_feed_has_new_modifications_and_stage_changes(client, seed):
+    change = convert(seed)
+    ModificationFactory(title="Secret plan", published_at=None)
+    found = entries(client.get("/feeds/modifications.atom"))
+    assert [entry["title"] for entry in found] == [
+        "MP160 Certificate Signing Request forecasting: moved from Draft Proposal to Refinement",
+        "New modification: MP160 Certificate Signing Request forecasting",
+    ]
+    assert found[0]["id"] == f"tag:127.0.0.1,2021:stage-change-{change.pk}"
+    assert found[0]["link"].endswith(f"/modifications/MP160/#stage-change-{change.pk}")
+    assert "Decided by: CSC." in found[0]["summary"]
+    assert found[1]["id"] == f"tag:127.0.0.1,2021:published-{seed.pk}"
+
+
+def test_the_per_modification_feed(client, seed):
+    convert(seed)
+    other = ModificationFactory(title="Other one", published_at=seed.published_at)
+    found = entries(client.get("/modifications/160/feed.atom"))
+    assert len(found) == 2 and all("MP160" in entry["title"] for entry in found)
+    assert entries(client.get(f"/modifications/{other.reference}/feed.atom"))[0]["title"] == (
+        f"New modification: {other.reference} Other one"
+    )
+    assert client.get("/modifications/MP999/feed.atom").status_code == 404
+
+
+@pytest.mark.parametrize("rows", [1, 60])
+def test_feed_query_count_does_not_grow(client, db, rows, django_assert_max_num_queries):
+    modifications = many_modifications(rows)
+    for modification in modifications:
+        convert(modification)
+    with django_assert_max_num_queries(2):
+        found = entries(client.get("/feeds/modifications.atom"))
+    assert len(found) == min(50, 2 * rows)
+    with django_assert_max_num_queries(3):
+        entries(client.get(f"/modifications/{modifications[0].reference}/feed.atom"))
