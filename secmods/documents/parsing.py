@@ -24,6 +24,7 @@ from typing import Any
 
 from secmods.modifications.dates import ApproxDate, DateParseError, Precision
 from secmods.modifications.models import MilestoneKind, MilestoneStatus
+from secmods.modifications.references import parse_reference
 
 # The default size limit; the service passes settings.DOCUMENT_MAX_BYTES.
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -567,6 +568,9 @@ def _docx_blocks(document: Any) -> tuple[list[_Block], list[str]]:
     preamble: list[str] = []
     in_appendix = False
     table_number = 0
+    # A document that uses Word's heading styles says where its headings are; only one that
+    # does not (headings typed as bold Normal text) needs the guesses that plain text needs.
+    styled = any(isinstance(item, Paragraph) and _docx_level(item) for item in items)
     seen_heading = False
     for position, item in enumerate(items):
         if isinstance(item, Table):
@@ -598,7 +602,7 @@ def _docx_blocks(document: Any) -> tuple[list[_Block], list[str]]:
             preamble.append(text)
             continue
         level = _docx_level(item)
-        if level is None and not re.search(r"[.;,]$", text):
+        if level is None and not styled and not re.search(r"[.;,]$", text):
             following = next((t for t in texts[position + 1 :] if t), "")
             level = heading_level(text, next_text=following, in_appendix=in_appendix)
         if level is not None:
@@ -643,6 +647,7 @@ def parse_docx(data: bytes, filename: str = "document.docx") -> ParsedReport:
         document = docx.Document(io.BytesIO(data))
         blocks, preamble = _docx_blocks(document)
         core_title = _clean(document.core_properties.title or "")
+        core_identifier = _clean(document.core_properties.identifier or "")
     except DocumentError:
         raise
     except (
@@ -657,8 +662,13 @@ def parse_docx(data: bytes, filename: str = "document.docx") -> ParsedReport:
     ) as exc:
         raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
     report = _assemble(blocks, source_format="docx", preamble=preamble)
-    if not report.title and core_title:
-        _take_reference_title(report, [core_title])
+    # Our own export records the reference and title as document properties too, so that a
+    # title with quotes in it comes back whole.
+    if core_identifier and parse_reference(core_identifier) is not None:
+        report.reference = report.reference or core_identifier.replace(" ", "").upper()
+    if core_title:
+        match = _REFERENCE_TITLE.match(core_title)
+        report.title = report.title or (match["title"] if match else core_title)[:300]
     return report
 
 
