@@ -191,12 +191,14 @@ def _is_acronym(token: str) -> bool:
     return sum(c.isupper() for c in token) >= 2 or (token.isupper() and len(token) >= 1)
 
 
-def _looks_like_date_row(text: str) -> bool:
+def _row_state(text: str) -> str:
+    """'ok' when the row ends with a date, 'bad' when it ends with a date that is not one,
+    'none' when there is no date at its end."""
     try:
         _split_trailing_date(text)
-    except DocumentError:
-        return False
-    return True
+    except DocumentError as exc:
+        return "bad" if "cannot read" in str(exc) else "none"
+    return "ok"
 
 
 def _split_trailing_date(text: str) -> tuple[str, ApproxDate, str]:
@@ -207,10 +209,20 @@ def _split_trailing_date(text: str) -> tuple[str, ApproxDate, str]:
         date_words = " ".join(words[-count:])
         try:
             when = ApproxDate.parse(date_words)
-        except DateParseError:
+        except DateParseError as exc:
+            if any(sign in str(exc) for sign in _INVALID_DATE_SIGNS):
+                # It is written as a date but is not one ('31 Apr 2021', 'Q5 2021'): do not
+                # fall back to the shorter 'Apr 2021'.
+                raise DocumentError(
+                    f"cannot read the date in the timetable row '{text}': {exc}"
+                ) from None
             continue
         return " ".join(words[:-count]), when, date_words
     raise DocumentError(f"no date at the end of the timetable row '{text}'")
+
+
+_INVALID_DATE_SIGNS = ("is not a real date", "is not a quarter", "w/c must be followed")
+_JOINERS = {"and", "or", "of", "for", "to", "the", "a", "an", "on", "in", "with", "by", "at"}
 
 
 def _date_like_tail(text: str) -> str:
@@ -313,7 +325,7 @@ def heading_level(text: str, *, next_text: str = "", in_appendix: bool = False) 
         return 1
     if key in _LEVEL_2_HEADINGS:
         return 2
-    if in_appendix:
+    if in_appendix or _REFERENCE_TITLE.match(line):
         return None
     if line.endswith("?") and len(line.split()) <= 15 and line[0].isupper():
         return 2
@@ -327,6 +339,22 @@ def heading_level(text: str, *, next_text: str = "", in_appendix: bool = False) 
     ):
         return 2
     return None
+
+
+def _strong_heading(text: str) -> bool:
+    """A numbered section, an appendix or a level-1 SEC section name: a heading even where
+    the line before it did not end a sentence."""
+    line = _clean(text)
+    if _APPENDIX.match(line) or line.lower() in _LEVEL_1_HEADINGS:
+        return True
+    match = _NUMBERED.match(line)
+    if not match or _TERMINATOR.search(match["title"]) or len(match["title"].split()) > 6:
+        return False
+    try:
+        ApproxDate.parse(line)
+    except DateParseError:
+        return True
+    return False
 
 
 def _heading_text(text: str) -> str:
@@ -407,6 +435,10 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 flush_table()
                 table = _Table("glossary", [])
             continue
+        if not at_start and _strong_heading(line) and not paragraph[-1].endswith("-"):
+            # A title-page line without a full stop must not swallow "1. Summary".
+            flush_paragraph()
+            at_start = True
         if at_start:
             level = heading_level(
                 line,
@@ -422,17 +454,20 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 continue
         if table is not None and at_start:
             if table.kind == "timetable":
-                candidate = f"{pending_row[0]} {line}" if pending_row else line
-                if _looks_like_date_row(candidate):
-                    table.rows.append(
-                        ([candidate], pending_row[1] if pending_row else where(index))
-                    )
+                if pending_row is not None and not _continues(pending_row[0], line):
+                    # The row before never found its date: the assembler says so.
+                    table.rows.append(([pending_row[0]], pending_row[1]))
                     pending_row = None
-                elif _date_like_tail(candidate) and not pending_row:
-                    # A date that cannot be read: keep it, the assembler says why.
-                    table.rows.append(([candidate], where(index)))
+                candidate = f"{pending_row[0]} {line}" if pending_row else line
+                row_where = pending_row[1] if pending_row else where(index)
+                state = _row_state(candidate)
+                if state == "none" and not _date_like_tail(candidate):
+                    # A cell that wrapped onto the next line: wait for the rest of the row.
+                    pending_row = (candidate, row_where)
                 else:
-                    pending_row = (candidate, pending_row[1] if pending_row else where(index))
+                    # Dated, or dated wrongly (the assembler says why).
+                    table.rows.append(([candidate], row_where))
+                    pending_row = None
                 continue
             first = line.split()[0]
             if _is_acronym(first) and len(line.split()) >= 2:
@@ -453,6 +488,13 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
     flush_paragraph()
     flush_table()
     return blocks
+
+
+def _continues(pending: str, line: str) -> bool:
+    """Whether `line` carries on a table cell that wrapped: it starts in lower case, or the
+    line before stopped on a word that cannot end a label ('for a', 'and')."""
+    last = pending.split()[-1].lower() if pending.split() else ""
+    return line[:1].islower() or last in _JOINERS or pending.endswith(("-", ","))
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -751,7 +793,9 @@ def _milestones(table: _Table) -> Iterator[ParsedMilestone]:
             row = cells[0]
             try:
                 label, when, date_text = _split_trailing_date(row)
-            except DocumentError:
+            except DocumentError as exc:
+                if "cannot read" in exc.message:
+                    raise DocumentError(exc.message, where) from None
                 tail = _date_like_tail(row)
                 if tail:
                     try:
