@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from secmods.committees.models import Meeting
 from secmods.documents.models import ReportVersion
 from secmods.documents.parsing import DocumentError, parse_text
 from secmods.documents.services import import_report
