@@ -27,25 +27,29 @@ class FileTypeError(ValueError):
 
 def _is_pdf(data: bytes) -> bool:
     from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         # An encrypted PDF is a legitimate PDF (a DCC assessment may be one): it cannot be
         # read here, but its structure opened, which is what we check.
         return reader.is_encrypted or len(reader.pages) >= 0
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, IndexError):
+    except Exception:  # pypdf fails in many ways on a damaged file
         return False
-    except RecursionError:
-        return False
+
+
+# A zip that would expand beyond this is refused before anything opens it (a "zip bomb").
+MAX_UNCOMPRESSED = 100 * 1024 * 1024
 
 
 def _zip_names(data: bytes) -> set[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError):
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return set()
+    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED:
+        return set()
+    return {info.filename for info in infos}
 
 
 def _is_docx(data: bytes) -> bool:
@@ -55,7 +59,7 @@ def _is_docx(data: bytes) -> bool:
         return False
     try:
         docx.Document(io.BytesIO(data))
-    except Exception:
+    except Exception:  # python-docx, lxml and zlib fail in many ways on a damaged package
         return False
     return True
 

@@ -20,7 +20,6 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from secmods.modifications.dates import ApproxDate, DateParseError, Precision
 from secmods.modifications.models import MilestoneKind, MilestoneStatus
@@ -536,46 +535,51 @@ def parse_text(text: str, *, source_format: str = "text") -> ParsedReport:
 
 
 # --- PDF --------------------------------------------------------------------------------
-def parse_pdf(data: bytes, filename: str = "document.pdf") -> ParsedReport:
+# pypdf and python-docx (with zlib and lxml beneath) fail on damaged files in more ways than
+# can be listed. Only the calls into them sit inside these broad handlers, which turn any
+# failure into DocumentError; our own reading of what they return stays outside, so a bug of
+# ours still shows as one.
+_LIBRARY_FAILURES = (Exception,)
+
+
+def _pdf_lines(data: bytes, filename: str) -> tuple[list[str], list[int]]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            # An owner password alone still lets anyone read the text; a user password not.
-            try:
-                readable = bool(reader.decrypt(""))
-            except (PyPdfError, NotImplementedError, ValueError):
-                readable = False
-            if not readable:
-                raise DocumentError(f"{filename} is a password-protected PDF: remove the password")
-        pages: list[str] = []
-        page_of_line: list[int] = []
-        for number, page in enumerate(reader.pages, start=1):
-            page_text = page.extract_text() or ""
-            page_lines = page_text.splitlines()
-            pages.extend(page_lines)
-            page_of_line.extend([number] * len(page_lines))
-    except DocumentError:
-        raise
-    except (
-        PdfReadError,
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-        OSError,
-        AssertionError,
-        ZeroDivisionError,
-    ) as exc:
+        encrypted = reader.is_encrypted
+    except RecursionError:
+        raise DocumentError(f"{filename} is not a readable PDF (nested too deeply)") from None
+    except _LIBRARY_FAILURES as exc:
         raise DocumentError(f"{filename} is not a readable PDF ({_short(exc)})") from None
-    if not "".join(pages).strip():
+    if encrypted:
+        # An owner password alone still lets anyone read the text; a user password does not.
+        try:
+            readable = bool(reader.decrypt(""))
+        except _LIBRARY_FAILURES:
+            readable = False
+        if not readable:
+            raise DocumentError(f"{filename} is a password-protected PDF: remove the password")
+    lines: list[str] = []
+    page_of_line: list[int] = []
+    try:
+        for number, page in enumerate(reader.pages, start=1):
+            page_lines = (page.extract_text() or "").splitlines()
+            lines.extend(page_lines)
+            page_of_line.extend([number] * len(page_lines))
+    except RecursionError:
+        raise DocumentError(f"{filename} is not a readable PDF (nested too deeply)") from None
+    except _LIBRARY_FAILURES as exc:
+        where = f"page {len(set(page_of_line)) + 1}"
+        raise DocumentError(f"{filename} is not a readable PDF ({_short(exc)})", where) from None
+    return lines, page_of_line
+
+
+def parse_pdf(data: bytes, filename: str = "document.pdf") -> ParsedReport:
+    lines, page_of_line = _pdf_lines(data, filename)
+    if not "".join(lines).strip():
         raise DocumentError(f"{filename} has no text layer (a scanned PDF?): nothing to read")
-    return _assemble(_text_blocks("\n".join(pages), page_of_line=page_of_line), source_format="pdf")
+    return _assemble(_text_blocks("\n".join(lines), page_of_line=page_of_line), source_format="pdf")
 
 
 def _short(exc: BaseException) -> str:
@@ -584,8 +588,29 @@ def _short(exc: BaseException) -> str:
 
 
 # --- Word .docx -------------------------------------------------------------------------
-def _docx_level(paragraph: Any) -> int | None:
-    style = getattr(paragraph.style, "name", "") or ""
+# A .docx is a zip: refuse one that would expand beyond this before python-docx opens it.
+DOCX_MAX_UNCOMPRESSED = 100 * 1024 * 1024
+
+
+@dataclass
+class _WordParagraph:
+    text: str
+    style: str
+
+
+@dataclass
+class _WordTable:
+    rows: list[list[str]]
+
+
+@dataclass
+class _WordFile:
+    items: list[_WordParagraph | _WordTable]
+    core_title: str
+    core_identifier: str
+
+
+def _word_level(style: str) -> int | None:
     if match := re.match(r"^Heading\s+(\d)", style):
         return 1 if match[1] == "1" else 2
     return None
@@ -600,24 +625,56 @@ def _table_kind(header: list[str]) -> str | None:
     return None
 
 
-def _docx_blocks(document: Any) -> tuple[list[_Block], list[str]]:
+def _read_word(data: bytes, filename: str) -> _WordFile:
+    """Everything we use from the .docx, as plain data (the only python-docx calls)."""
+    import docx
     from docx.table import Table
-    from docx.text.paragraph import Paragraph
 
-    items = list(document.iter_inner_content())
-    texts = [_clean(item.text) if isinstance(item, Paragraph) else "" for item in items]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except _LIBRARY_FAILURES as exc:
+        raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
+    if "word/document.xml" not in {info.filename for info in infos}:
+        raise DocumentError(
+            f"{filename} is a zip archive but not a Word document (no word/document.xml)"
+        )
+    if sum(info.file_size for info in infos) > DOCX_MAX_UNCOMPRESSED:
+        raise DocumentError(
+            f"{filename} would expand to more than {DOCX_MAX_UNCOMPRESSED // 1_048_576} MB: refused"
+        )
+    try:
+        document = docx.Document(io.BytesIO(data))
+        items: list[_WordParagraph | _WordTable] = []
+        for item in document.iter_inner_content():
+            if isinstance(item, Table):
+                rows = [[_clean(cell.text) for cell in row.cells] for row in item.rows]
+                items.append(_WordTable(rows))
+            else:
+                style = getattr(item.style, "name", "") or ""
+                items.append(_WordParagraph(_clean(item.text), style))
+        properties = document.core_properties
+        return _WordFile(items, _clean(properties.title or ""), _clean(properties.identifier or ""))
+    except RecursionError:
+        raise DocumentError(f"{filename} is not a readable Word file (nested too deeply)") from None
+    except _LIBRARY_FAILURES as exc:
+        raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
+
+
+def _docx_blocks(items: list[_WordParagraph | _WordTable]) -> tuple[list[_Block], list[str]]:
+    texts = [item.text if isinstance(item, _WordParagraph) else "" for item in items]
     blocks: list[_Block] = []
     preamble: list[str] = []
     in_appendix = False
     table_number = 0
     # A document that uses Word's heading styles says where its headings are; only one that
     # does not (headings typed as bold Normal text) needs the guesses that plain text needs.
-    styled = any(isinstance(item, Paragraph) and _docx_level(item) for item in items)
+    styled = any(isinstance(item, _WordParagraph) and _word_level(item.style) for item in items)
     seen_heading = False
     for position, item in enumerate(items):
-        if isinstance(item, Table):
+        if isinstance(item, _WordTable):
             table_number += 1
-            rows = [[_clean(cell.text) for cell in row.cells] for row in item.rows]
+            rows = item.rows
             if not rows:
                 continue
             kind = _table_kind(rows[0])
@@ -639,11 +696,10 @@ def _docx_blocks(document: Any) -> tuple[list[_Block], list[str]]:
         if not text:
             continue
         where = f"paragraph {position + 1}"
-        style = getattr(item.style, "name", "") or ""
-        if style == "Title" or (not seen_heading and style in {"Subtitle"}):
+        if item.style == "Title" or (not seen_heading and item.style == "Subtitle"):
             preamble.append(text)
             continue
-        level = _docx_level(item)
+        level = _word_level(item.style)
         if level is None and not styled and not re.search(r"[.;,]$", text):
             following = next((t for t in texts[position + 1 :] if t), "")
             level = heading_level(text, next_text=following, in_appendix=in_appendix)
@@ -673,44 +729,16 @@ def _dedupe(cells: list[str]) -> list[str]:
 
 
 def parse_docx(data: bytes, filename: str = "document.docx") -> ParsedReport:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
-    if "word/document.xml" not in names:
-        raise DocumentError(
-            f"{filename} is a zip archive but not a Word document (no word/document.xml)"
-        )
-    try:
-        document = docx.Document(io.BytesIO(data))
-        blocks, preamble = _docx_blocks(document)
-        core_title = _clean(document.core_properties.title or "")
-        core_identifier = _clean(document.core_properties.identifier or "")
-    except DocumentError:
-        raise
-    except (
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        zipfile.BadZipFile,
-        OSError,
-        SyntaxError,
-    ) as exc:
-        raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
+    word = _read_word(data, filename)
+    blocks, preamble = _docx_blocks(word.items)
     report = _assemble(blocks, source_format="docx", preamble=preamble)
     # Our own export records the reference and title as document properties too, so that a
     # title with quotes in it comes back whole.
-    if core_identifier and parse_reference(core_identifier) is not None:
-        report.reference = report.reference or core_identifier.replace(" ", "").upper()
-    if core_title:
-        match = _REFERENCE_TITLE.match(core_title)
-        report.title = report.title or (match["title"] if match else core_title)[:300]
+    if word.core_identifier and parse_reference(word.core_identifier) is not None:
+        report.reference = report.reference or word.core_identifier.replace(" ", "").upper()
+    if word.core_title:
+        match = _REFERENCE_TITLE.match(word.core_title)
+        report.title = report.title or (match["title"] if match else word.core_title)[:300]
     return report
 
 
