@@ -155,7 +155,7 @@ _GLOSSARY_HEADER = re.compile(
 )
 _CAPTIONS = {"timetable": "timetable", "glossary": "glossary", "progression timetable": "timetable"}
 _FURNITURE = re.compile(
-    r"(?:^page\s+\d+\s+of\s+\d+$)|(?:\bpage\s+\d+\s+of\s+\d+\s*$)|(?:^\d{1,3}$)"
+    r"(?:^page\s+\d+(?:\s+of\s+\d+)?$)|(?:\bpage\s+\d+\s+of\s+\d+\s*$)|(?:^\d{1,3}$)"
     r"|(?:^this document (?:has|is) (?:a )?classification\b.*$)",
     re.I,
 )
@@ -628,6 +628,7 @@ def _table_kind(header: list[str]) -> str | None:
 def _read_word(data: bytes, filename: str) -> _WordFile:
     """Everything we use from the .docx, as plain data (the only python-docx calls)."""
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.table import Table
 
     try:
@@ -645,13 +646,18 @@ def _read_word(data: bytes, filename: str) -> _WordFile:
         )
     try:
         document = docx.Document(io.BytesIO(data))
+        # Paragraph.style looks the style up among all styles on every call (slow on long
+        # reports): map the style ids to names once and read each paragraph's id instead.
+        names = {style.style_id: style.name or "" for style in document.styles}
+        default = getattr(document.styles.default(WD_STYLE_TYPE.PARAGRAPH), "name", "Normal")
         items: list[_WordParagraph | _WordTable] = []
         for item in document.iter_inner_content():
             if isinstance(item, Table):
                 rows = [[_clean(cell.text) for cell in row.cells] for row in item.rows]
                 items.append(_WordTable(rows))
             else:
-                style = getattr(item.style, "name", "") or ""
+                style_id = item._p.style
+                style = names.get(style_id, "") if style_id else (default or "Normal")
                 items.append(_WordParagraph(_clean(item.text), style))
         properties = document.core_properties
         return _WordFile(items, _clean(properties.title or ""), _clean(properties.identifier or ""))
@@ -684,8 +690,9 @@ def _docx_blocks(items: list[_WordParagraph | _WordTable]) -> tuple[list[_Block]
                     blocks.append(_Paragraph(" | ".join(_dedupe(row)), f"table {table_number}"))
                 continue
             body = []
+            header = [cell.lower() for cell in rows[0]]
             for row_number, row in enumerate(rows[1:], start=2):
-                if _table_kind(row) == kind:
+                if [cell.lower() for cell in row] == header:
                     continue  # the header repeated on the next page
                 cells = _dedupe(row)
                 if any(cells):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.functions import Upper
 
 from secmods.committees.models import CommitteeKind, Meeting
 from secmods.glossary.models import GlossaryTerm
@@ -344,8 +345,15 @@ def _merge_glossary(report: ParsedReport, warnings: list[str]) -> tuple[list[str
     """Into the one global glossary, without duplicates (an acronym matches in any case)."""
     added: list[str] = []
     known: list[str] = []
+    # One query for the terms we know already, whatever the length of the glossary.
+    by_upper = {
+        term.upper_acronym: term
+        for term in GlossaryTerm.objects.annotate(upper_acronym=Upper("acronym")).filter(
+            upper_acronym__in=[t.acronym.upper() for t in report.glossary]
+        )
+    }
     for term in report.glossary:
-        existing = GlossaryTerm.objects.filter(acronym__iexact=term.acronym).first()
+        existing = by_upper.get(term.acronym.upper())
         if existing is None:
             new = GlossaryTerm(acronym=term.acronym, full_term=term.full_term)
             new.full_clean(validate_constraints=False)

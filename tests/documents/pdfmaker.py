@@ -14,8 +14,19 @@ from pypdf.generic import (
 )
 
 
-def _hex(line: str) -> str:
-    return "<" + line.encode("cp1252", errors="replace").hex() + ">"
+def _literal(line: str) -> str:
+    """A PDF literal string: WinAnsi bytes, with (, ) and \\ escaped and the rest of the
+    non-ASCII bytes as octal escapes, so the content stream stays ASCII."""
+    out = []
+    for byte in line.encode("cp1252", errors="replace"):
+        char = chr(byte)
+        if char in "()\\":
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "(" + "".join(out) + ")"
 
 
 def text_pdf(lines: list[str], *, lines_per_page: int = 55, password: str = "") -> bytes:
@@ -34,7 +45,7 @@ def text_pdf(lines: list[str], *, lines_per_page: int = 55, password: str = "") 
         page = writer.add_blank_page(width=595, height=842)
         ops = ["BT", "/F1 9 Tf", "12 TL", "40 800 Td"]
         for line in page_lines:
-            ops.append(f"{_hex(line)} Tj T*")
+            ops.append(f"{_literal(line)} Tj T*")
         ops.append("ET")
         stream = DecodedStreamObject()
         stream.set_data("\n".join(ops).encode("ascii"))

@@ -233,3 +233,11 @@ def test_bad_input_is_refused_with_one_readable_line(data, name, message):
 def test_a_file_over_the_size_limit_is_refused_before_parsing():
     with pytest.raises(DocumentError, match=r"huge.txt is 2.0 MB: the limit is 1 MB"):
         parse_document(b"x" * (2 * 1024 * 1024), "huge.txt", max_bytes=1024 * 1024)
+
+
+def test_word_glossary_rows_that_mention_acronyms_are_not_taken_for_headers():
+    report = parse_document(
+        word_report(glossary=[("ACR", "Acronym Register"), ("DCC", "Data Communications Co")]),
+        "mp.docx",
+    )
+    assert [t.acronym for t in report.glossary] == ["ACR", "DCC"]
