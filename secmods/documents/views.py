@@ -24,7 +24,9 @@ def download_document(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404("The file of this document is missing.") from None
     response = FileResponse(
         handle,
-        as_attachment=document.content_type != filetypes.PDF,
+        # Always a download: browsers refuse to render a sandboxed PDF inline, and a file
+        # saved to disk cannot act within our origin.
+        as_attachment=True,
         filename=document.original_name,
         content_type=document.content_type,
     )
