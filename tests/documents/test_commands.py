@@ -29,16 +29,28 @@ from tests.factories import (
 TITLE = "Certificate Signing Request forecasting"
 
 
-def run(*argv: str) -> int:
-    """manage.py as the shell runs it: SystemExit carries the exit status."""
-    try:
-        ManagementUtility(["manage.py", *argv]).execute()
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
+@pytest.fixture
+def run(monkeypatch):
+    """manage.py as the shell runs it: SystemExit carries the exit status.
+
+    run_from_argv closes every database connection when a command ends; inside a test that
+    would close the test's own transaction on PostgreSQL, so closing is skipped here.
+    """
+    from django import db
+
+    monkeypatch.setattr(db.connections, "close_all", lambda: None)
+
+    def run(*argv: str) -> int:
+        try:
+            ManagementUtility(["manage.py", *argv]).execute()
+        except SystemExit as exit_:
+            return int(exit_.code or 0)
+        return 0
+
+    return run
 
 
-def test_bad_input_exits_1_with_one_line_and_writes_nothing(db, tmp_path, capsys):
+def test_bad_input_exits_1_with_one_line_and_writes_nothing(run, db, tmp_path, capsys):
     bad = tmp_path / "report.txt"
     bad.write_bytes(bytes(range(256)) * 10)
     assert run("import_report", str(bad), "--reference", "MP1", "--title", "x") == 1
@@ -50,7 +62,7 @@ def test_bad_input_exits_1_with_one_line_and_writes_nothing(db, tmp_path, capsys
     assert not Modification.objects.exists()
 
 
-def test_a_missing_file_and_a_huge_file_are_one_line_each(db, tmp_path, capsys, settings):
+def test_a_missing_file_and_a_huge_file_are_one_line_each(run, db, tmp_path, capsys, settings):
     assert run("import_report", str(tmp_path / "nope.txt")) == 1
     assert "nope.txt: no such file" in capsys.readouterr().err
     settings.DOCUMENT_MAX_BYTES = 1000
@@ -61,7 +73,7 @@ def test_a_missing_file_and_a_huge_file_are_one_line_each(db, tmp_path, capsys, 
     assert err == ["CommandError: huge.txt is 0.0 MB: the limit is 0 MB (DOCUMENT_MAX_BYTES)"]
 
 
-def test_import_report_prints_a_short_table(db, capsys):
+def test_import_report_prints_a_short_table(run, db, capsys):
     assert run("import_report", str(SEED), "--reference", "DP160", "--title", TITLE) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == (
@@ -192,7 +204,7 @@ def test_the_html_export_is_one_self_contained_page(db, tmp_path):
     assert "<link" not in html and "<script" not in html and "src=" not in html
 
 
-def test_export_of_an_unknown_reference_is_one_line(db, capsys, tmp_path):
+def test_export_of_an_unknown_reference_is_one_line(run, db, capsys, tmp_path):
     assert run("export_report", "MP999", "-o", str(tmp_path / "x.docx")) == 1
     assert capsys.readouterr().err.strip() == "CommandError: no modification MP999"
 
@@ -216,7 +228,7 @@ def test_a_meeting_pack_has_the_agenda_and_each_report(db, seed, tmp_path):
     assert "2. Issue" in [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
 
 
-def test_a_meeting_pack_for_an_unknown_meeting_is_one_line(db, capsys, tmp_path):
+def test_a_meeting_pack_for_an_unknown_meeting_is_one_line(run, db, capsys, tmp_path):
     assert run("export_meeting_pack", "999", "-o", str(tmp_path / "x.docx")) == 1
     assert capsys.readouterr().err.strip() == "CommandError: no meeting with id 999"
 
