@@ -92,11 +92,6 @@ class DocumentAdmin(admin.ModelAdmin):
         obj.pk = created.pk
         obj.file = created.file
 
-    def delete_model(self, request: HttpRequest, obj: Document) -> None:
-        file = obj.file
-        super().delete_model(request, obj)
-        file.delete(save=False)
-
     # --- Import a report: upload, preview (a dry run), confirm ---------------------------
     def get_urls(self) -> list[Any]:
         return [

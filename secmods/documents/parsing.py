@@ -103,9 +103,15 @@ _Block = _Heading | _Paragraph | _Table
 
 
 # --- Words ----------------------------------------------------------------------------------
+# C0 control characters other than whitespace (NUL above all: PostgreSQL refuses it in
+# text) can come out of a PDF's text layer; they are never part of the words.
+_CONTROLS = {code: None for code in range(32) if chr(code) not in "\t\n\r\x0b\x0c"}
+_CONTROLS[0x7F] = None
+
+
 def _clean(text: str) -> str:
-    """One line of words: no stray, doubled or non-breaking spaces."""
-    return " ".join(text.replace("\u00a0", " ").split())
+    """One line of words: no stray, doubled or non-breaking spaces, no control characters."""
+    return " ".join(text.translate(_CONTROLS).replace("\u00a0", " ").split())
 
 
 _LEVEL_1_HEADINGS = {
@@ -368,6 +374,8 @@ def _heading_text(text: str) -> str:
 
 # --- Plain text (and PDF text layer) --------------------------------------------------------
 _TABLE_KINDS = ("timetable", "glossary")
+_CONTENTS = {"contents", "table of contents"}
+_CONTENTS_ENTRY = re.compile(r"^\S.{0,150}?(?:\s*\.{3,}\s*|\s+)\d{1,3}$")
 
 
 def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_Block]:
@@ -413,6 +421,7 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 return candidate
         return ""
 
+    in_contents = False
     for position, (index, line) in enumerate(lines):
         if not line:
             if not blank_is_noise:
@@ -420,6 +429,15 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
             continue
         at_start = not paragraph
         key = line.lower()
+        # A table of contents ("1. Summary .... 3") would otherwise read as empty sections.
+        if key in _CONTENTS:
+            flush_paragraph()
+            in_contents = True
+            continue
+        if in_contents:
+            if _CONTENTS_ENTRY.match(line):
+                continue
+            in_contents = False
         # Table captions and header rows, repeated after a page break, are dropped.
         if at_start and (key in _CAPTIONS or _TIMETABLE_HEADER.match(line)):
             flush_paragraph()
@@ -510,7 +528,7 @@ def _join_lines(lines: list[str]) -> str:
 
 
 def _decode_text(data: bytes, filename: str) -> str:
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data:
         raise DocumentError(f"{filename} is not a text file (it holds binary data)")
     try:
         text = data.decode("utf-8-sig")
@@ -703,6 +721,8 @@ def _docx_blocks(items: list[_WordParagraph | _WordTable]) -> tuple[list[_Block]
         if not text:
             continue
         where = f"paragraph {position + 1}"
+        if item.style.lower().startswith("toc") or text.lower() in _CONTENTS:
+            continue  # the table of contents
         if item.style == "Title" or (not seen_heading and item.style == "Subtitle"):
             preamble.append(text)
             continue

@@ -241,3 +241,32 @@ def test_word_glossary_rows_that_mention_acronyms_are_not_taken_for_headers():
         "mp.docx",
     )
     assert [t.acronym for t in report.glossary] == ["ACR", "DCC"]
+
+
+def test_control_characters_from_a_pdf_text_layer_are_dropped():
+    lines = seed_lines()
+    assert "background" in lines[1]
+    lines[1] = lines[1].replace("background", "back\x00ground\x07")
+    report = parse_document(text_pdf(lines), "seed.pdf")
+    assert "\x00" not in report.sections[0].body and "\x07" not in report.sections[0].body
+    assert "background" in report.sections[0].body
+
+
+def test_a_nul_byte_anywhere_makes_a_text_file_binary():
+    data = seed_text().encode() + b" " * 70_000 + b"\x00"
+    with pytest.raises(DocumentError, match="is not a text file"):
+        parse_document(data, "seed.txt")
+
+
+def test_a_table_of_contents_is_skipped():
+    lines = [
+        "MP160 ‘CSR forecasting’",
+        "Contents",
+        "1. Summary 3",
+        "2. Issue ........ 4",
+        "Appendix 1: Progression timetable 6",
+        *seed_lines(),
+    ]
+    report = parse_text("\n".join(lines))
+    assert [(s.level, s.heading, s.body) for s in report.sections] == expected_sections()
+    assert (report.reference, report.title) == ("MP160", "CSR forecasting")

@@ -253,3 +253,12 @@ def test_an_expired_preview_asks_for_the_file_again(secas_client, db):
 
 def test_committee_members_cannot_import(member_client, db):
     assert member_client.get(reverse(IMPORT_URL)).status_code == 403
+
+
+def test_deleting_a_modification_deletes_its_files(seed, django_capture_on_commit_callbacks):
+    published, confidential = library(seed)
+    paths = [Path(published.file.path), Path(confidential.file.path)]
+    assert all(path.exists() for path in paths)
+    with django_capture_on_commit_callbacks(execute=True):
+        seed.delete()
+    assert not any(path.exists() for path in paths)
