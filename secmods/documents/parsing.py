@@ -305,13 +305,21 @@ def _classify_milestone(label: str) -> tuple[str, str]:
     return MilestoneKind.OTHER, MilestoneStatus.PLANNED
 
 
-def heading_level(text: str, *, next_text: str = "", in_appendix: bool = False) -> int | None:
+def heading_level(
+    text: str,
+    *,
+    next_text: str = "",
+    in_appendix: bool = False,
+    expected_number: int | None = None,
+) -> int | None:
     """1 or 2 when a line standing on its own reads as a heading; None otherwise.
 
     The line has already been found at the start of a paragraph. Strong signs (numbered
     "2. Issue", "Appendix 1: ...", the section names SEC reports use) count anywhere; weak
     ones (a short question, a short untitled phrase) only outside the appendices, where
-    flattened table rows look just like them.
+    flattened table rows look just like them. With `expected_number` (the next section number
+    in the text so far), "1. Remove the obligation" inside section 3 is a list item, not a
+    heading.
     """
     line = _clean(text)
     if not line or len(line) > 120:
@@ -319,7 +327,7 @@ def heading_level(text: str, *, next_text: str = "", in_appendix: bool = False) 
     key = line.lower()
     if _APPENDIX.match(line):
         return 1
-    if match := _NUMBERED.match(line):
+    if (match := _NUMBERED.match(line)) and _number_fits(match["number"], expected_number):
         title = match["title"]
         if not _TERMINATOR.search(title) and len(title.split()) <= 10:
             try:
@@ -346,7 +354,12 @@ def heading_level(text: str, *, next_text: str = "", in_appendix: bool = False) 
     return None
 
 
-def _strong_heading(text: str) -> bool:
+def _number_fits(number: str, expected: int | None) -> bool:
+    # One missed heading is tolerated (the next but one number still counts).
+    return expected is None or int(number) in (expected, expected + 1)
+
+
+def _strong_heading(text: str, expected_number: int | None = None) -> bool:
     """A numbered section, an appendix or a level-1 SEC section name: a heading even where
     the line before it did not end a sentence."""
     line = _clean(text)
@@ -354,6 +367,8 @@ def _strong_heading(text: str) -> bool:
         return True
     match = _NUMBERED.match(line)
     if not match or _TERMINATOR.search(match["title"]) or len(match["title"].split()) > 6:
+        return False
+    if not _number_fits(match["number"], expected_number):
         return False
     try:
         ApproxDate.parse(line)
@@ -374,6 +389,7 @@ def _heading_text(text: str) -> str:
 
 # --- Plain text (and PDF text layer) --------------------------------------------------------
 _TABLE_KINDS = ("timetable", "glossary")
+_BULLET = re.compile(r"^(?:[•●▪◦·\-–]|o)\s+\S")
 _CONTENTS = {"contents", "table of contents"}
 _CONTENTS_ENTRY = re.compile(r"^\S.{0,150}?(?:\s*\.{3,}\s*|\s+)\d{1,3}$")
 
@@ -422,6 +438,8 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
         return ""
 
     in_contents = False
+    section_number = 0
+    list_number: int | None = None
     for position, (index, line) in enumerate(lines):
         if not line:
             if not blank_is_noise:
@@ -452,19 +470,44 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 flush_table()
                 table = _Table("glossary", [])
             continue
-        if not at_start and _strong_heading(line) and not paragraph[-1].endswith("-"):
+        if (
+            not at_start
+            and _strong_heading(line, section_number + 1)
+            and not paragraph[-1].endswith("-")
+        ):
             # A title-page line without a full stop must not swallow "1. Summary".
             flush_paragraph()
             at_start = True
+        numbered = _NUMBERED.match(line)
+        if (
+            numbered
+            and list_number is not None
+            and int(numbered["number"]) == list_number + 1
+            and numbered["title"].lower() not in _LEVEL_1_HEADINGS
+        ):
+            # The next item of a numbered list ("1. Remove...", "2. Keep..."), not section 2.
+            list_number += 1
+            flush_paragraph()
+            paragraph, paragraph_where = [line], where(index)
+            if _TERMINATOR.search(line):
+                flush_paragraph()
+            continue
         if at_start:
             level = heading_level(
                 line,
                 next_text=next_nonblank(position),
                 in_appendix=in_appendix or table is not None,
+                expected_number=section_number + 1,
             )
+            if level is None and numbered:
+                list_number = int(numbered["number"])
+                flush_paragraph()  # a list item starts its own paragraph
             if level is not None:
                 flush_paragraph()
                 flush_table()
+                list_number = None
+                if numbered:
+                    section_number = int(numbered["number"])
                 heading = _heading_text(line)
                 in_appendix = heading.lower().startswith("appendix")
                 blocks.append(_Heading(heading, level, where(index)))
@@ -497,6 +540,8 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 flush_table()
                 paragraph, paragraph_where = [line], where(index)
             continue
+        if paragraph and _BULLET.match(line):
+            flush_paragraph()  # each bullet point is a paragraph of its own
         if not paragraph:
             paragraph_where = where(index)
         paragraph.append(line)

@@ -270,3 +270,33 @@ def test_a_table_of_contents_is_skipped():
     report = parse_text("\n".join(lines))
     assert [(s.level, s.heading, s.body) for s in report.sections] == expected_sections()
     assert (report.reference, report.title) == ("MP160", "CSR forecasting")
+
+
+def test_numbered_list_items_and_bullets_inside_a_section_are_not_headings():
+    text = "\n".join(
+        [
+            "MP163 ‘Lists’",
+            "1. Summary",
+            "The DCC proposes to:",
+            "1. Remove the obligation",
+            "2. Keep the report",
+            "• first point without a stop",
+            "• second point",
+            "2. Issue",
+            "What is the issue?",
+            "Nothing much.",
+        ]
+    )
+    report = parse_text(text)
+    assert [(s.level, s.heading) for s in report.sections] == [
+        (1, "Summary"),
+        (1, "Issue"),
+        (2, "What is the issue?"),
+    ]
+    assert report.sections[0].body.split("\n\n") == [
+        "The DCC proposes to:",
+        "1. Remove the obligation",
+        "2. Keep the report",
+        "• first point without a stop",
+        "• second point",
+    ]
