@@ -148,7 +148,7 @@ _LEVEL_2_HEADINGS = {
     "observations on the issue",
     "solution development",
 }
-_NUMBERED = re.compile(r"^(?P<number>\d{1,2})\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
+_NUMBERED = re.compile(r"^(?P<number>\d{1,2})\s*\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
 _APPENDIX = re.compile(
     r"^Appendix\s+(?P<number>\d{1,2}|[A-Z])\s*[:.\-–]?\s*(?P<title>[A-Z][^\n]{0,90})$", re.I
 )
