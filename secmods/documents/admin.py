@@ -103,6 +103,10 @@ class DocumentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra_context = {**(extra_context or {}), "may_import": self._may_import(request)}
+        return super().changelist_view(request, extra_context)
+
     def _may_import(self, request: HttpRequest) -> bool:
         return request.user.has_perms(
             ["modifications.add_modification", "modifications.change_modification"]

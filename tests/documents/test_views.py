@@ -262,3 +262,14 @@ def test_deleting_a_modification_deletes_its_files(seed, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         seed.delete()
     assert not any(path.exists() for path in paths)
+
+
+def test_the_import_link_shows_to_those_who_may_import(secas_client, db):
+    page = secas_client.get(reverse("admin:documents_document_changelist")).content.decode()
+    assert reverse(IMPORT_URL) in page
+
+
+def test_members_see_the_library_list_without_the_import_link(member_client, db):
+    page = member_client.get(reverse("admin:documents_document_changelist"))
+    assert page.status_code == 200
+    assert reverse(IMPORT_URL) not in page.content.decode()
