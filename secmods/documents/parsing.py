@@ -594,7 +594,21 @@ def _decode_text(data: bytes, filename: str) -> str:
 def parse_text(text: str, *, source_format: str = "text") -> ParsedReport:
     if not text.strip():
         raise DocumentError("the document is empty")
-    return _assemble(_text_blocks(text), source_format=source_format)
+    report = _assemble(_text_blocks(text), source_format=source_format)
+    report.reference = report.reference or _footer_reference(text)
+    return report
+
+
+_FOOTER_REFERENCE = re.compile(r"^(?P<reference>(?:SECMP\s*\d{1,4}|[DM]P\s*\d{1,6})[A-Z]?)\b")
+
+
+def _footer_reference(text: str) -> str:
+    """The reference a page footer gives ("MP160 Modification Report Page 2 of 9")."""
+    for raw in text.splitlines():
+        line = _clean(raw)
+        if line and _FURNITURE.search(line) and (match := _FOOTER_REFERENCE.match(line)):
+            return re.sub(r"\s+", "", match["reference"]).upper()
+    return ""
 
 
 # --- PDF --------------------------------------------------------------------------------
@@ -642,7 +656,10 @@ def parse_pdf(data: bytes, filename: str = "document.pdf") -> ParsedReport:
     lines, page_of_line = _pdf_lines(data, filename)
     if not "".join(lines).strip():
         raise DocumentError(f"{filename} has no text layer (a scanned PDF?): nothing to read")
-    return _assemble(_text_blocks("\n".join(lines), page_of_line=page_of_line), source_format="pdf")
+    text = "\n".join(lines)
+    report = _assemble(_text_blocks(text, page_of_line=page_of_line), source_format="pdf")
+    report.reference = report.reference or _footer_reference(text)
+    return report
 
 
 def _short(exc: BaseException) -> str:

@@ -300,3 +300,10 @@ def test_numbered_list_items_and_bullets_inside_a_section_are_not_headings():
         "• first point without a stop",
         "• second point",
     ]
+
+
+def test_the_reference_can_come_from_a_page_footer():
+    lines = seed_lines()
+    lines.insert(40, "DP160 Draft Modification Report Page 2 of 7")
+    assert parse_text("\n".join(lines)).reference == "DP160"
+    assert parse_document(text_pdf(lines), "dp160.pdf").reference == "DP160"
