@@ -388,7 +388,6 @@ def _heading_text(text: str) -> str:
 
 
 # --- Plain text (and PDF text layer) --------------------------------------------------------
-_TABLE_KINDS = ("timetable", "glossary")
 _BULLET = re.compile(r"^(?:[•●▪◦·\-–]|o)\s+\S")
 _CONTENTS = {"contents", "table of contents"}
 _CONTENTS_ENTRY = re.compile(r"^\S.{0,150}?(?:\s*\.{3,}\s*|\s+)\d{1,3}$")
