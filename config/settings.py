@@ -236,3 +236,12 @@ REGISTER_CSP_EXEMPT_PREFIXES = env.list(
 )
 # Meetings have a start only; calendars show them this long.
 REGISTER_MEETING_DURATION = timedelta(minutes=env.int("REGISTER_MEETING_MINUTES", default=120))
+# --- Documents: Modification Reports in and out, and each modification's library ----------
+INSTALLED_APPS += ["secmods.documents"]
+# Largest file accepted for import or for the library (bytes). A 40-page report is well under
+# 1 MB as text or .docx and a few MB as PDF; 20 MB leaves room for scanned annexes while
+# keeping one request's memory bounded (uploads above FILE_UPLOAD_MAX_MEMORY_SIZE spool to
+# disk).
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# How long an uploaded report waits, signed, between the admin's preview and its confirm.
+REPORT_IMPORT_PREVIEW_MAX_AGE = env.int("REPORT_IMPORT_PREVIEW_MAX_AGE", default=3600)

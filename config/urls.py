@@ -43,3 +43,5 @@ urlpatterns = [
 ]
 
 handler404 = "secmods.register.views.page_not_found"
+# Documents: report exports and library downloads (permission-checked, never MEDIA_URL).
+urlpatterns += [path("documents/", include("secmods.documents.urls"))]

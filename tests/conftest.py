@@ -65,6 +65,12 @@ def _london_time(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Uploads in tests go to a throwaway folder, never var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def seed(db):  # type: ignore[no-untyped-def]
     """The seed fixture, loaded the way `make run` loads it."""

@@ -45,6 +45,8 @@ _WEEK = re.compile(r"^w/?c\.?\s+(?P<rest>.+)$", re.I)
 _MONTH = re.compile(rf"^{_MONTH_WORD}\s+{_YEAR}$", re.I)
 _QUARTER = re.compile(rf"^Q(?P<quarter>\d)\s*{_YEAR}$", re.I)
 _TBC = re.compile(r"^(tbc|tbd|to be confirmed|unknown|n/?a)$", re.I)
+# "November 2022 SEC Release": a release named after its month is dated to that month.
+_RELEASE = re.compile(rf"^{_MONTH_WORD}\s+{_YEAR}\s+(?:SEC\s+)?Release$", re.I)
 
 
 def _month_number(word: str) -> int:
@@ -121,6 +123,8 @@ class ApproxDate:
             return cls.month(int(match["year"]), _month_number(match["month"]))
         if match := _QUARTER.match(words):
             return cls.quarter(int(match["year"]), int(match["quarter"]))
+        if match := _RELEASE.match(words):
+            return cls.month(int(match["year"]), _month_number(match["month"]))
         raise DateParseError(
             f"'{text}' is not a date: use e.g. '27 Apr 2021', 'w/c 4 Apr 2022', "
             "'May 2021', 'Q3 2021' or 'TBC'"

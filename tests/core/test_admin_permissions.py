@@ -3,9 +3,12 @@ add, change and delete URL of every model we register, by real POSTs of the full
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.management import call_command
 from django.urls import reverse
 
 from secmods.committees.models import AgendaItem, Meeting, Membership
@@ -25,6 +28,11 @@ from tests.factories import (
     party_category,
 )
 
+REPORT = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "draft-modification-report-csr-forecasting.txt"
+)
 OUR_APPS = {
     "parties",
     "committees",
@@ -57,7 +65,36 @@ def world(seed):
     CommentFactory(modification=seed, author=staff_author)
     _consultation_with_a_response(staff_author)
     _change_board_vote(staff_author)
+    _library_document_and_report_version(seed, staff_author)
     return seed
+
+
+def _library_document_and_report_version(seed, staff_author):
+    from secmods.documents.models import ReportVersion
+    from secmods.documents.services import add_document
+    from tests.documents.pdfmaker import text_pdf
+
+    add_document(
+        seed,
+        data=text_pdf(["DCC Preliminary Assessment", "MP160"]),
+        filename="assessment.pdf",
+        kind="dcc_assessment",
+        user=staff_author,
+    )
+    # A newer version of the report keeps the previous text as a ReportVersion.
+    from django.conf import settings
+
+    newer = Path(settings.MEDIA_ROOT) / "newer-report.txt"
+    newer.parent.mkdir(parents=True, exist_ok=True)
+    newer.write_text(
+        REPORT.read_text(encoding="utf-8").replace(
+            "This will be investigated during the Refinement Process.",
+            "The Working Group found no impact on consumers.",
+        ),
+        encoding="utf-8",
+    )
+    call_command("import_report", str(newer), "--reference", "DP160", verbosity=0)
+    assert ReportVersion.objects.exists()
 
 
 def _consultation_with_a_response(staff_author):
