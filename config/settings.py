@@ -209,3 +209,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Reminders (issue 4) ----------------------------------------------------------------
+# Beat only wakes the dispatcher; the Reminder rows say what is due. Beat runs in UTC and
+# our code computes London clock times, so no crontab here depends on the clocks changing.
+CELERY_BEAT_SCHEDULE["reminders-dispatch-due"] = {
+    "task": "secmods.reminders.tasks.dispatch_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a late tick is dropped: the next one does the same work
+}
+# An SMTP failure is retried with backoff this many times in all before it fails for good.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "secmods — SEC modifications"
 admin.site.site_title = "secmods"
@@ -7,4 +7,5 @@ admin.site.index_title = "Modifications, timetables, meetings and comments"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("secmods.reminders.urls")),
 ]

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import AgendaItem
 from secmods.glossary.selectors import terms_used_by
+from secmods.reminders.admin import ReminderInline
 
 from . import lifecycle, selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
@@ -106,7 +107,13 @@ class ModificationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
     readonly_fields = ["reference_display", "glossary_terms", "version"]
-    inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
+    inlines = [
+        ReportSectionInline,
+        MilestoneInline,
+        AgendaItemInline,
+        StageChangeInline,
+        ReminderInline,
+    ]
     fieldsets = [
         (
             None,
