@@ -162,7 +162,14 @@ class UnsubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["email"]
 
 
-_INLINE_FIELDS = ["due_display", "status", "rule", "recipient_email", "event_label", "note_or_error"]
+_INLINE_FIELDS = [
+    "due_display",
+    "status",
+    "rule",
+    "recipient_email",
+    "event_label",
+    "note_or_error",
+]
 
 
 class ReminderInline(admin.TabularInline):
