@@ -179,7 +179,7 @@ class ReminderInline(admin.TabularInline):
     fk_name = "modification"
     extra = 0
     can_delete = False
-    fields = _INLINE_FIELDS
+    fields = _INLINE_FIELDS  # type: ignore[assignment]
     readonly_fields = _INLINE_FIELDS
     verbose_name_plural = "reminders (planned and sent)"
 
