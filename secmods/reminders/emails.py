@@ -4,6 +4,7 @@ per recipient per dispatch run (a digest when several reminders fell due togethe
 from __future__ import annotations
 
 from email.utils import formataddr
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -23,9 +24,16 @@ from .workdays import LONDON
 FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})
 
 
+@cache
 def _engine() -> Engine:
     # A bare engine: Django's built-in tags and filters only, no template loaders.
     return Engine(debug=False, autoescape=True)
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    # Keyed by the source text, so an edited rule compiles afresh.
+    return _engine().from_string(source)
 
 
 def validate_template(source: str) -> None:
@@ -44,8 +52,7 @@ def validate_template(source: str) -> None:
 
 
 def _render(source: str, context: dict[str, Any], *, html: bool) -> str:
-    template: Template = _engine().from_string(source)
-    return template.render(Context(context, autoescape=html))
+    return _compiled(source).render(Context(context, autoescape=html))
 
 
 def link(path: str) -> str:

@@ -90,7 +90,6 @@ def milestone_matches(rule, event: Event) -> bool:  # type: ignore[no-untyped-de
 def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
     from secmods.committees.models import MeetingStatus
 
-    items = list(meeting.agenda_items.all())
     return Event(
         kind="meeting",
         ref=str(meeting.pk),
@@ -102,8 +101,10 @@ def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
         context={
             "meeting": meeting,
             "committee": meeting.committee,
-            "agenda_items": items,
-            "modifications": [item.modification for item in items],
+            # Read only when a template or a recipient kind asks (templates call callables).
+            "agenda_items": meeting.agenda_items.select_related(
+                "modification__proposer", "modification__lead_analyst"
+            ).all,
         },
     )
 
@@ -111,9 +112,7 @@ def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
 def _meetings():  # type: ignore[no-untyped-def]
     from secmods.committees.models import Meeting
 
-    return Meeting.objects.select_related("committee").prefetch_related(
-        "agenda_items__modification__proposer", "agenda_items__modification__lead_analyst"
-    )
+    return Meeting.objects.select_related("committee")
 
 
 def load_meeting(ref: str) -> Event | None:
@@ -152,7 +151,8 @@ def committee_members(rule, event: Event) -> list[Recipient]:  # type: ignore[no
 def _modifications(event: Event) -> list:  # type: ignore[type-arg]
     if "modification" in event.context:
         return [event.context["modification"]]
-    return list(event.context.get("modifications", []))
+    agenda_items = event.context.get("agenda_items")
+    return [item.modification for item in agenda_items()] if agenda_items else []
 
 
 def proposer(rule, event: Event) -> list[Recipient]:  # type: ignore[no-untyped-def]

@@ -40,6 +40,12 @@ def _milestone_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     replan_event("milestone", instance.pk)
 
 
+def _agenda_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # The proposers and lead analysts of a meeting's modifications may be its recipients.
+    if not raw:
+        replan_event("meeting", instance.meeting_id)
+
+
 def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     from secmods.modifications.models import CLOSED_STAGES
 
@@ -72,7 +78,7 @@ def _membership_changed(sender: Any, instance: Any, raw: bool = False, **kwargs:
 
 
 def connect() -> None:
-    from secmods.committees.models import Meeting, Membership
+    from secmods.committees.models import AgendaItem, Meeting, Membership
     from secmods.modifications.models import Milestone, Modification
 
     uid = "secmods.reminders"
@@ -80,6 +86,8 @@ def connect() -> None:
     post_delete.connect(_milestone_deleted, sender=Milestone, dispatch_uid=f"{uid}.ms_del")
     post_save.connect(_meeting_changed, sender=Meeting, dispatch_uid=f"{uid}.mt")
     post_delete.connect(_meeting_deleted, sender=Meeting, dispatch_uid=f"{uid}.mt_del")
+    post_save.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{uid}.ag")
+    post_delete.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{uid}.ag_del")
     post_save.connect(_modification_changed, sender=Modification, dispatch_uid=f"{uid}.mod")
     post_save.connect(_membership_changed, sender=Membership, dispatch_uid=f"{uid}.mb")
     post_delete.connect(_membership_changed, sender=Membership, dispatch_uid=f"{uid}.mb_del")

@@ -341,3 +341,26 @@ def test_another_app_can_register_its_own_event_and_recipient_kinds() -> None:
         dt.datetime(2025, 6, 12, 8, 0, tzinfo=UTC),
     )
     assert ("test_closing", "Consultation closing") in registry.event_kind_choices()
+
+
+def test_proposers_of_the_modifications_on_a_meeting_agenda(csc) -> None:  # type: ignore[no-untyped-def]
+    from secmods.reminders.emails import render_reminder
+    from secmods.reminders.kinds import load_meeting
+    from tests.factories import AgendaItemFactory
+
+    ReminderRuleFactory(
+        committee=csc,
+        recipient_kinds=["proposer"],
+        text_template="{% for item in agenda_items %}{{ item.modification.reference }} "
+        "({{ item.get_purpose_display }}){% endfor %}",
+    )
+    meeting = MeetingFactory(committee=csc, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    assert live() == []
+    modification = ModificationFactory(number=160, proposer=PersonFactory(email="dcc@x.example"))
+    item = AgendaItemFactory(meeting=meeting, modification=modification)
+    row = live()[0]
+    assert row.recipient_email == "dcc@x.example"
+    _, text, _ = render_reminder(row, load_meeting(str(meeting.pk)))
+    assert text == "DP160 (Initial comment)"
+    item.delete()
+    assert live() == []
