@@ -24,7 +24,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
@@ -64,12 +63,12 @@ def main() -> int:
 
     from django.db import connection
     from django.utils import timezone
-    from smtp_sink import SmtpSink
 
     from config.celery import app
     from secmods.committees.models import Committee, Meeting
     from secmods.reminders import dispatch, tasks
     from secmods.reminders.models import Reminder, ReminderRule, ReminderStatus
+    from tests.reminders.smtp_sink import SmtpSink
 
     with connection.cursor() as cursor:
         cursor.execute(

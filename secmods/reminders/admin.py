@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from . import selectors, services
 from .forms import ReminderRuleForm
-from .models import DispatcherHeartbeat, Reminder, ReminderRule, ReminderStatus, Unsubscription
+from .models import (
+    LIVE_STATUSES,
+    DispatcherHeartbeat,
+    Reminder,
+    ReminderRule,
+    ReminderStatus,
+    Unsubscription,
+)
 
 
 def _london(value: Any) -> str:
@@ -111,19 +118,33 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed reminders again", permissions=["view"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = queryset.filter(status=ReminderStatus.FAILED).update(
-            status=ReminderStatus.PLANNED,
-            attempts=0,
-            claim_token="",
-            digest_key="",
-            note="sent again by staff",
-            due_at=timezone.now(),
-        )
+        count = 0
+        for reminder in queryset.filter(status=ReminderStatus.FAILED):
+            live = Reminder.objects.filter(
+                rule_id=reminder.rule_id,
+                event_kind=reminder.event_kind,
+                event_ref=reminder.event_ref,
+                recipient_email=reminder.recipient_email,
+                status__in=LIVE_STATUSES,
+            )
+            if live.exists():
+                continue  # re-planned since it failed: the newer reminder will go out
+            count += Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
+                status=ReminderStatus.PLANNED,
+                attempts=0,
+                claim_token="",
+                digest_key="",
+                note=f"sent again by {request.user}",
+                due_at=timezone.now(),
+            )
         self.message_user(request, f"{count} failed reminder(s) will be sent again.")
 
-    @admin.action(description="Withdraw the selected planned reminders", permissions=["view"])
+    @admin.action(
+        description="Withdraw the selected planned reminders (or acknowledge failed ones)",
+        permissions=["view"],
+    )
     def withdraw_planned(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = queryset.filter(status=ReminderStatus.PLANNED).update(
+        count = queryset.filter(status__in=[ReminderStatus.PLANNED, ReminderStatus.FAILED]).update(
             status=ReminderStatus.WITHDRAWN, note=f"withdrawn by {request.user}"
         )
         self.message_user(request, f"{count} reminder(s) withdrawn.")

@@ -207,3 +207,25 @@ def test_preview_selector_reads_in_one_query(csc, django_assert_max_num_queries)
         rows = list(upcoming_reminders(days=60))
         assert len(rows) == 5
         assert all(r.rule.name for r in rows)
+
+
+def test_staff_send_a_failed_reminder_again_or_acknowledge_it(staff_client, csc) -> None:  # type: ignore[no-untyped-def]
+    MembershipFactory(committee=csc, person=PersonFactory(email="bob@example.org"))
+    ReminderRuleFactory(committee=csc)
+    MeetingFactory(committee=csc, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    Reminder.objects.update(status=ReminderStatus.FAILED, error="550 no such user", attempts=5)
+    alice, bob = Reminder.objects.order_by("recipient_email")
+    assert reminder_health().failed == 2
+    response = staff_client.post(
+        "/admin/reminders/reminder/", {"action": "retry_failed", "_selected_action": [alice.pk]}
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.status, alice.attempts, alice.due_at) == (ReminderStatus.PLANNED, 0, NOW)
+    staff_client.post(
+        "/admin/reminders/reminder/",
+        {"action": "withdraw_planned", "_selected_action": [bob.pk]},
+    )
+    bob.refresh_from_db()
+    assert bob.status == ReminderStatus.WITHDRAWN
+    assert reminder_health().failed == 0
