@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
 
 from secmods.core.roles import SECAS_STAFF
@@ -111,26 +111,50 @@ def _claim_batch(
             result.skipped += Reminder.objects.filter(
                 pk__in=ids, status=ReminderStatus.PLANNED
             ).update(status=ReminderStatus.SKIPPED, note=reason[:300], updated_at=now)
-        for ids in by_recipient.values():
-            for start in range(0, len(ids), DIGEST_MAX):
-                digest_key, token = _token(), _token()
-                claimed = Reminder.objects.filter(
-                    pk__in=ids[start : start + DIGEST_MAX], status=ReminderStatus.PLANNED
-                ).update(
-                    status=ReminderStatus.CLAIMED,
-                    claimed_at=now,
-                    claim_token=token,
-                    digest_key=digest_key,
-                    message_id=message_id_for(digest_key),
-                    updated_at=now,
-                )
-                if claimed:
-                    result.claimed += claimed
-                    result.digests.append((digest_key, token))
-                    transaction.on_commit(
-                        lambda k=digest_key, t=token: enqueue(k, t)  # type: ignore[misc]
-                    )
+        digests = [
+            (ids[start : start + DIGEST_MAX], _token(), _token())
+            for ids in by_recipient.values()
+            for start in range(0, len(ids), DIGEST_MAX)
+        ]
+        if digests:
+            _claim(digests, now, enqueue, result)
         return len(rows)
+
+
+def _case(digests: list[tuple[list[int], str, str]], value: Callable[[str, str], str]) -> Case:
+    return Case(
+        *(When(pk__in=ids, then=Value(value(key, token))) for ids, key, token in digests),
+        output_field=CharField(),
+    )
+
+
+def _claim(
+    digests: list[tuple[list[int], str, str]],
+    now: datetime,
+    enqueue: Callable[[str, str], None],
+    result: DispatchResult,
+) -> None:
+    """Claim every digest of a batch in one conditional UPDATE (one CASE per column)."""
+    all_ids = [pk for ids, _, _ in digests for pk in ids]
+    result.claimed += Reminder.objects.filter(pk__in=all_ids, status=ReminderStatus.PLANNED).update(
+        status=ReminderStatus.CLAIMED,
+        claimed_at=now,
+        digest_key=_case(digests, lambda key, token: key),
+        claim_token=_case(digests, lambda key, token: token),
+        message_id=_case(digests, lambda key, token: message_id_for(key)),
+        updated_at=now,
+    )
+    # Only the rows this UPDATE won carry our tokens: queue exactly those digests.
+    tokens = [token for _, _, token in digests]
+    won = (
+        Reminder.objects.filter(pk__in=all_ids, claim_token__in=tokens)
+        .order_by()
+        .values_list("digest_key", "claim_token")
+        .distinct()
+    )
+    for digest_key, token in won:
+        result.digests.append((digest_key, token))
+        transaction.on_commit(lambda k=digest_key, t=token: enqueue(k, t))  # type: ignore[misc]
 
 
 def _reclaim_stale(
@@ -139,6 +163,7 @@ def _reclaim_stale(
     cutoff = now - timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT)
     keys = set(
         Reminder.objects.filter(status=ReminderStatus.CLAIMED, claimed_at__lt=cutoff)
+        .order_by()
         .values_list("digest_key", flat=True)
         .distinct()
     )

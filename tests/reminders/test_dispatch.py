@@ -245,3 +245,21 @@ def test_the_message_carries_the_rule_text_and_a_working_unsubscribe_link(  # ty
 
     assert Unsubscription.objects.filter(email="alice@example.org").count() == 1
     assert client.get(path[:-5] + "xxxx/").status_code == 400
+
+
+@pytest.mark.parametrize("members", [2, 40])
+def test_dispatch_claims_a_batch_in_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+    members: int, queue, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    committee = CommitteeFactory()
+    for n in range(members):
+        MembershipFactory(committee=committee, person=PersonFactory(email=f"m{n}@example.org"))
+    ReminderRuleFactory(committee=committee)
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        MeetingFactory(committee=committee, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    # Stale claims, due rows, the event, one UPDATE for the whole batch, the digests won,
+    # the heartbeat, savepoints: the same count for 2 or 40 recipients.
+    with django_assert_num_queries(13):
+        result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert result.claimed == members
+    assert len(queue.items) == members
