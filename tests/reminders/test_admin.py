@@ -229,3 +229,14 @@ def test_staff_send_a_failed_reminder_again_or_acknowledge_it(staff_client, csc)
     bob.refresh_from_db()
     assert bob.status == ReminderStatus.WITHDRAWN
     assert reminder_health().failed == 0
+
+
+def test_the_timeouts_must_nest(settings) -> None:  # type: ignore[no-untyped-def]
+    from secmods.reminders.checks import reminder_timeouts
+
+    assert reminder_timeouts() == []
+    settings.CELERY_TASK_TIME_LIMIT = 900
+    assert [e.id for e in reminder_timeouts()] == ["reminders.E001"]
+    settings.CELERY_TASK_TIME_LIMIT = 120
+    settings.EMAIL_TIMEOUT = None
+    assert [e.id for e in reminder_timeouts()] == ["reminders.E002"]
