@@ -240,3 +240,24 @@ def test_the_timeouts_must_nest(settings) -> None:  # type: ignore[no-untyped-de
     settings.CELERY_TASK_TIME_LIMIT = 120
     settings.EMAIL_TIMEOUT = None
     assert [e.id for e in reminder_timeouts()] == ["reminders.E002"]
+
+
+def test_who_may_do_what_with_rules_and_the_outbox(client, secas_user, member_user, csc) -> None:  # type: ignore[no-untyped-def]
+    rule = ReminderRuleFactory(committee=csc)
+    MeetingFactory(committee=csc, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    reminder = Reminder.objects.get()
+    for user in (secas_user, member_user):
+        user.save()  # see conftest.staff_client
+    client.force_login(member_user)
+    assert client.get("/admin/reminders/reminderrule/").status_code == 403
+    assert client.post("/admin/reminders/reminderrule/add/", rule_data()).status_code == 403
+    assert client.get("/admin/reminders/reminder/").status_code == 403
+    assert client.get("/health/").status_code == 503  # public, no secrets in it
+    client.force_login(secas_user)
+    assert client.get(f"/admin/reminders/reminderrule/{rule.pk}/change/").status_code == 200
+    # The outbox is a record: staff read it and act on it through its actions only.
+    assert client.get(f"/admin/reminders/reminder/{reminder.pk}/change/").status_code == 200
+    assert client.get("/admin/reminders/reminder/add/").status_code == 403
+    url = f"/admin/reminders/reminder/{reminder.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Reminder.objects.filter(pk=reminder.pk).exists()
