@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
+import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -68,7 +71,7 @@ def main() -> int:
     from secmods.committees.models import Committee, Meeting
     from secmods.reminders import dispatch, tasks
     from secmods.reminders.models import Reminder, ReminderRule, ReminderStatus
-    from tests.reminders.smtp_sink import SmtpSink
+    from tests.reminders.smtp_sink import free_port
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -100,62 +103,82 @@ def main() -> int:
     print(f"planned {planned} due reminders in {time.monotonic() - started:.1f}s")
     assert planned == args.reminders, planned
 
-    with SmtpSink() as sink:
-        env = {**os.environ, "EMAIL_URL": sink.email_url, "LOG_LEVEL": "WARNING"}
-        workers = [
-            subprocess.Popen(
-                [
-                    sys.executable, "-m", "celery", "-A", "config", "worker",
-                    "--pool", "threads", "--concurrency", str(args.concurrency),
-                    "--loglevel", "WARNING", "--hostname", f"bench{i}@%h", "--without-mingle",
-                    "--without-gossip",
-                ],
-                cwd=ROOT,
-                env=env,
-                start_new_session=True,
-            )
-            for i in range(args.workers)
-        ]  # fmt: skip
-        try:
-            time.sleep(3)  # let the workers connect
-            t0 = time.monotonic()
-            claimed = 0
-            while claimed < planned:
-                result = dispatch.dispatch_due(tasks.enqueue_digest)
-                claimed += result.claimed
-                if result.claimed == 0:
-                    break
-            t_claimed = time.monotonic() - t0
-            deadline = t0 + args.timeout
-            while sink.handler.received < planned and time.monotonic() < deadline:
-                time.sleep(0.2)
-            t_received = time.monotonic() - t0
-            while (
-                Reminder.objects.filter(status=ReminderStatus.SENT).count() < planned
-                and time.monotonic() < deadline
-            ):
-                time.sleep(0.2)
-            t_sent = time.monotonic() - t0
-            time.sleep(2)  # anything sent twice would have arrived by now
-        finally:
-            for worker in workers:
-                os.killpg(worker.pid, signal.SIGTERM)
-            for worker in workers:
-                worker.wait(timeout=60)
-        received = sink.handler.received
-        distinct = len(sink.handler.message_ids)
-        duplicates = sink.handler.duplicates
-        sent_rows = Reminder.objects.filter(status=ReminderStatus.SENT).count()
-        other = Reminder.objects.exclude(status=ReminderStatus.SENT).count()
+    port = free_port()
+    report = Path(tempfile.mkdtemp(prefix="secmods-bench-")) / "sink.json"
+    # The sink, the dispatcher (this process) and each worker are separate processes, so
+    # that none of them slows another through Python's GIL.
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "reminders" / "smtp_sink.py"),
+         "--port", str(port), "--report", str(report)],
+        cwd=ROOT, stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    assert sink.stdout is not None
+    print("SMTP sink", sink.stdout.readline().decode().strip())
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "--pool", "threads", "--concurrency", str(args.concurrency),
+                "--loglevel", "WARNING", "--hostname", f"bench{i}@%h",
+                "--without-mingle", "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        for i in range(args.workers)
+    ]  # fmt: skip
+    try:
+        time.sleep(3)  # let the workers connect
+        t0 = time.monotonic()
+        cpu0 = time.process_time()
+        claimed = 0
+        while claimed < planned:
+            result = dispatch.dispatch_due(tasks.enqueue_digest)
+            claimed += result.claimed
+            if result.claimed == 0:
+                break
+        t_claimed = time.monotonic() - t0
+        cpu_dispatch = time.process_time() - cpu0
+        deadline = t0 + args.timeout
+        while (
+            Reminder.objects.filter(status=ReminderStatus.SENT).count() < planned
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        t_sent = time.monotonic() - t0
+        time.sleep(2)  # anything sent twice would have arrived by now
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_children = (after.ru_utime - children_before.ru_utime) + (
+        after.ru_stime - children_before.ru_stime
+    )
+    received_ids: dict[str, int] = json.loads(report.read_text())["message_ids"]
+    received = sum(received_ids.values())
+    duplicates = sum(n - 1 for n in received_ids.values() if n > 1)
+    sent_rows = Reminder.objects.filter(status=ReminderStatus.SENT).count()
+    other = Reminder.objects.exclude(status=ReminderStatus.SENT).count()
     print(f"claimed {claimed} in {t_claimed:.1f}s (dispatch_due)")
     print(
-        f"SMTP sink received {received} messages ({distinct} distinct Message-IDs) "
-        f"in {t_received:.1f}s; all rows marked sent after {t_sent:.1f}s"
+        f"SMTP sink received {received} messages ({len(received_ids)} distinct "
+        f"Message-IDs); every row marked sent after {t_sent:.1f}s; not sent: {other}"
     )
-    print(f"rows sent: {sent_rows}, not sent: {other}")
     print(
-        f"throughput: {received / t_received:.0f} messages/second "
+        f"throughput: {sent_rows / t_sent:.0f} messages/second "
         f"({args.workers} worker(s) x {args.concurrency} threads)"
+    )
+    print(
+        f"CPU: workers + sink {1000 * cpu_children / planned:.1f} ms/message, "
+        f"dispatcher {1000 * cpu_dispatch / planned:.2f} ms/reminder; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     print(f"duplicates: {duplicates}")
     ok = duplicates == 0 and received == planned and sent_rows == planned

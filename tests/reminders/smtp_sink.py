@@ -60,3 +60,32 @@ class SmtpSink:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+def _serve(port: int, report: str) -> None:
+    """Run a sink until SIGTERM, then write what it received to `report` (JSON)."""
+    import json
+    import signal
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with SmtpSink(port) as sink:
+        print(f"listening on 127.0.0.1:{port}", flush=True)
+        stop.wait()
+        with sink.handler.lock:
+            data = {
+                "message_ids": dict(sink.handler.message_ids),
+                "recipients": dict(sink.handler.recipients),
+            }
+    with open(report, "w") as out:
+        json.dump(data, out)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="A counting SMTP sink on 127.0.0.1.")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--report", required=True)
+    options = parser.parse_args()
+    _serve(options.port, options.report)
