@@ -15,7 +15,6 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import AgendaItem
 from secmods.glossary.selectors import terms_used_by
-from secmods.reminders.admin import ReminderInline
 
 from . import lifecycle, selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
@@ -107,13 +106,7 @@ class ModificationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
     readonly_fields = ["reference_display", "glossary_terms", "version"]
-    inlines = [
-        ReportSectionInline,
-        MilestoneInline,
-        AgendaItemInline,
-        StageChangeInline,
-        ReminderInline,
-    ]
+    inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
     fieldsets = [
         (
             None,

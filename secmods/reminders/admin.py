@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from secmods.modifications.admin import ModificationAdmin
+
 from . import selectors, services
 from .forms import ReminderRuleForm
 from .models import (
@@ -228,3 +230,8 @@ class ReminderInline(admin.TabularInline):
             .select_related("rule")
             .order_by("-due_at", "pk")
         )
+
+
+# Each modification's page lists its reminders. Added from here, so that the modifications
+# app does not depend on this one (and its admin module stays as it is).
+ModificationAdmin.inlines = [*ModificationAdmin.inlines, ReminderInline]
