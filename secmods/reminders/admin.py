@@ -14,7 +14,6 @@ from . import selectors, services
 from .forms import ReminderRuleForm
 from .models import (
     LIVE_STATUSES,
-    DispatcherHeartbeat,
     Reminder,
     ReminderRule,
     ReminderStatus,
@@ -158,24 +157,6 @@ class ReminderAdmin(admin.ModelAdmin):
         if not is_secas_staff(request.user):
             return {}
         return actions
-
-
-@admin.register(DispatcherHeartbeat)
-class DispatcherHeartbeatAdmin(admin.ModelAdmin):
-    list_display = ["last_run_display", "claimed", "reclaimed", "skipped", "duration_ms"]
-
-    @admin.display(description="Dispatcher last ran (London)")
-    def last_run_display(self, obj: DispatcherHeartbeat) -> str:
-        return _london(obj.last_run_at)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Unsubscription)
