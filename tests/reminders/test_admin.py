@@ -261,3 +261,16 @@ def test_who_may_do_what_with_rules_and_the_outbox(client, secas_user, member_us
     url = f"/admin/reminders/reminder/{reminder.pk}/delete/"
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert Reminder.objects.filter(pk=reminder.pk).exists()
+
+
+def test_beat_wakes_the_dispatcher_every_minute_in_our_app(settings) -> None:  # type: ignore[no-untyped-def]
+    from config.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    entry = settings.CELERY_BEAT_SCHEDULE["reminders-dispatch-due"]
+    assert entry["task"] == "secmods.reminders.tasks.dispatch_due"
+    assert entry["schedule"] == 60.0
+    assert app.conf.timezone == "UTC"
+    assert {"secmods.reminders.tasks.dispatch_due", "secmods.reminders.tasks.send_digest"} <= set(
+        app.tasks
+    )
