@@ -37,7 +37,7 @@ from django.utils import timezone
 from secmods.core.roles import SECAS_STAFF
 
 from . import registry
-from .emails import build_digest, message_id_for
+from .emails import build_digest, load_events, message_id_for
 from .models import DispatcherHeartbeat, Reminder, ReminderStatus
 
 logger = logging.getLogger(__name__)
@@ -232,8 +232,20 @@ def send_digest(digest_key: str, claim_token: str, *, now: datetime | None = Non
         Reminder.objects.filter(mine).select_related("rule", "modification").order_by("pk")
     )
     attempt = reminders[0].attempts
+    events = load_events(reminders)
+    reasons = {_skip_reason(events[(r.event_kind, r.event_ref)], now) for r in reminders}
+    if None not in reasons:
+        # Every event of the digest passed or was cancelled while it waited for a retry:
+        # nothing left worth sending. (If one still stands, the digest goes out whole, as
+        # claimed.)
+        Reminder.objects.filter(mine).update(
+            status=ReminderStatus.SKIPPED,
+            note="; ".join(sorted(str(reason) for reason in reasons))[:300],
+            updated_at=now,
+        )
+        return "skipped"
     try:
-        message = build_digest(reminders, digest_key)
+        message = build_digest(reminders, digest_key, events)
     except Exception as exc:
         # A template that fails at render time will fail again: no retry.
         logger.exception("reminder digest %s could not be rendered", digest_key)

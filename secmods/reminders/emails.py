@@ -107,16 +107,28 @@ def render_reminder(
     return subject[:250], text, html
 
 
-def build_digest(reminders: list[Reminder], digest_key: str) -> EmailMultiAlternatives:
-    """One message for one recipient: the reminder itself, or a digest that lists them all."""
+def load_events(reminders: list[Reminder]) -> dict[tuple[str, str], registry.Event | None]:
+    """Each distinct event of these reminders, read once (None: it no longer exists)."""
     events: dict[tuple[str, str], registry.Event | None] = {}
-    parts = []
     for reminder in reminders:
         key = (reminder.event_kind, reminder.event_ref)
         if key not in events:
             kind = registry.event_kind(reminder.event_kind)
             events[key] = kind.load(reminder.event_ref) if kind else None
-        parts.append((reminder, *render_reminder(reminder, events[key])))
+    return events
+
+
+def build_digest(
+    reminders: list[Reminder],
+    digest_key: str,
+    events: dict[tuple[str, str], registry.Event | None] | None = None,
+) -> EmailMultiAlternatives:
+    """One message for one recipient: the reminder itself, or a digest that lists them all."""
+    events = events if events is not None else load_events(reminders)
+    parts = [
+        (reminder, *render_reminder(reminder, events[(reminder.event_kind, reminder.event_ref)]))
+        for reminder in reminders
+    ]
     first = reminders[0]
     if len(parts) == 1:
         _, subject, text, html = parts[0]

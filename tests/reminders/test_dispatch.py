@@ -216,7 +216,7 @@ def test_a_claim_left_by_a_dead_worker_is_taken_again_with_the_same_message_id( 
     stale = Queue()
     stale.items = lost
     assert stale.run() == ["nothing to do", "nothing to do"]
-    assert queue.run() == ["sent", "sent"]
+    assert queue.run(DUE + dt.timedelta(minutes=11)) == ["sent", "sent"]
     assert len(mail.outbox) == 2
     assert {m.extra_headers["Message-ID"] for m in mail.outbox} == set(ids_before.values())
 
@@ -263,3 +263,24 @@ def test_dispatch_claims_a_batch_in_a_fixed_number_of_queries(  # type: ignore[n
         result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
     assert result.claimed == members
     assert len(queue.items) == members
+
+
+def test_a_retry_after_the_meeting_was_cancelled_sends_nothing(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert sorted(queue.run(DUE)) == ["retry", "retry"]
+    FlakyBackend.failures_left = 0
+    meeting.status = "cancelled"
+    meeting.save()  # the claimed rows are being sent: re-planning leaves them alone
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.CLAIMED}
+    assert queue.run(DUE) == ["skipped", "skipped"]
+    assert mail.outbox == []
+    row = Reminder.objects.first()
+    assert row is not None
+    assert (row.status, row.note) == (
+        ReminderStatus.SKIPPED,
+        "its event was cancelled or is no longer planned",
+    )
