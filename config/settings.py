@@ -245,3 +245,14 @@ INSTALLED_APPS += ["secmods.documents"]
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 # How long an uploaded report waits, signed, between the admin's preview and its confirm.
 REPORT_IMPORT_PREVIEW_MAX_AGE = env.int("REPORT_IMPORT_PREVIEW_MAX_AGE", default=3600)
+
+# --- Reminders (issue 4) ----------------------------------------------------------------
+# Beat only wakes the dispatcher; the Reminder rows say what is due. Beat runs in UTC and
+# our code computes London clock times, so no crontab here depends on the clocks changing.
+CELERY_BEAT_SCHEDULE["reminders-dispatch-due"] = {
+    "task": "secmods.reminders.tasks.dispatch_due",
+    "schedule": 60.0,
+    "options": {"expires": 55},  # a late tick is dropped: the next one does the same work
+}
+# An SMTP failure is retried with backoff this many times in all before it fails for good.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)

@@ -39,6 +39,8 @@ urlpatterns = [
     ),
     path("consultations/", include("secmods.consultations.urls")),
     # The public register, calendars and feeds, at the site root (issue 8).
+    # /health/ and the reminders' unsubscribe links (issue 4), before the register's root.
+    path("", include("secmods.reminders.urls")),
     path("", include("secmods.register.urls")),
 ]
 

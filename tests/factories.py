@@ -229,3 +229,18 @@ class ChangeBoardFactory(CommitteeFactory):
 class ChangeBoardMembershipFactory(MembershipFactory):
     committee = factory.SubFactory(ChangeBoardFactory)
     party_category = factory.LazyFunction(lambda: party_category("large-supplier"))
+
+
+# --- Reminders (issue 4) ----------------------------------------------------------------
+class ReminderRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reminders.ReminderRule"
+
+    name = factory.Sequence(lambda n: f"Papers reminder {n}")
+    event_kind = "meeting"
+    offset_unit = "working_days"
+    offset = 5
+    send_time = dt.time(9, 0)
+    recipient_kinds = factory.LazyFunction(lambda: ["committee_members"])
+    subject_template = "Papers for {{ meeting }}"
+    text_template = "Dear {{ recipient_name }}, papers for {{ event_label }} go out today."

@@ -8,10 +8,13 @@ Summer bank holiday, which are England-and-Wales holidays.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import holidays
+
+LONDON = ZoneInfo("Europe/London")
 
 
 @lru_cache(maxsize=64)
@@ -54,3 +57,15 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def london_clock_time(day: date, at: time) -> datetime:
+    """`day` at the London clock time `at`, as an aware UTC datetime.
+
+    09:00 London is 08:00 UTC in summer (BST) and 09:00 UTC in winter (GMT). A clock time
+    that does not exist (01:30 on the spring-forward Sunday) is read with the offset before
+    the gap (01:30 GMT, i.e. 02:30 BST); one that happens twice (01:30 on the autumn Sunday)
+    as the first of the two (BST).
+    """
+    local = datetime.combine(day, at).replace(tzinfo=LONDON, fold=0)
+    return local.astimezone(UTC)

@@ -66,7 +66,23 @@ def world(seed):
     _consultation_with_a_response(staff_author)
     _change_board_vote(staff_author)
     _library_document_and_report_version(seed, staff_author)
+    _reminder_rule_with_a_planned_reminder(seed)
     return seed
+
+
+def _reminder_rule_with_a_planned_reminder(seed):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from secmods.reminders.models import Reminder, Unsubscription
+    from tests.factories import MeetingFactory, ReminderRuleFactory
+
+    rule = ReminderRuleFactory(recipient_kinds=["named"], addresses="secretariat@example.org")
+    committee = seed.milestones.exclude(meeting=None).first().meeting.committee
+    MeetingFactory(committee=committee, starts_at=timezone.now() + dt.timedelta(days=40))
+    Unsubscription.objects.create(email="former@example.org", rule=rule)
+    assert Reminder.objects.exists()
 
 
 def _library_document_and_report_version(seed, staff_author):

@@ -1,0 +1,190 @@
+"""Benchmark: plan N due reminders, let real Celery workers send them through a local SMTP
+sink, and report messages per second and duplicates (must be 0).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reminders \
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/4 \
+    .venv/bin/python bench/reminders.py --reminders 10000 --concurrency 8
+
+The database named in DATABASE_URL is created if missing, migrated, and its reminder tables
+emptied: never point it at a database you care about. The workers are separate processes
+(`celery -A config worker`) that send through Django's SMTP backend to an aiosmtpd sink on
+127.0.0.1; this process plans the reminders and runs `dispatch_due` like beat would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from django.conf import settings
+
+    name = settings.DATABASES["default"]["NAME"]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
+        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            c.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reminders", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="threads per worker")
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        print("bench/reminders.py needs DATABASE_URL=postgres://... (a throwaway database)")
+        return 1
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+        print("bench/reminders.py needs CELERY_BROKER_URL=redis://...")
+        return 1
+
+    import django
+
+    django.setup()
+    ensure_database(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from config.celery import app
+    from secmods.committees.models import Committee, Meeting
+    from secmods.reminders import dispatch, tasks
+    from secmods.reminders.models import Reminder, ReminderRule, ReminderStatus
+    from tests.reminders.smtp_sink import free_port
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE reminders_reminder, reminders_unsubscription, "
+            "reminders_dispatcherheartbeat RESTART IDENTITY CASCADE"
+        )
+    ReminderRule.objects.all().delete()
+    app.control.purge()
+
+    # Plan: one meeting in 10 days, one rule "20 calendar days before" to N named
+    # addresses, so every reminder fell due 10 days ago and goes to its own recipient.
+    committee, _ = Committee.objects.get_or_create(
+        slug="bench", defaults={"name": "Bench Committee", "abbreviation": "BENCH", "kind": "csc"}
+    )
+    started = time.monotonic()
+    ReminderRule.objects.create(
+        name="Bench reminder",
+        event_kind="meeting",
+        committee=committee,
+        offset_unit="calendar_days",
+        offset=20,
+        recipient_kinds=["named"],
+        addresses="\n".join(f"member{n:05}@bench.example" for n in range(args.reminders)),
+        subject_template="Papers for {{ meeting }}",
+        text_template="Dear colleague, the papers for {{ event_label }} are out.",
+    )
+    Meeting.objects.create(committee=committee, starts_at=timezone.now() + dt.timedelta(days=10))
+    planned = Reminder.objects.filter(status=ReminderStatus.PLANNED).count()
+    print(f"planned {planned} due reminders in {time.monotonic() - started:.1f}s")
+    assert planned == args.reminders, planned
+
+    port = free_port()
+    report = Path(tempfile.mkdtemp(prefix="secmods-bench-")) / "sink.json"
+    # The sink, the dispatcher (this process) and each worker are separate processes, so
+    # that none of them slows another through Python's GIL.
+    sink = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "reminders" / "smtp_sink.py"),
+         "--port", str(port), "--report", str(report)],
+        cwd=ROOT, stdout=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    assert sink.stdout is not None
+    print("SMTP sink", sink.stdout.readline().decode().strip())
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker",
+                "--pool", "threads", "--concurrency", str(args.concurrency),
+                "--loglevel", "WARNING", "--hostname", f"bench{i}@%h",
+                "--without-mingle", "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        for i in range(args.workers)
+    ]  # fmt: skip
+    try:
+        time.sleep(3)  # let the workers connect
+        t0 = time.monotonic()
+        cpu0 = time.process_time()
+        claimed = 0
+        while claimed < planned:
+            result = dispatch.dispatch_due(tasks.enqueue_digest)
+            claimed += result.claimed
+            if result.claimed == 0:
+                break
+        t_claimed = time.monotonic() - t0
+        cpu_dispatch = time.process_time() - cpu0
+        deadline = t0 + args.timeout
+        while (
+            Reminder.objects.filter(status=ReminderStatus.SENT).count() < planned
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        t_sent = time.monotonic() - t0
+        time.sleep(2)  # anything sent twice would have arrived by now
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+        sink.send_signal(signal.SIGTERM)
+        sink.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_children = (after.ru_utime - children_before.ru_utime) + (
+        after.ru_stime - children_before.ru_stime
+    )
+    received_ids: dict[str, int] = json.loads(report.read_text())["message_ids"]
+    received = sum(received_ids.values())
+    duplicates = sum(n - 1 for n in received_ids.values() if n > 1)
+    sent_rows = Reminder.objects.filter(status=ReminderStatus.SENT).count()
+    other = Reminder.objects.exclude(status=ReminderStatus.SENT).count()
+    print(f"claimed {claimed} in {t_claimed:.1f}s (dispatch_due)")
+    print(
+        f"SMTP sink received {received} messages ({len(received_ids)} distinct "
+        f"Message-IDs); every row marked sent after {t_sent:.1f}s; not sent: {other}"
+    )
+    print(
+        f"throughput: {sent_rows / t_sent:.0f} messages/second "
+        f"({args.workers} worker(s) x {args.concurrency} threads)"
+    )
+    print(
+        f"CPU: workers + sink {1000 * cpu_children / planned:.1f} ms/message, "
+        f"dispatcher {1000 * cpu_dispatch / planned:.2f} ms/reminder; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(f"duplicates: {duplicates}")
+    ok = duplicates == 0 and received == planned and sent_rows == planned
+    print("OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

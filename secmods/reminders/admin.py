@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from secmods.modifications.admin import ModificationAdmin
+
+from . import selectors, services
+from .forms import ReminderRuleForm
+from .models import (
+    LIVE_STATUSES,
+    Reminder,
+    ReminderRule,
+    ReminderStatus,
+    Unsubscription,
+)
+
+
+def _london(value: Any) -> str:
+    return f"{timezone.localtime(value):%a %d %b %Y %H:%M}" if value else "—"
+
+
+@admin.register(ReminderRule)
+class ReminderRuleAdmin(admin.ModelAdmin):
+    form = ReminderRuleForm
+    list_display = ["name", "is_active", "event_kind", "when_display", "recipients_display"]
+    list_filter = ["is_active", "event_kind", "offset_unit"]
+    search_fields = ["name"]
+    autocomplete_fields = ["committee"]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active"]}),
+        ("Which events", {"fields": ["event_kind", "milestone_kind", "committee"]}),
+        ("When", {"fields": [("offset", "offset_unit"), "send_time"]}),
+        ("To whom", {"fields": ["recipient_kinds", "addresses"]}),
+        (
+            "Email",
+            {
+                "fields": ["subject_template", "text_template", "html_template"],
+                "description": "Django templates. In context: modification, milestone, "
+                "meeting, committee, agenda_items, event_label, event_day, due_at, "
+                "recipient_name, modification_url, site_url, unsubscribe_url "
+                "(the link to stop these reminders is added to every email).",
+            },
+        ),
+    ]
+
+    @admin.display(description="When")
+    def when_display(self, obj: ReminderRule) -> str:
+        if obj.offset_unit == "on_the_day":
+            return f"on the day at {obj.send_time:%H:%M}"
+        return f"{obj.offset} {obj.get_offset_unit_display()} at {obj.send_time:%H:%M}"
+
+    @admin.display(description="To")
+    def recipients_display(self, obj: ReminderRule) -> str:
+        return ", ".join(obj.recipient_kinds or [])
+
+    def save_model(self, request: HttpRequest, obj: ReminderRule, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            result = services.replan_rule(obj)
+        self.message_user(
+            request,
+            f"Reminders re-planned: {result.planned} planned, {result.withdrawn} withdrawn, "
+            f"{result.kept} unchanged.",
+            messages.INFO,
+        )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    change_list_template = "admin/reminders/reminder/change_list.html"
+    list_display = [
+        "due_display",
+        "status",
+        "recipient_email",
+        "rule",
+        "event_label",
+        "sent_display",
+        "attempts",
+        "short_error",
+    ]
+    list_select_related = ["rule"]
+    list_filter = ["status", "rule", "event_kind"]
+    search_fields = ["recipient_email", "event_label", "message_id"]
+    date_hierarchy = "due_at"
+    actions = ["retry_failed", "withdraw_planned"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    @admin.display(description="Due (London)", ordering="due_at")
+    def due_display(self, obj: Reminder) -> str:
+        return _london(obj.due_at)
+
+    @admin.display(description="Sent (London)", ordering="sent_at")
+    def sent_display(self, obj: Reminder) -> str:
+        return _london(obj.sent_at) if obj.sent_at else ""
+
+    @admin.display(description="Error / note")
+    def short_error(self, obj: Reminder) -> str:
+        text = obj.error or obj.note
+        return text if len(text) < 120 else text[:117] + "..."
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "reminder_health": selectors.reminder_health()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description="Send the selected failed reminders again", permissions=["view"])
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        count = 0
+        for reminder in queryset.filter(status=ReminderStatus.FAILED):
+            live = Reminder.objects.filter(
+                rule_id=reminder.rule_id,
+                event_kind=reminder.event_kind,
+                event_ref=reminder.event_ref,
+                recipient_email=reminder.recipient_email,
+                status__in=LIVE_STATUSES,
+            )
+            if live.exists():
+                continue  # re-planned since it failed: the newer reminder will go out
+            count += Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
+                status=ReminderStatus.PLANNED,
+                attempts=0,
+                claim_token="",
+                digest_key="",
+                note=f"sent again by {request.user}",
+                due_at=timezone.now(),
+            )
+        self.message_user(request, f"{count} failed reminder(s) will be sent again.")
+
+    @admin.action(
+        description="Withdraw the selected planned reminders (or acknowledge failed ones)",
+        permissions=["view"],
+    )
+    def withdraw_planned(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+        count = queryset.filter(status__in=[ReminderStatus.PLANNED, ReminderStatus.FAILED]).update(
+            status=ReminderStatus.WITHDRAWN, note=f"withdrawn by {request.user}"
+        )
+        self.message_user(request, f"{count} reminder(s) withdrawn.")
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        from secmods.core.roles import is_secas_staff
+
+        if not is_secas_staff(request.user):
+            return {}
+        return actions
+
+
+@admin.register(Unsubscription)
+class UnsubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "rule", "created_at"]
+    list_filter = ["rule"]
+    search_fields = ["email"]
+
+
+_INLINE_FIELDS = [
+    "due_display",
+    "status",
+    "rule",
+    "recipient_email",
+    "event_label",
+    "note_or_error",
+]
+
+
+class ReminderInline(admin.TabularInline):
+    """On the modification's page: its planned, sent, skipped and failed reminders."""
+
+    model = Reminder
+    fk_name = "modification"
+    extra = 0
+    can_delete = False
+    fields = _INLINE_FIELDS  # type: ignore[assignment]
+    readonly_fields = _INLINE_FIELDS
+    verbose_name_plural = "reminders (planned and sent)"
+
+    @admin.display(description="Due (London)")
+    def due_display(self, obj: Reminder) -> str:
+        return _london(obj.due_at)
+
+    @admin.display(description="Note")
+    def note_or_error(self, obj: Reminder) -> str:
+        if obj.status == ReminderStatus.SENT:
+            return f"sent {_london(obj.sent_at)}"
+        return obj.error or obj.note
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
+        return (
+            super()
+            .get_queryset(request)
+            .exclude(status=ReminderStatus.WITHDRAWN)
+            .select_related("rule")
+            .order_by("-due_at", "pk")
+        )
+
+
+# Each modification's page lists its reminders. Added from here, so that the modifications
+# app does not depend on this one (and its admin module stays as it is).
+ModificationAdmin.inlines = [*ModificationAdmin.inlines, ReminderInline]

@@ -1,0 +1,176 @@
+"""Reminder emails: staff-edited templates, validated on save, rendered into one message
+per recipient per dispatch run (a digest when several reminders fell due together)."""
+
+from __future__ import annotations
+
+from email.utils import formataddr
+from functools import cache, lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import Lexer, TokenType
+from django.urls import reverse
+from django.utils.html import escape, linebreaks
+
+from . import registry
+from .models import Reminder, site_domain
+from .services import unsubscribe_token
+from .workdays import LONDON
+
+# Tags that would leak settings or other templates into an email staff can write.
+FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})
+
+
+@cache
+def _engine() -> Engine:
+    # A bare engine: Django's built-in tags and filters only, no template loaders.
+    return Engine(debug=False, autoescape=True)
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    # Keyed by the source text, so an edited rule compiles afresh.
+    return _engine().from_string(source)
+
+
+def validate_template(source: str) -> None:
+    """Raise ValidationError (a form error) for a syntax error or a forbidden tag."""
+    for token in Lexer(source).tokenize():
+        if token.token_type == TokenType.BLOCK:
+            name = token.contents.split()[0] if token.contents.split() else ""
+            if name in FORBIDDEN_TAGS:
+                raise ValidationError(
+                    f"{{% {name} %}} is not allowed in a reminder email.", code="forbidden_tag"
+                )
+    try:
+        _engine().from_string(source)
+    except TemplateSyntaxError as exc:
+        raise ValidationError(f"Template error: {exc}", code="template_syntax") from exc
+
+
+def _render(source: str, context: dict[str, Any], *, html: bool) -> str:
+    return _compiled(source).render(Context(context, autoescape=html))
+
+
+def link(path: str) -> str:
+    """An absolute link: Celery has no request, so links come from settings.SITE_URL."""
+    return f"{settings.SITE_URL}{path}"
+
+
+def unsubscribe_url(reminder: Reminder) -> str:
+    token = unsubscribe_token(reminder.recipient_email, reminder.rule_id)
+    return link(reverse("reminders:unsubscribe", args=[token]))
+
+
+def message_id_for(digest_key: str) -> str:
+    # Fixed when the digest is claimed: a retry or a re-claim resends the same Message-ID,
+    # so a mail system that has seen it drops the repeat.
+    return f"<reminder.{digest_key}@{site_domain()}>"
+
+
+def reminder_context(reminder: Reminder, event: registry.Event | None) -> dict[str, Any]:
+    context: dict[str, Any] = dict(event.context) if event is not None else {}
+    modification = context.get("modification") or reminder.modification
+    context.update(
+        {
+            "reminder": reminder,
+            "rule": reminder.rule,
+            "recipient_name": reminder.recipient_name,
+            "recipient_email": reminder.recipient_email,
+            "event_label": reminder.event_label,
+            "event_day": reminder.event_day,
+            "due_at": reminder.due_at.astimezone(LONDON),
+            "site_url": settings.SITE_URL,
+            "unsubscribe_url": unsubscribe_url(reminder),
+            "modification": modification,
+        }
+    )
+    if modification is not None:
+        context["modification_url"] = link(
+            reverse("admin:modifications_modification_change", args=[modification.pk])
+        )
+    return context
+
+
+def render_reminder(
+    reminder: Reminder, event: registry.Event | None
+) -> tuple[str, str, str | None]:
+    """(subject, text, html or None) for one reminder."""
+    rule = reminder.rule
+    context = reminder_context(reminder, event)
+    subject = " ".join(_render(rule.subject_template, context, html=False).split())
+    text = _render(rule.text_template, context, html=False).strip()
+    html = _render(rule.html_template, context, html=True) if rule.html_template else None
+    return subject[:250], text, html
+
+
+def load_events(reminders: list[Reminder]) -> dict[tuple[str, str], registry.Event | None]:
+    """Each distinct event of these reminders, read once (None: it no longer exists)."""
+    events: dict[tuple[str, str], registry.Event | None] = {}
+    for reminder in reminders:
+        key = (reminder.event_kind, reminder.event_ref)
+        if key not in events:
+            kind = registry.event_kind(reminder.event_kind)
+            events[key] = kind.load(reminder.event_ref) if kind else None
+    return events
+
+
+def build_digest(
+    reminders: list[Reminder],
+    digest_key: str,
+    events: dict[tuple[str, str], registry.Event | None] | None = None,
+) -> EmailMultiAlternatives:
+    """One message for one recipient: the reminder itself, or a digest that lists them all."""
+    events = events if events is not None else load_events(reminders)
+    parts = [
+        (reminder, *render_reminder(reminder, events[(reminder.event_kind, reminder.event_ref)]))
+        for reminder in reminders
+    ]
+    first = reminders[0]
+    if len(parts) == 1:
+        _, subject, text, html = parts[0]
+        text = f"{text}\n\n--\nStop receiving these reminders: {unsubscribe_url(first)}\n"
+        if html is not None:
+            html += (
+                f'<hr><p><a href="{escape(unsubscribe_url(first))}">'
+                "Stop receiving these reminders</a></p>"
+            )
+    else:
+        subject = f"secmods: {len(parts)} reminders"
+        sections = [
+            f"{n}. {subject_n}\n\n{text_n}\n\nStop receiving this kind of reminder: "
+            f"{unsubscribe_url(r)}"
+            for n, (r, subject_n, text_n, _) in enumerate(parts, start=1)
+        ]
+        text = f"You have {len(parts)} reminders.\n\n" + "\n\n----\n\n".join(sections) + "\n"
+        html = None
+        if any(html_n for *_, html_n in parts):
+            html = f"<p>You have {len(parts)} reminders.</p>" + "".join(
+                f"<h2>{escape(subject_n)}</h2>"
+                + (html_n if html_n is not None else linebreaks(escape(text_n)))
+                + f'<p><a href="{escape(unsubscribe_url(r))}">'
+                "Stop receiving this kind of reminder</a></p><hr>"
+                for r, subject_n, text_n, html_n in parts
+            )
+    headers = {
+        "Message-ID": message_id_for(digest_key),
+        "Auto-Submitted": "auto-generated",
+    }
+    if len({r.rule_id for r in reminders}) == 1:
+        # RFC 8058 one-click unsubscribe, when every part is of one kind.
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(first)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    to = formataddr((first.recipient_name, first.recipient_email))
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+    )
+    if html is not None:
+        message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,218 @@
+"""Planning reminders: rows in the outbox follow their events, in the caller's transaction.
+
+`replan_event` is the one entry point: it is called (through signals.py) whenever a
+milestone, a meeting, a membership or a modification's stage changes, and by other apps for
+their own event kinds. It reads the event as it is now and makes the live rows match:
+unchanged reminders stay, moved ones are withdrawn and planned anew, reminders of a
+cancelled, deleted or passed event are withdrawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from . import registry
+from .models import (
+    LIVE_STATUSES,
+    OffsetUnit,
+    Reminder,
+    ReminderRule,
+    ReminderStatus,
+    Unsubscription,
+)
+from .registry import Event, Recipient
+from .workdays import add_working_days, london_clock_time
+
+UNSUBSCRIBE_SALT = "secmods.reminders.unsubscribe"
+
+
+@dataclass
+class PlanResult:
+    planned: int = 0
+    withdrawn: int = 0
+    kept: int = 0
+
+    def __iadd__(self, other: PlanResult) -> PlanResult:
+        self.planned += other.planned
+        self.withdrawn += other.withdrawn
+        self.kept += other.kept
+        return self
+
+
+def send_day(rule: ReminderRule, event_day: date) -> date:
+    if rule.offset_unit == OffsetUnit.WORKING_DAYS:
+        # n Working Days before; 0 is the event's own day even if it is not a Working Day.
+        return add_working_days(event_day, -rule.offset) if rule.offset else event_day
+    if rule.offset_unit == OffsetUnit.CALENDAR_DAYS:
+        return event_day - timedelta(days=rule.offset)
+    return event_day
+
+
+def due_at_for(rule: ReminderRule, event_day: date) -> datetime:
+    """When the reminder goes out, in UTC: the rule's London clock time on its send day."""
+    return london_clock_time(send_day(rule, event_day), rule.send_time)
+
+
+def _recipients(rule: ReminderRule, event: Event) -> list[Recipient]:
+    seen: dict[str, Recipient] = {}
+    for key in rule.recipient_kinds or []:
+        kind = registry.recipient_kind(key)
+        if kind is None:
+            continue
+        for recipient in kind.resolve(rule, event):
+            email = recipient.email.strip().lower()
+            if email and email not in seen:
+                seen[email] = Recipient(email, recipient.name)
+    return list(seen.values())
+
+
+def _desired(
+    event: Event, now: datetime
+) -> dict[tuple[int, str], tuple[ReminderRule, Recipient, datetime]]:
+    """The reminders this event should have now: (rule id, email) -> (rule, recipient, due)."""
+    kind = registry.event_kind(event.kind)
+    if kind is None or event.cancelled or event.day is None:
+        return {}
+    if event.ends_at is not None and event.ends_at <= now:
+        return {}
+    rules = [
+        rule
+        for rule in ReminderRule.objects.filter(is_active=True, event_kind=event.kind)
+        if kind.matches(rule, event)
+    ]
+    if not rules:
+        return {}
+    unsubscribed = set(
+        Unsubscription.objects.filter(rule__in=rules).values_list("rule_id", "email")
+    )
+    desired = {}
+    for rule in rules:
+        due = due_at_for(rule, event.day)
+        # A reminder that would go out after the event started (on the day at 09:00 for a
+        # meeting at 08:30) is not planned. One whose time has passed but whose event has not
+        # (a meeting added or moved at short notice) is planned and goes out at once.
+        if event.ends_at is not None and due >= event.ends_at:
+            continue
+        for recipient in _recipients(rule, event):
+            if (rule.pk, recipient.email) not in unsubscribed:
+                desired[(rule.pk, recipient.email)] = (rule, recipient, due)
+    return desired
+
+
+def _withdraw_reason(event: Event | None, now: datetime) -> str:
+    if event is None:
+        return "its event was deleted"
+    if event.cancelled:
+        return "its event was cancelled or is no longer planned"
+    if event.day is None:
+        return "its event is no longer known to the day"
+    if event.ends_at is not None and event.ends_at <= now:
+        return "its event has passed"
+    return "its event moved, or the rule or recipients changed"
+
+
+@transaction.atomic
+def replan_event(kind_key: str, ref: str | int, *, now: datetime | None = None) -> PlanResult:
+    """Make the live reminders of one event match the event and the active rules."""
+    now = now or timezone.now()
+    ref = str(ref)
+    kind = registry.event_kind(kind_key)
+    if kind is None:
+        raise ValueError(f"no reminder event kind '{kind_key}' is registered")
+    event = kind.load(ref)
+    desired = _desired(event, now) if event is not None else {}
+    result = PlanResult()
+    live = Reminder.objects.select_for_update().filter(
+        event_kind=kind_key, event_ref=ref, status__in=LIVE_STATUSES
+    )
+    withdraw: list[int] = []
+    for row in live:
+        key = (row.rule_id, row.recipient_email)
+        wanted = desired.get(key)
+        if row.status == ReminderStatus.CLAIMED:
+            # Being sent right now: it goes out as claimed; nothing new is planned beside it.
+            desired.pop(key, None)
+            result.kept += 1
+        elif wanted is not None and wanted[2] == row.due_at:
+            desired.pop(key)
+            result.kept += 1
+        else:
+            withdraw.append(row.pk)
+    if withdraw:
+        result.withdrawn = Reminder.objects.filter(
+            pk__in=withdraw, status=ReminderStatus.PLANNED
+        ).update(status=ReminderStatus.WITHDRAWN, note=_withdraw_reason(event, now), updated_at=now)
+    if desired and event is not None and event.day is not None:
+        # The same reminder already sent (a meeting moved away and back) is not sent again.
+        already_sent = set(
+            Reminder.objects.filter(
+                event_kind=kind_key, event_ref=ref, status=ReminderStatus.SENT
+            ).values_list("rule_id", "recipient_email", "due_at")
+        )
+        new = [
+            Reminder(
+                rule=rule,
+                event_kind=kind_key,
+                event_ref=ref,
+                event_label=event.label[:300],
+                event_day=event.day,
+                modification_id=event.modification_id,
+                recipient_email=recipient.email,
+                recipient_name=recipient.name[:200],
+                due_at=due,
+            )
+            for (rule_id, email), (rule, recipient, due) in desired.items()
+            if (rule_id, email, due) not in already_sent
+        ]
+        Reminder.objects.bulk_create(new)
+        result.planned = len(new)
+    return result
+
+
+@transaction.atomic
+def replan_rule(rule: ReminderRule, *, now: datetime | None = None) -> PlanResult:
+    """After a rule is added or edited: every upcoming event of its kind, and every event
+    it has live reminders for (its kind or filters may have changed)."""
+    now = now or timezone.now()
+    refs: set[tuple[str, str]] = set(
+        Reminder.objects.filter(rule=rule, status=ReminderStatus.PLANNED).values_list(
+            "event_kind", "event_ref"
+        )
+    )
+    kind = registry.event_kind(rule.event_kind)
+    if kind is not None and rule.is_active:
+        today = timezone.localdate(now)
+        refs |= {(event.kind, event.ref) for event in kind.upcoming(today)}
+    result = PlanResult()
+    for kind_key, ref in sorted(refs):
+        result += replan_event(kind_key, ref, now=now)
+    return result
+
+
+# --- Unsubscribing ----------------------------------------------------------------------
+def unsubscribe_token(email: str, rule_id: int) -> str:
+    return signing.dumps({"e": email.lower(), "r": rule_id}, salt=UNSUBSCRIBE_SALT)
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, ReminderRule]:
+    """The (email, rule) a link was made for; raises signing.BadSignature or
+    ReminderRule.DoesNotExist when the link is forged, damaged or its rule is gone."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+        raise signing.BadSignature("malformed unsubscribe token")
+    return str(data["e"]), ReminderRule.objects.get(pk=data["r"])
+
+
+@transaction.atomic
+def unsubscribe(email: str, rule: ReminderRule) -> int:
+    """Stop one rule's reminders to one address; returns how many planned ones were withdrawn."""
+    email = email.lower()
+    Unsubscription.objects.get_or_create(email=email, rule=rule)
+    return Reminder.objects.filter(
+        rule=rule, recipient_email=email, status=ReminderStatus.PLANNED
+    ).update(status=ReminderStatus.WITHDRAWN, note="the recipient unsubscribed")

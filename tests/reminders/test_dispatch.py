@@ -1,0 +1,286 @@
+"""Dispatching in-process (locmem outbox): once, digests, retries, skips, stale claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from secmods.reminders import dispatch
+from secmods.reminders.models import DispatcherHeartbeat, Reminder, ReminderStatus
+from tests.factories import (
+    CommitteeFactory,
+    MeetingFactory,
+    MembershipFactory,
+    PersonFactory,
+    ReminderRuleFactory,
+    UserFactory,
+)
+from tests.reminders.mail_backends import FlakyBackend
+
+LONDON = ZoneInfo("Europe/London")
+UTC = dt.UTC
+PLANNING_TIME = dt.datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
+DUE = dt.datetime(2025, 5, 27, 8, 0, tzinfo=UTC)  # 5 Working Days before 3 June, 09:00 BST
+
+pytestmark = pytest.mark.django_db
+
+
+def to(message) -> str:  # type: ignore[no-untyped-def]
+    return parseaddr(message.to[0])[1]
+
+
+class Queue:
+    """Stands in for the broker's queue in-process: what dispatch_due hands over."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def __call__(self, digest_key: str, claim_token: str) -> None:
+        self.items.append((digest_key, claim_token))
+
+    def run(self, now: dt.datetime | None = None) -> list[str]:
+        items, self.items = self.items, []
+        outcomes = []
+        for key, token in items:
+            try:
+                outcomes.append(dispatch.send_digest(key, token, now=now))
+            except dispatch.RetryLater as retry:
+                outcomes.append("retry")
+                self.items.append((key, retry.claim_token))
+        return outcomes
+
+
+@pytest.fixture
+def queue() -> Queue:
+    return Queue()
+
+
+@pytest.fixture
+def meeting(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    committee = CommitteeFactory()
+    for name in ("alice", "bob"):
+        MembershipFactory(committee=committee, person=PersonFactory(email=f"{name}@example.org"))
+    ReminderRuleFactory(committee=committee, name="CSC papers")
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        return MeetingFactory(
+            committee=committee, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON)
+        )
+
+
+def dispatch_at(when: dt.datetime, queue: Queue, capture) -> dispatch.DispatchResult:  # type: ignore[no-untyped-def]
+    with time_machine.travel(when, tick=False), capture(execute=True):
+        return dispatch.dispatch_due(queue)
+
+
+def test_nothing_goes_out_before_it_is_due(
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    result = dispatch_at(DUE - dt.timedelta(seconds=1), queue, django_capture_on_commit_callbacks)
+    assert result.claimed == 0
+    assert queue.items == []
+
+
+def test_a_due_reminder_is_sent_once_by_two_dispatch_runs(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    first = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    second = dispatch_at(DUE + dt.timedelta(minutes=1), queue, django_capture_on_commit_callbacks)
+    assert (first.claimed, second.claimed) == (2, 0)
+    assert len(queue.items) == 2
+    duplicate = list(queue.items)  # a redelivered copy of each message
+    assert queue.run(DUE) == ["sent", "sent"]
+    queue.items = duplicate
+    assert queue.run(DUE) == ["nothing to do", "nothing to do"]
+    assert sorted(to(m) for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    message = mail.outbox[0]
+    row = Reminder.objects.get(recipient_email=to(message))
+    assert message.extra_headers["Message-ID"] == row.message_id
+    assert message.subject.startswith("Papers for CSC 3 Jun 2025")
+    assert "/reminders/unsubscribe/" in message.body
+    assert message.body.count("http://127.0.0.1:8000/reminders/unsubscribe/") == 1
+
+
+def test_one_person_gets_one_digest_for_reminders_due_together(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    rule2 = ReminderRuleFactory(
+        committee=meeting.committee,
+        name="Agenda",
+        subject_template="Agenda for {{ meeting }}",
+        html_template="<p>Agenda for <b>{{ meeting }}</b></p>",
+        offset=6,
+    )
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        from secmods.reminders.services import replan_rule
+
+        replan_rule(rule2)
+    # The scheduler was down for a week: all four fell due meanwhile.
+    dispatch_at(DUE + dt.timedelta(days=1), queue, django_capture_on_commit_callbacks)
+    assert len(queue.items) == 2
+    queue.run(DUE + dt.timedelta(days=1))
+    assert len(mail.outbox) == 2
+    alice = next(m for m in mail.outbox if to(m) == "alice@example.org")
+    assert alice.subject == "secmods: 2 reminders"
+    assert "Papers for CSC" in alice.body and "Agenda for CSC" in alice.body
+    html = alice.alternatives[0][0]
+    assert "<b>CSC 3 Jun 2025</b>" in html
+    rows = Reminder.objects.filter(recipient_email="alice@example.org")
+    assert {r.status for r in rows} == {ReminderStatus.SENT}
+    assert len({r.message_id for r in rows}) == 1
+    assert "List-Unsubscribe" not in alice.extra_headers  # two kinds: links in the body
+
+
+def test_a_reminder_for_a_passed_event_is_skipped_with_the_reason(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    result = dispatch_at(
+        dt.datetime(2025, 6, 3, 9, 30, tzinfo=UTC), queue, django_capture_on_commit_callbacks
+    )
+    assert (result.claimed, result.skipped) == (0, 2)
+    row = Reminder.objects.first()
+    assert row is not None
+    assert row.status == ReminderStatus.SKIPPED
+    assert row.note == "its event had passed (03 Jun 2025 10:00 London) when it fell due"
+    assert mail.outbox == []
+
+
+def test_a_smtp_failure_is_retried_and_then_sent(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert sorted(queue.run(DUE)) == ["retry", "retry"]
+    first_ids = {r.message_id for r in Reminder.objects.all()}
+    assert sorted(queue.run(DUE)) == ["sent", "sent"]
+    rows = list(Reminder.objects.order_by("pk"))
+    assert [r.status for r in rows] == [ReminderStatus.SENT, ReminderStatus.SENT]
+    assert [r.attempts for r in rows] == [2, 2]
+    assert {r.message_id for r in rows} == first_ids
+    assert len(mail.outbox) == 2
+
+
+def test_a_reminder_fails_for_good_after_the_last_try_and_staff_are_told(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings, client
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    settings.REMINDER_MAX_ATTEMPTS = 3
+    UserFactory(secas_staff=True, username="lead", email="lead@secas.example")
+    FlakyBackend.failures_left = 0
+    FlakyBackend.refused = frozenset({"bob@"})
+    try:
+        dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+        FlakyBackend.failures_left = 3  # alice's three tries fail too
+        outcomes = []
+        for _ in range(4):
+            outcomes += queue.run(DUE)
+    finally:
+        FlakyBackend.refused = frozenset()
+        FlakyBackend.failures_left = 0
+    assert sorted(outcomes) == ["failed", "failed", "retry", "retry"]
+    bob = Reminder.objects.get(recipient_email="bob@example.org")
+    alice = Reminder.objects.get(recipient_email="alice@example.org")
+    assert (bob.status, bob.attempts) == (ReminderStatus.FAILED, 1)
+    assert "SMTPRecipientsRefused" in bob.error
+    assert (alice.status, alice.attempts) == (ReminderStatus.FAILED, 3)
+    assert "attempt 3: SMTPServerDisconnected" in alice.error
+    staff_mails = [m for m in mail.outbox if to(m) == "lead@secas.example"]
+    assert len(staff_mails) == 2
+    assert "could not be sent" in staff_mails[0].subject
+    assert client.get("/health/").status_code == 503
+
+
+def test_a_claim_left_by_a_dead_worker_is_taken_again_with_the_same_message_id(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    lost = list(queue.items)
+    queue.items = []  # the worker died with the messages
+    ids_before = dict(Reminder.objects.values_list("pk", "message_id"))
+    early = dispatch_at(DUE + dt.timedelta(minutes=5), queue, django_capture_on_commit_callbacks)
+    assert early.reclaimed == 0
+    late = dispatch_at(
+        DUE + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 60),
+        queue,
+        django_capture_on_commit_callbacks,
+    )
+    assert late.reclaimed == 2
+    assert dict(Reminder.objects.values_list("pk", "message_id")) == ids_before
+    # The lost messages, if ever redelivered, find their claim taken over.
+    stale = Queue()
+    stale.items = lost
+    assert stale.run() == ["nothing to do", "nothing to do"]
+    assert queue.run(DUE + dt.timedelta(minutes=11)) == ["sent", "sent"]
+    assert len(mail.outbox) == 2
+    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == set(ids_before.values())
+
+
+def test_the_heartbeat_is_recorded(meeting, queue, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    beat = DispatcherHeartbeat.objects.get()
+    assert beat.claimed == 2
+    assert beat.last_run_at == DUE
+
+
+def test_the_message_carries_the_rule_text_and_a_working_unsubscribe_link(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, client
+) -> None:
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    queue.run(DUE)
+    message = next(m for m in mail.outbox if to(m) == "alice@example.org")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = message.extra_headers["List-Unsubscribe"].strip("<>")
+    path = url.removeprefix("http://127.0.0.1:8000")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b"Stop" in page.content
+    assert client.post(path).status_code == 200
+    from secmods.reminders.models import Unsubscription
+
+    assert Unsubscription.objects.filter(email="alice@example.org").count() == 1
+    assert client.get(path[:-5] + "xxxx/").status_code == 400
+
+
+@pytest.mark.parametrize("members", [2, 40])
+def test_dispatch_claims_a_batch_in_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+    members: int, queue, django_assert_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    committee = CommitteeFactory()
+    for n in range(members):
+        MembershipFactory(committee=committee, person=PersonFactory(email=f"m{n}@example.org"))
+    ReminderRuleFactory(committee=committee)
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        MeetingFactory(committee=committee, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    # Stale claims, due rows, the event, one UPDATE for the whole batch, the digests won,
+    # the heartbeat, savepoints: the same count for 2 or 40 recipients.
+    with django_assert_num_queries(13):
+        result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert result.claimed == members
+    assert len(queue.items) == members
+
+
+def test_a_retry_after_the_meeting_was_cancelled_sends_nothing(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert sorted(queue.run(DUE)) == ["retry", "retry"]
+    FlakyBackend.failures_left = 0
+    meeting.status = "cancelled"
+    meeting.save()  # the claimed rows are being sent: re-planning leaves them alone
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.CLAIMED}
+    assert queue.run(DUE) == ["skipped", "skipped"]
+    assert mail.outbox == []
+    row = Reminder.objects.first()
+    assert row is not None
+    assert (row.status, row.note) == (
+        ReminderStatus.SKIPPED,
+        "its event was cancelled or is no longer planned",
+    )
