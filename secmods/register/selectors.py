@@ -26,6 +26,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from secmods.committees.models import AgendaItem, Committee, Meeting
+from secmods.consultations.models import Consultation, Response
+from secmods.documents.models import Document, Visibility
+from secmods.documents.selectors import can_see_confidential
 from secmods.glossary.models import GlossaryTerm
 from secmods.modifications.models import (
     Milestone,
@@ -230,8 +233,38 @@ def modification_page(user: Any, reference: str) -> Modification | None:
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("meeting")),
         "sec_sections",
         "impacted_party_categories",
+        Prefetch(
+            "consultations",
+            queryset=Consultation.objects.order_by("opens_at", "pk").prefetch_related(
+                "questions",
+                Prefetch(
+                    "responses",
+                    queryset=published_responses(),
+                    to_attr="published_responses",
+                ),
+            ),
+        ),
+        Prefetch("documents", queryset=library_documents(user), to_attr="library"),
     )
     return get_by_reference(reference, queryset)
+
+
+def published_responses() -> QuerySet[Response]:
+    """Responses the public may read: published, and so never confidential (a database
+    constraint forbids publishing a confidential one; the filter says it again)."""
+    return Response.objects.filter(confidential=False, published_at__isnull=False).select_related(
+        "party_category"
+    )
+
+
+def library_documents(user: Any) -> QuerySet[Document]:
+    """The documents this user may see in a library: the public, published ones only;
+    SECAS staff and committee members also confidential ones (as documents.selectors.library
+    decides, but for a prefetch)."""
+    documents = Document.objects.order_by("-uploaded_at", "pk")
+    if can_see_confidential(user):
+        return documents
+    return documents.filter(visibility=Visibility.PUBLISHED)
 
 
 def published_modification(user: Any, reference: str) -> Modification | None:

@@ -10,6 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from secmods.consultations.selectors import published_summaries
+from secmods.consultations.services import display_deadline
+from secmods.documents import filetypes
 from secmods.glossary.selectors import terms_used_by
 
 from . import calendars, selectors
@@ -27,6 +30,15 @@ COLUMNS = [
     ("latest_update", "Latest update"),
     ("updated", "Last updated"),
 ]
+
+# How the library names a file's format to a reader (the content type was found from the
+# file's content at upload).
+FILE_FORMATS = {
+    filetypes.PDF: "PDF",
+    filetypes.DOCX: "Word",
+    filetypes.XLSX: "Excel",
+    filetypes.TEXT: "Text",
+}
 
 
 def not_found(request: HttpRequest, message: str, search: str = "") -> HttpResponse:
@@ -102,8 +114,26 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             search=selectors.clean_text(reference, 40),
         )
     today = timezone.localdate()
+    now = timezone.now()
     milestones = list(modification.milestones.all())
     terms = terms_used_by(modification)
+    consultations = list(modification.consultations.all())
+    summaries = published_summaries(consultations)
+    consultation_rows = [
+        {
+            "consultation": consultation,
+            "responses": consultation.published_responses,  # type: ignore[attr-defined]
+            "summaries": summaries[consultation.pk],
+            "is_open": consultation.is_open_at(now),
+            "not_yet_open": now < consultation.opens_at,
+            "deadline": display_deadline(consultation.closes_at),
+        }
+        for consultation in consultations
+    ]
+    documents = [
+        {"document": document, "format": FILE_FORMATS.get(document.content_type, "File")}
+        for document in modification.library  # type: ignore[attr-defined]
+    ]
     return render(
         request,
         "register/modification_detail.html",
@@ -115,8 +145,10 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "sections": list(modification.sections.all()),
             "agenda_items": list(modification.agenda_items.all()),
             "stage_changes": list(modification.stage_changes.all()),
+            "consultations": consultation_rows,
+            "documents": documents,
             "today": today,
-            "now": timezone.now(),
+            "now": now,
             "nav": "modifications",
         },
     )
