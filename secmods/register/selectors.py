@@ -16,10 +16,12 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -272,13 +274,33 @@ def published_modification(user: Any, reference: str) -> Modification | None:
     return get_by_reference(reference, visible_modifications(user))
 
 
+def last_changed(model: type[Model], pk: str = "pk") -> Subquery:
+    """When the row named by `pk` last changed: the date of its newest django-simple-history
+    row (newest by id, the order they were written in). A subquery, so a calendar costs no
+    extra query. None for a row without history."""
+    history = model.history.model  # type: ignore[attr-defined]
+    return Subquery(
+        history.objects.filter(id=OuterRef(pk)).order_by("-history_id").values("history_date")[:1]
+    )
+
+
 def modification_calendar_data(user: Any, reference: str) -> Modification | None:
-    """A visible modification with its milestones and meetings (three queries)."""
+    """A visible modification with its milestones and meetings (three queries); each
+    milestone and meeting carries when it last changed (`last_changed`,
+    `meeting_last_changed`), the events' DTSTAMP."""
     queryset = visible_modifications(user).prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("meeting__committee").annotate(
+                last_changed=last_changed(Milestone),
+                meeting_last_changed=last_changed(Meeting, "meeting_id"),
+            ),
+        ),
         Prefetch(
             "agenda_items",
-            queryset=AgendaItem.objects.select_related("meeting__committee"),
+            queryset=AgendaItem.objects.select_related("meeting__committee").annotate(
+                meeting_last_changed=last_changed(Meeting, "meeting_id")
+            ),
         ),
     )
     return get_by_reference(reference, queryset)
@@ -360,18 +382,28 @@ def calendar_meetings(
     history (two queries)."""
     today = today or timezone.localdate()
     since = twelve_months_before(today)
-    return meetings(user, committee=committee).filter(starts_at__date__gte=since)
+    # A fixed order (the primary key breaks ties between meetings at the same time), so the
+    # same data always gives the same file, and the same ETag.
+    return (
+        meetings(user, committee=committee)
+        .filter(starts_at__date__gte=since)
+        .annotate(last_changed=last_changed(Meeting))
+        .order_by("starts_at", "pk")
+    )
 
 
 def modification_meetings(modification: Modification) -> list[Meeting]:
     """Meetings where a prefetched modification is presented or that fix its milestones."""
     found: dict[int, Meeting] = {}
-    for item in modification.agenda_items.all():
-        found.setdefault(item.meeting_id, item.meeting)
-    for milestone in modification.milestones.all():
-        if milestone.meeting is not None:
-            found.setdefault(milestone.meeting.pk, milestone.meeting)
-    return sorted(found.values(), key=lambda meeting: meeting.starts_at)
+    rows: list[Any] = [*modification.agenda_items.all(), *modification.milestones.all()]
+    for row in rows:
+        meeting = row.meeting
+        if meeting is None:
+            continue
+        # modification_calendar_data annotated the row with its meeting's last change.
+        meeting.last_changed = getattr(row, "meeting_last_changed", None)
+        found.setdefault(meeting.pk, meeting)
+    return sorted(found.values(), key=lambda meeting: (meeting.starts_at, meeting.pk))
 
 
 # --- Feeds -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import conditional_page, require_safe
 
 from secmods.consultations.selectors import published_summaries
 from secmods.consultations.services import display_deadline
@@ -206,17 +206,23 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Calendar apps poll; let them and any cache in between reuse an answer for a while.
+    # After that, @conditional_page (ConditionalGetMiddleware for these views only) gives
+    # the file an ETag from its content and answers a poll with the same If-None-Match by
+    # 304 Not Modified: the file is the same bytes until a meeting or milestone changes
+    # (DTSTAMP is each row's last change, not the time of the request).
     response["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @require_safe
+@conditional_page
 def meetings_ics(request: HttpRequest) -> HttpResponse:
     meetings = selectors.calendar_meetings(request.user)
     return _ics(calendars.meetings_calendar("SEC meetings", meetings), "sec-meetings.ics")
 
 
 @require_safe
+@conditional_page
 def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
     committee = selectors.get_committee(slug)
     if committee is None:
@@ -227,6 +233,7 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@conditional_page
 def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
     modification = selectors.modification_calendar_data(request.user, reference)
     if modification is None:
