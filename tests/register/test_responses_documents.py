@@ -14,77 +14,22 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from secmods.consultations import services as consultation_services
-from secmods.consultations.models import Consultation, Response
-from secmods.documents.models import Document, DocumentKind, Visibility
-from secmods.documents.services import add_document
+from secmods.documents.models import Visibility
 from secmods.modifications.models import Modification
-from tests.documents.pdfmaker import text_pdf
 from tests.factories import ConsultationFactory, ModificationFactory, QuestionFactory
-from tests.factories import party_category as category
 
-from .helpers import full_modification
+from .helpers import (
+    SECRET,
+    SECRET_TEXT,
+    consultation_with_responses,
+    document,
+    full_modification,
+    respond,
+)
 
 pytestmark = pytest.mark.django_db
 
 LONDON = ZoneInfo("Europe/London")
-PDF_BYTES = text_pdf(["A DCC assessment", "of the proposal."])
-SECRET = "Secret Power plc"
-SECRET_TEXT = "Our confidential cost figure is 4.2 million."
-
-
-def respond(  # type: ignore[no-untyped-def]
-    consultation: Consultation,
-    organisation: str,
-    *,
-    slug: str = "small-supplier",
-    position: str = "agree",
-    text: str = "Agreed.",
-    confidential: bool = False,
-) -> Response:
-    """A response given inside the consultation's window (as the factory dates it)."""
-    questions = list(consultation.questions.all())
-    with time_machine.travel(dt.datetime(2021, 3, 15, 11, tzinfo=LONDON), tick=False):
-        return consultation_services.submit_response(
-            consultation,
-            respondent_name="Someone",
-            organisation_name=organisation,
-            party_category=category(slug),
-            answers={
-                question.pk: {
-                    "position": position if question.kind == "agree_disagree" else "",
-                    "text": text,
-                }
-                for question in questions
-            },
-            confidential=confidential,
-        )
-
-
-def consultation_with_responses(modification: Modification, count: int) -> Consultation:
-    consultation = ConsultationFactory(modification=modification)
-    QuestionFactory(consultation=consultation, order=1, text="Do you agree with the solution?")
-    QuestionFactory(consultation=consultation, order=2, text="Any comments?", kind="free_text")
-    for index in range(count):
-        respond(
-            consultation,
-            f"Energy Company {index}",
-            slug="large-supplier" if index % 2 else "small-supplier",
-            position="disagree" if index % 3 == 2 else "agree",
-        )
-    respond(consultation, SECRET, text=SECRET_TEXT, confidential=True, position="disagree")
-    consultation_services.publish_responses(consultation, when=consultation.closes_at)
-    return consultation
-
-
-def document(modification: Modification, title: str, visibility: str) -> Document:
-    return add_document(
-        modification,
-        data=PDF_BYTES,
-        filename="assessment.pdf",
-        title=title,
-        kind=DocumentKind.DCC_ASSESSMENT,
-        visibility=visibility,
-    )
 
 
 def page(client: Client, modification: Modification) -> str:
@@ -244,3 +189,33 @@ def test_an_unpublished_response_of_a_public_modification_is_no_count_either(cli
     html = page(client, modification)
     assert "Late Entry Energy" not in html
     assert "Read the 1 published response<" in html
+
+
+# --- The pages the register links to work under its Content Security Policy -------------
+def test_the_linked_pages_have_no_inline_style_the_policy_would_block(client, db):
+    modification = full_modification(0)
+    consultation = consultation_with_responses(modification, 1)
+    responses = client.get(reverse("consultations:published_responses", args=[consultation.pk]))
+    html = responses.content.decode()
+    assert "style-src 'self'" in responses["Content-Security-Policy"]
+    assert "<style" not in html and "style=" not in html
+    assert 'rel="stylesheet" href="/static/consultations/consultations.css"' in html
+    # ...and it leads back to the modification's page.
+    assert f'href="/modifications/{modification.reference}/"' in html
+
+
+def test_the_html_report_may_use_its_inline_styles_and_nothing_else(client, seed):
+    report = client.get(reverse("documents:report_html", args=["MP160"]))
+    policy = report["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "style-src 'unsafe-inline'" in policy
+    assert "script" not in policy and "frame-ancestors 'none'" in policy
+
+
+def test_head_requests_reach_the_exports_and_downloads(client, seed):
+    published = document(seed, "DCC Preliminary Assessment", Visibility.PUBLISHED)
+    for url in [
+        reverse("documents:report_html", args=["MP160"]),
+        reverse("documents:report_docx", args=["MP160"]),
+        reverse("documents:download", args=[published.pk]),
+    ]:
+        assert client.head(url).status_code == 200, url
