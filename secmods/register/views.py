@@ -248,6 +248,15 @@ def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
     return _ics(body, f"{modification.reference.lower()}.ics")
 
 
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the HTML report, which must
+    stay one self-contained file; downloads): nothing to show, and no 404 in the logs."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     """The site's 404 handler (DEBUG=False): the same helpful page everywhere."""
     return not_found(request, "There is no page at this address.")

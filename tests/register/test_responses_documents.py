@@ -44,7 +44,7 @@ def test_published_responses_show_by_consultation_with_the_summary(client, db):
     consultation = consultation_with_responses(modification, 3)
     html = page(client, modification)
     assert f'id="consultation-{consultation.pk}"' in html
-    assert "Closed at 5pm (London time) on Friday 26 March 2021." in html
+    assert "Refinement Consultation. Closed at 5pm (London time) on Friday 26 March 2021." in html
     # Counted over the three published responses only (the confidential one disagrees).
     assert "Small Suppliers: 1 agree, 1 disagree" in html
     assert "Large Suppliers: 1 agree, 0 disagree" in html
