@@ -71,19 +71,10 @@ class QuestionSummary:
         return [row.sentence(self.question.kind) for row in self.rows]
 
 
-def consultation_summary(consultation: Consultation) -> list[QuestionSummary]:
-    """Per question, per Party Category, how many agreed, disagreed or were neutral.
-
-    Staff only (confidential responses count). Three queries, whatever the number of
-    responses: questions, categories, one grouped count."""
-    questions = list(consultation.questions.all())
-    categories = {c.pk: c for c in PartyCategory.objects.all()}
-    counts = (
-        Answer.objects.filter(question__consultation=consultation)
-        .values("question_id", "response__party_category_id", "position")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+def _tally(
+    counts: Any, categories: dict[int, PartyCategory]
+) -> dict[int, dict[int, CategoryCount]]:
+    """Grouped answer counts -> {question id: {Party Category id: CategoryCount}}."""
     table: dict[int, dict[int, CategoryCount]] = defaultdict(dict)
     for row in counts:
         category_id = row["response__party_category_id"]
@@ -91,6 +82,12 @@ def consultation_summary(consultation: Consultation) -> list[QuestionSummary]:
         entry = per_question.setdefault(category_id, CategoryCount(categories[category_id]))
         position = row["position"] or "text_only"
         setattr(entry, position, getattr(entry, position) + row["n"])
+    return table
+
+
+def _summaries(
+    questions: list[Question], table: dict[int, dict[int, CategoryCount]]
+) -> list[QuestionSummary]:
     summaries = []
     for question in questions:
         rows = sorted(
@@ -99,6 +96,47 @@ def consultation_summary(consultation: Consultation) -> list[QuestionSummary]:
         )
         summaries.append(QuestionSummary(question, rows))
     return summaries
+
+
+def _grouped_counts(answers: QuerySet[Answer]) -> Any:
+    return (
+        answers.values("question_id", "response__party_category_id", "position")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def consultation_summary(consultation: Consultation) -> list[QuestionSummary]:
+    """Per question, per Party Category, how many agreed, disagreed or were neutral.
+
+    Staff only (confidential responses count). Three queries, whatever the number of
+    responses: questions, categories, one grouped count."""
+    questions = list(consultation.questions.all())
+    categories = {c.pk: c for c in PartyCategory.objects.all()}
+    counts = _grouped_counts(Answer.objects.filter(question__consultation=consultation))
+    return _summaries(questions, _tally(counts, categories))
+
+
+def published_summaries(
+    consultations: list[Consultation],
+) -> dict[int, list[QuestionSummary]]:
+    """The same summary for the public: counted over published responses only (never a
+    confidential one, so neither its answers nor its existence show in any count).
+
+    Keyed by consultation id. Two queries for any number of consultations (categories, one
+    grouped count), plus one for the questions unless the caller prefetched them."""
+    if not consultations:
+        return {}
+    categories = {c.pk: c for c in PartyCategory.objects.all()}
+    counts = _grouped_counts(
+        Answer.objects.filter(
+            question__consultation__in=[c.pk for c in consultations],
+            response__confidential=False,
+            response__published_at__isnull=False,
+        )
+    )
+    table = _tally(counts, categories)
+    return {c.pk: _summaries(list(c.questions.all()), table) for c in consultations}
 
 
 # --- Who sees which responses ------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from secmods.modifications.selectors import get_by_reference, visible_modifications
 
@@ -11,9 +11,13 @@ from . import exporting, filetypes, selectors
 
 # A downloaded file may not run scripts in our origin, even if a browser renders it.
 _SANDBOX = "sandbox"
+REPORT_HTML_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
-@require_GET
+@require_safe
 def download_document(request: HttpRequest, pk: int) -> FileResponse:
     document = selectors.downloadable_document(pk, request.user)
     if document is None:
@@ -44,7 +48,7 @@ def _visible(request: HttpRequest, reference: str):  # type: ignore[no-untyped-d
     return modification
 
 
-@require_GET
+@require_safe
 def report_docx(request: HttpRequest, reference: str) -> HttpResponse:
     modification = _visible(request, reference)
     content = exporting.report_docx(selectors.report_data(modification))
@@ -55,10 +59,15 @@ def report_docx(request: HttpRequest, reference: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def report_html(request: HttpRequest, reference: str) -> HttpResponse:
     modification = _visible(request, reference)
-    return HttpResponse(
+    response = HttpResponse(
         exporting.report_html(selectors.report_data(modification)),
         content_type="text/html; charset=utf-8",
     )
+    # The page carries its styles inline (so that it can be saved or mailed as one file);
+    # the register's policy (style-src 'self') would block them. This one allows inline
+    # styles and nothing else: no script, no fetch, no form, no framing.
+    response["Content-Security-Policy"] = REPORT_HTML_CSP
+    return response

@@ -24,6 +24,16 @@ from secmods.modifications.dates import Precision
 from secmods.modifications.models import Milestone, MilestoneStatus, Modification
 
 PRODID = "-//secmods//SEC modifications register//EN"
+# DTSTAMP of a row with no history (none is written by loaddata or QuerySet.update()): any
+# fixed moment keeps the file the same from one poll to the next.
+NO_HISTORY_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def last_changed(row: object) -> dt.datetime:
+    """When a meeting or milestone last changed (the selectors annotate it from its history):
+    the event's DTSTAMP and LAST-MODIFIED. Not the time of the request, so that a calendar
+    polled twice without a change in between is the same file, byte for byte."""
+    return getattr(row, "last_changed", None) or NO_HISTORY_STAMP
 
 
 def _host() -> str:
@@ -60,7 +70,6 @@ def new_calendar(name: str) -> Calendar:
 def meeting_event(
     meeting: Meeting,
     *,
-    stamp: dt.datetime,
     modification: Modification | None = None,
     agenda: list[str] | None = None,
 ) -> Event:
@@ -70,7 +79,9 @@ def meeting_event(
     start = meeting.starts_at.astimezone(london)
     event = Event()
     event.add("uid", meeting_uid(meeting, modification=modification))
+    stamp = last_changed(meeting)
     event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
     event.add("sequence", meeting.sequence)
     event.add("dtstart", start)
     event.add("dtend", start + settings.REGISTER_MEETING_DURATION)
@@ -96,16 +107,16 @@ def meeting_event(
     return event
 
 
-def milestone_event(
-    milestone: Milestone, modification: Modification, *, stamp: dt.datetime
-) -> Event:
+def milestone_event(milestone: Milestone, modification: Modification) -> Event:
     """A milestone known to the day, as an all-day event."""
     day = milestone.date_from
     if milestone.precision != Precision.DAY or day is None:
         raise ValueError(f"{milestone} is not known to the day")
     event = Event()
     event.add("uid", milestone_uid(milestone))
+    stamp = last_changed(milestone)
     event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
     event.add("sequence", max(milestone.version - 1, 0))
     event.add("dtstart", day)
     event.add("dtend", day + dt.timedelta(days=1))
@@ -122,10 +133,11 @@ def _calendar(name: str, events: list[Event], days: Iterable[dt.date]) -> bytes:
     cal = new_calendar(name)
     # Always one VTIMEZONE (so that even an empty calendar is valid: RFC 5545 asks for at
     # least one component), covering the events' years only rather than 1970-2038.
+    # Whole years, so that the file does not change from one day to the next.
     days = list(days)
     today = timezone.localdate()
-    first = min([*days, today]) - dt.timedelta(days=366)
-    last = max([*days, today]) + dt.timedelta(days=366)
+    first = dt.date(min([*days, today]).year - 1, 1, 1)
+    last = dt.date(max([*days, today]).year + 1, 12, 31)
     cal.add_component(Timezone.from_tzid(settings.TIME_ZONE, first_date=first, last_date=last))
     for event in events:
         cal.add_component(event)
@@ -133,15 +145,13 @@ def _calendar(name: str, events: list[Event], days: Iterable[dt.date]) -> bytes:
 
 
 def meetings_calendar(name: str, meetings: Iterable[Meeting]) -> bytes:
-    stamp = timezone.now()
     meetings = list(meetings)
-    events = [meeting_event(meeting, stamp=stamp) for meeting in meetings]
+    events = [meeting_event(meeting) for meeting in meetings]
     return _calendar(name, events, [meeting.date for meeting in meetings])
 
 
 def modification_calendar(modification: Modification, meetings: Iterable[Meeting]) -> bytes:
     """Its milestones known to the day (those not fixed by a meeting) and its meetings."""
-    stamp = timezone.now()
     events = []
     days = []
     purposes: dict[int, list[str]] = {}
@@ -151,7 +161,7 @@ def modification_calendar(modification: Modification, meetings: Iterable[Meeting
         )
     for meeting in meetings:
         agenda = purposes.get(meeting.pk, [f"{modification.reference} {modification.title}"])
-        events.append(meeting_event(meeting, stamp=stamp, modification=modification, agenda=agenda))
+        events.append(meeting_event(meeting, modification=modification, agenda=agenda))
         days.append(meeting.date)
     for milestone in modification.milestones.all():
         # A milestone fixed by a meeting is that meeting's event already.
@@ -159,6 +169,6 @@ def modification_calendar(modification: Modification, meetings: Iterable[Meeting
             continue
         if milestone.date_from is None:
             continue
-        events.append(milestone_event(milestone, modification, stamp=stamp))
+        events.append(milestone_event(milestone, modification))
         days.append(milestone.date_from)
     return _calendar(f"{modification.reference} {modification.title}", events, days)

@@ -16,16 +16,21 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.utils import timezone
 
 from secmods.committees.models import AgendaItem, Committee, Meeting
+from secmods.consultations.models import Consultation, Response
+from secmods.documents.models import Document, Visibility
+from secmods.documents.selectors import can_see_confidential
 from secmods.glossary.models import GlossaryTerm
 from secmods.modifications.models import (
     Milestone,
@@ -230,8 +235,38 @@ def modification_page(user: Any, reference: str) -> Modification | None:
         Prefetch("stage_changes", queryset=StageChange.objects.select_related("meeting")),
         "sec_sections",
         "impacted_party_categories",
+        Prefetch(
+            "consultations",
+            queryset=Consultation.objects.order_by("opens_at", "pk").prefetch_related(
+                "questions",
+                Prefetch(
+                    "responses",
+                    queryset=published_responses(),
+                    to_attr="published_responses",
+                ),
+            ),
+        ),
+        Prefetch("documents", queryset=library_documents(user), to_attr="library"),
     )
     return get_by_reference(reference, queryset)
+
+
+def published_responses() -> QuerySet[Response]:
+    """Responses the public may read: published, and so never confidential (a database
+    constraint forbids publishing a confidential one; the filter says it again)."""
+    return Response.objects.filter(confidential=False, published_at__isnull=False).select_related(
+        "party_category"
+    )
+
+
+def library_documents(user: Any) -> QuerySet[Document]:
+    """The documents this user may see in a library: the public, published ones only;
+    SECAS staff and committee members also confidential ones (as documents.selectors.library
+    decides, but for a prefetch)."""
+    documents = Document.objects.order_by("-uploaded_at", "pk")
+    if can_see_confidential(user):
+        return documents
+    return documents.filter(visibility=Visibility.PUBLISHED)
 
 
 def published_modification(user: Any, reference: str) -> Modification | None:
@@ -239,13 +274,33 @@ def published_modification(user: Any, reference: str) -> Modification | None:
     return get_by_reference(reference, visible_modifications(user))
 
 
+def last_changed(model: type[Model], pk: str = "pk") -> Subquery:
+    """When the row named by `pk` last changed: the date of its newest django-simple-history
+    row (newest by id, the order they were written in). A subquery, so a calendar costs no
+    extra query. None for a row without history."""
+    history = model.history.model  # type: ignore[attr-defined]
+    return Subquery(
+        history.objects.filter(id=OuterRef(pk)).order_by("-history_id").values("history_date")[:1]
+    )
+
+
 def modification_calendar_data(user: Any, reference: str) -> Modification | None:
-    """A visible modification with its milestones and meetings (three queries)."""
+    """A visible modification with its milestones and meetings (three queries); each
+    milestone and meeting carries when it last changed (`last_changed`,
+    `meeting_last_changed`), the events' DTSTAMP."""
     queryset = visible_modifications(user).prefetch_related(
-        Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+        Prefetch(
+            "milestones",
+            queryset=Milestone.objects.select_related("meeting__committee").annotate(
+                last_changed=last_changed(Milestone),
+                meeting_last_changed=last_changed(Meeting, "meeting_id"),
+            ),
+        ),
         Prefetch(
             "agenda_items",
-            queryset=AgendaItem.objects.select_related("meeting__committee"),
+            queryset=AgendaItem.objects.select_related("meeting__committee").annotate(
+                meeting_last_changed=last_changed(Meeting, "meeting_id")
+            ),
         ),
     )
     return get_by_reference(reference, queryset)
@@ -327,18 +382,28 @@ def calendar_meetings(
     history (two queries)."""
     today = today or timezone.localdate()
     since = twelve_months_before(today)
-    return meetings(user, committee=committee).filter(starts_at__date__gte=since)
+    # A fixed order (the primary key breaks ties between meetings at the same time), so the
+    # same data always gives the same file, and the same ETag.
+    return (
+        meetings(user, committee=committee)
+        .filter(starts_at__date__gte=since)
+        .annotate(last_changed=last_changed(Meeting))
+        .order_by("starts_at", "pk")
+    )
 
 
 def modification_meetings(modification: Modification) -> list[Meeting]:
     """Meetings where a prefetched modification is presented or that fix its milestones."""
     found: dict[int, Meeting] = {}
-    for item in modification.agenda_items.all():
-        found.setdefault(item.meeting_id, item.meeting)
-    for milestone in modification.milestones.all():
-        if milestone.meeting is not None:
-            found.setdefault(milestone.meeting.pk, milestone.meeting)
-    return sorted(found.values(), key=lambda meeting: meeting.starts_at)
+    rows: list[Any] = [*modification.agenda_items.all(), *modification.milestones.all()]
+    for row in rows:
+        meeting = row.meeting
+        if meeting is None:
+            continue
+        # modification_calendar_data annotated the row with its meeting's last change.
+        meeting.last_changed = getattr(row, "meeting_last_changed", None)
+        found.setdefault(meeting.pk, meeting)
+    return sorted(found.values(), key=lambda meeting: (meeting.starts_at, meeting.pk))
 
 
 # --- Feeds -----------------------------------------------------------------------------

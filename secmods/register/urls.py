@@ -28,4 +28,5 @@ urlpatterns = [
     path("calendar/meetings.ics", views.meetings_ics, name="meetings-calendar"),
     path("calendar/committees/<slug:slug>.ics", views.committee_ics, name="committee-calendar"),
     path("feeds/modifications.atom", feeds.ModificationsFeed(), name="feed"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

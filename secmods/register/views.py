@@ -8,8 +8,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import conditional_page, require_safe
 
+from secmods.consultations.selectors import published_summaries
+from secmods.consultations.services import display_deadline
+from secmods.documents import filetypes
 from secmods.glossary.selectors import terms_used_by
 
 from . import calendars, selectors
@@ -27,6 +30,15 @@ COLUMNS = [
     ("latest_update", "Latest update"),
     ("updated", "Last updated"),
 ]
+
+# How the library names a file's format to a reader (the content type was found from the
+# file's content at upload).
+FILE_FORMATS = {
+    filetypes.PDF: "PDF",
+    filetypes.DOCX: "Word",
+    filetypes.XLSX: "Excel",
+    filetypes.TEXT: "Text",
+}
 
 
 def not_found(request: HttpRequest, message: str, search: str = "") -> HttpResponse:
@@ -102,8 +114,26 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             search=selectors.clean_text(reference, 40),
         )
     today = timezone.localdate()
+    now = timezone.now()
     milestones = list(modification.milestones.all())
     terms = terms_used_by(modification)
+    consultations = list(modification.consultations.all())
+    summaries = published_summaries(consultations)
+    consultation_rows = [
+        {
+            "consultation": consultation,
+            "responses": consultation.published_responses,  # type: ignore[attr-defined]
+            "summaries": summaries[consultation.pk],
+            "is_open": consultation.is_open_at(now),
+            "not_yet_open": now < consultation.opens_at,
+            "deadline": display_deadline(consultation.closes_at),
+        }
+        for consultation in consultations
+    ]
+    documents = [
+        {"document": document, "format": FILE_FORMATS.get(document.content_type, "File")}
+        for document in modification.library  # type: ignore[attr-defined]
+    ]
     return render(
         request,
         "register/modification_detail.html",
@@ -115,8 +145,10 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "sections": list(modification.sections.all()),
             "agenda_items": list(modification.agenda_items.all()),
             "stage_changes": list(modification.stage_changes.all()),
+            "consultations": consultation_rows,
+            "documents": documents,
             "today": today,
-            "now": timezone.now(),
+            "now": now,
             "nav": "modifications",
         },
     )
@@ -174,17 +206,23 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     # Calendar apps poll; let them and any cache in between reuse an answer for a while.
+    # After that, @conditional_page (ConditionalGetMiddleware for these views only) gives
+    # the file an ETag from its content and answers a poll with the same If-None-Match by
+    # 304 Not Modified: the file is the same bytes until a meeting or milestone changes
+    # (DTSTAMP is each row's last change, not the time of the request).
     response["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @require_safe
+@conditional_page
 def meetings_ics(request: HttpRequest) -> HttpResponse:
     meetings = selectors.calendar_meetings(request.user)
     return _ics(calendars.meetings_calendar("SEC meetings", meetings), "sec-meetings.ics")
 
 
 @require_safe
+@conditional_page
 def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
     committee = selectors.get_committee(slug)
     if committee is None:
@@ -195,6 +233,7 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@conditional_page
 def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
     modification = selectors.modification_calendar_data(request.user, reference)
     if modification is None:
@@ -207,6 +246,15 @@ def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
         modification, selectors.modification_meetings(modification)
     )
     return _ics(body, f"{modification.reference.lower()}.ics")
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the HTML report, which must
+    stay one self-contained file; downloads): nothing to show, and no 404 in the logs."""
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:

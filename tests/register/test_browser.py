@@ -17,10 +17,13 @@ import pytest
 from django.core.management import call_command
 from icalendar import Calendar
 
-from secmods.consultations.models import Comment
+from secmods.consultations.models import Comment, Consultation
+from secmods.documents.models import Document, Visibility
 from secmods.modifications.models import Modification, Stage
 from tests.conftest import IN_CI
 from tests.factories import MembershipFactory, ModificationFactory, PersonFactory, UserFactory
+
+from .helpers import PDF_BYTES, SECRET, consultation_with_responses, document
 
 # serialized_rollback: the flush after each test empties the groups and Party Categories
 # that data migrations made; the seed and the roles need them back before the next test.
@@ -156,13 +159,55 @@ def test_the_timeline_shows_the_four_milestones_with_may_as_a_month(page):
     may_start = may.locator("rect.span").bounding_box()["x"]  # type: ignore[index]
     june = timeline.locator("g.milestone").nth(3).locator("circle.dot").bounding_box()
     assert june is not None and june["x"] > may_start + bar["width"] - dot["width"]
-    shot(page, "mp160", full_page=True)
+    ARTIFACTS.mkdir(exist_ok=True)
     timeline.screenshot(path=str(ARTIFACTS / "mp160-timeline.png"))
     # The acronyms show their full term and link to the glossary.
     smki = page.locator('a.term abbr[title="Smart Metering Key Infrastructure"]').first
     assert smki.inner_text() == "SMKI"
     smki.click()
     page.wait_for_url(re.compile(r"/glossary/#term-SMKI$"))
+    assert page.console_errors == []
+
+
+def with_responses_and_documents(modification: Modification) -> tuple[Consultation, Document]:
+    """A closed consultation with four published responses and a confidential one, a
+    published document and a confidential one."""
+    consultation = consultation_with_responses(modification, 4)
+    published = document(modification, "DCC Preliminary Assessment", Visibility.PUBLISHED)
+    document(modification, "Confidential legal advice", Visibility.CONFIDENTIAL)
+    return consultation, published
+
+
+def test_mp160_shows_its_published_responses_documents_and_exports(page, seeded):
+    consultation, published = with_responses_and_documents(seeded)
+    page.goto("/modifications/MP160/")
+    shot(page, "mp160", full_page=True)
+    consultations = page.locator("section[aria-labelledby='consultations-heading']")
+    consultations.screenshot(path=str(ARTIFACTS / "mp160-consultations.png"))
+    assert "Small Suppliers: 1 agree, 1 disagree" in consultations.inner_text()
+    documents = page.locator("section[aria-labelledby='documents-heading']")
+    documents.screenshot(path=str(ARTIFACTS / "mp160-documents.png"))
+    assert SECRET not in page.content() and "Confidential legal advice" not in page.content()
+    # The published document downloads through the permission-checked view.
+    link = documents.get_by_role("link", name="DCC Preliminary Assessment")
+    assert link.get_attribute("href") == f"/documents/{published.pk}/"
+    with page.expect_download() as download_info:
+        link.click()
+    assert Path(download_info.value.path()).read_bytes() == PDF_BYTES
+    # The Word export downloads; the HTML export opens, styled, without a CSP violation.
+    with page.expect_download() as download_info:
+        documents.get_by_role("link", name="Word (.docx)").click()
+    assert download_info.value.suggested_filename == "DP160-modification-report.docx"
+    assert Path(download_info.value.path()).read_bytes()[:2] == b"PK"
+    documents.get_by_role("link", name="web page (HTML)").click()
+    page.wait_for_url(re.compile(r"/documents/reports/DP160\.html$"))
+    assert "Certificate Signing Request forecasting" in page.locator("h1").first.inner_text()
+    shot(page, "mp160-report-html")
+    page.go_back()
+    page.get_by_role("link", name="Read the 4 published responses").click()
+    page.wait_for_url(re.compile(rf"/consultations/{consultation.pk}/responses/$"))
+    assert SECRET not in page.content()
+    shot(page, "mp160-responses")
     assert page.console_errors == []
 
 
@@ -219,6 +264,7 @@ def test_a_committee_member_adds_a_comment_in_the_admin(page):
     ],
 )
 def test_no_serious_accessibility_violations(seeded, live_server, browser, path):
+    with_responses_and_documents(seeded)
     # bypass_csp only so that axe itself can be injected; the pages stay as served.
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     try:
@@ -242,6 +288,7 @@ def test_no_serious_accessibility_violations(seeded, live_server, browser, path)
 
 
 def test_phone_screenshots(seeded, live_server, browser):
+    with_responses_and_documents(seeded)
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
     )

@@ -153,3 +153,60 @@ def test_calendar_query_counts_do_not_grow(client, db, rows, django_assert_max_n
         parse(client.get("/calendar/committees/csc.ics"))
     with django_assert_max_num_queries(3):
         parse(client.get(f"/modifications/{modifications[0].reference}/calendar.ics"))
+
+
+# --- Polling: the same file until something changes, and 304 Not Modified --------------
+@pytest.mark.parametrize(
+    "url",
+    ["/calendar/meetings.ics", "/calendar/committees/csc.ics", "/modifications/MP160/calendar.ics"],
+)
+def test_a_calendar_polled_twice_is_the_same_file_and_answers_304(client, seed, time_machine, url):
+    time_machine.move_to(dt.datetime(2021, 5, 15, 12, tzinfo=dt.UTC))
+    first = client.get(url)
+    # An hour later, and the next day: nothing changed, so neither did the file.
+    time_machine.move_to(dt.datetime(2021, 5, 15, 13, tzinfo=dt.UTC))
+    second = client.get(url)
+    time_machine.move_to(dt.datetime(2021, 5, 16, 9, tzinfo=dt.UTC))
+    third = client.get(url)
+    assert first.content == second.content == third.content
+    etag = first["ETag"]
+    assert etag.startswith('"') and etag == third["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    assert client.get(url, HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_dtstamp_is_the_last_change_of_the_meeting_and_moves_with_it(client, seed, time_machine):
+    from secmods.committees.services import move_meeting
+
+    time_machine.move_to(dt.datetime(2021, 5, 15, 12, tzinfo=dt.UTC))
+    before = client.get("/calendar/meetings.ics")
+    meeting = Meeting.objects.get(pk=2)
+    # iCalendar times have whole seconds.
+    stamp = meeting.history.latest("history_id").history_date.replace(microsecond=0)
+    event = events(parse(before))["meeting-2@127.0.0.1"]
+    assert event["DTSTAMP"].dt == stamp
+    assert event["LAST-MODIFIED"].dt == stamp
+    moved_at = dt.datetime(2021, 5, 20, 8, 30, tzinfo=dt.UTC)
+    time_machine.move_to(moved_at)
+    move_meeting(meeting, starts_at=dt.datetime(2021, 6, 8, 10, tzinfo=LONDON))
+    after = client.get("/calendar/meetings.ics", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    moved = events(parse(after))["meeting-2@127.0.0.1"]
+    assert moved["DTSTAMP"].dt == moved_at
+    assert int(moved["SEQUENCE"]) == int(event["SEQUENCE"]) + 1
+    # The other meeting did not change, nor did its stamp.
+    other = events(parse(after))["meeting-1@127.0.0.1"]
+    assert other["DTSTAMP"].dt == events(parse(before))["meeting-1@127.0.0.1"]["DTSTAMP"].dt
+
+
+def test_milestone_dtstamp_is_its_last_change(client, seed, time_machine):
+    from secmods.modifications.models import Milestone
+
+    time_machine.move_to(dt.datetime(2021, 5, 15, 12, tzinfo=dt.UTC))
+    calendar = parse(client.get("/modifications/MP160/calendar.ics"))
+    raised = next(e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("milestone-"))
+    milestone = Milestone.objects.get(pk=int(str(raised["UID"]).split("-")[1].split("@")[0]))
+    stamp = milestone.history.latest("history_id").history_date.replace(microsecond=0)
+    assert raised["DTSTAMP"].dt == stamp
