@@ -209,3 +209,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- REST API (issue 5) ---------------------------------------------------------------
+# Services raise Django ValidationErrors: 400 with field messages, 409 refused move, 412 stale.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "secmods.core.api.exception_handler"
+# Separate request/response components: read-only fields (reference, version) are not
+# asked of clients, which keeps the schema exact for generators and fuzzers.
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = "/api/v1"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StageEnum": "secmods.modifications.models.Stage",
+    "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",
+    "MeetingStatusEnum": "secmods.committees.models.MeetingStatus",
+}

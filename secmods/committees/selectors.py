@@ -28,3 +28,20 @@ def meetings_for_commenting(user: Any, on: date) -> QuerySet[Meeting]:
     return Meeting.objects.select_related("committee").filter(
         committee_id__in=active_committee_ids(user, on)
     )
+
+
+def meetings_with_agenda(user: Any) -> QuerySet[Meeting]:
+    """Meetings with the agenda items this user may see (no unpublished modification leaks
+    to the public through an agenda)."""
+    from django.db.models import Prefetch
+
+    from secmods.modifications.selectors import visible_modifications
+
+    from .models import AgendaItem
+
+    visible_items = AgendaItem.objects.filter(
+        modification__in=visible_modifications(user)
+    ).select_related("modification")
+    return Meeting.objects.select_related("committee").prefetch_related(
+        Prefetch("agenda_items", queryset=visible_items)
+    )

@@ -71,3 +71,41 @@ def with_next_key_date(queryset: QuerySet[Modification]) -> QuerySet[Modificatio
 def timetable(modification: Modification) -> QuerySet[Milestone]:
     """The progression timetable in date order, TBC last, on every database."""
     return modification.milestones.select_related("meeting__committee").all()
+
+
+def modification_list(user: Any = None) -> QuerySet[Modification]:
+    """The rows of the register and the API list: summary fields and the next key date, in
+    a fixed number of queries whatever the page size."""
+    return with_next_key_date(
+        visible_modifications(user)
+        .select_related("proposer__organisation")
+        .prefetch_related("sec_sections")
+    )
+
+
+def modification_detail(user: Any = None) -> QuerySet[Modification]:
+    """One modification with its report, timetable, meetings and stage history."""
+    from django.db.models import Prefetch
+
+    from secmods.committees.models import AgendaItem
+
+    from .models import StageChange
+
+    return (
+        modification_list(user)
+        .select_related("lead_analyst__organisation", "target_release")
+        .prefetch_related(
+            "sections",
+            "impacted_party_categories",
+            Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
+                    "meeting__starts_at", "order", "pk"
+                ),
+            ),
+            Prefetch(
+                "stage_changes", queryset=StageChange.objects.select_related("meeting__committee")
+            ),
+        )
+    )
