@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 admin.site.site_header = "secmods — SEC modifications"
 admin.site.site_title = "secmods"
@@ -34,7 +34,7 @@ api_router.register("meetings", MeetingViewSet, basename="meeting")
 api_router.register("committees", CommitteeViewSet, basename="committee")
 api_router.register("glossary", GlossaryTermViewSet, basename="glossary")
 
-api_urls = [
+api_urls: list[URLPattern | URLResolver] = [
     path("v1/", include(api_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
