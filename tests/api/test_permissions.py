@@ -19,7 +19,10 @@ NEW_MILESTONE = {
     "when": {"date": "2021-07-01", "precision": "quarter"},
 }
 NEW_MEETING = {"committee": "csc", "starts_at": "2021-07-06T10:00:00+01:00"}
-NEW_TERM = {"acronym": "TABASC", "full_term": "Technical Architecture and Business Architecture Sub-Committee"}
+NEW_TERM = {
+    "acronym": "TABASC",
+    "full_term": "Technical Architecture and Business Architecture Sub-Committee",
+}
 
 # (method, url, body, expected for anonymous, member, staff)
 MATRIX = [
@@ -93,11 +96,15 @@ def test_a_member_creates_comments_as_themselves(seed, apis, member_user, role):
     assert response.json()["modification"] == "DP160"
 
 
-def test_session_authentication_works_too(seed, secas_client):  # type: ignore[no-untyped-def]
-    # secas_client is signed in by session (the admin's login); writes need the CSRF token
-    # in a browser, which the test client waives.
-    response = secas_client.patch(
+def test_session_authentication_works_too(seed, client, secas_user):  # type: ignore[no-untyped-def]
+    # Signed in by session (the admin's login); writes need the CSRF token in a browser,
+    # which the test client waives. Log in the user as stored: UserFactory sets the password
+    # after saving without saving again, so its in-memory session hash is not the stored one.
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(pk=secas_user.pk))
+    response = client.patch(
         f"{MOD}/MP160/", {"latest_update": "Via session"}, content_type="application/json"
     )
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
     assert response.json()["latest_update"] == "Via session"
