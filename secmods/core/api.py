@@ -152,7 +152,7 @@ class ApproxDateField(serializers.Field):
     """
 
     default_error_messages = {
-        "invalid": 'Expected an object such as {"date": "2021-05-01", "precision": "month"}.',
+        "invalid": 'Expected an object such as {{"date": "2021-05-01", "precision": "month"}}.',
         "precision": "Precision must be one of: {choices}.",
         "needs_date": "A {precision} needs a date.",
         "tbc_date": "TBC has no date: send null.",
