@@ -19,10 +19,13 @@ from secmods.parties.models import PartyCategory, Person
 from . import lifecycle
 from .dates import ApproxDate
 from .models import (
+    AuthorityDecision,
+    DecisionOutcome,
     Milestone,
     MilestoneKind,
     MilestoneStatus,
     Modification,
+    Path,
     ReportSection,
     SecSection,
     Stage,
@@ -55,6 +58,8 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
 
     reference = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
+    # Declared so that the schema says "" (not set yet) is a value too.
+    path = serializers.ChoiceField(choices=Path.choices, allow_blank=True, read_only=True)
     proposer = PersonSerializer(read_only=True, allow_null=True)
     sec_sections: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     next_key_date = serializers.SerializerMethodField()
@@ -181,6 +186,12 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
     stage_history = StageChangeSerializer(source="stage_changes", many=True, read_only=True)
     glossary_terms = serializers.SerializerMethodField()
     next_stages = serializers.SerializerMethodField()
+    change_board_outcome = serializers.ChoiceField(
+        choices=DecisionOutcome.choices, allow_blank=True, read_only=True
+    )
+    authority_decision = serializers.ChoiceField(
+        choices=AuthorityDecision.choices, allow_blank=True, read_only=True
+    )
 
     class Meta(ModificationSummarySerializer.Meta):
         fields = [
