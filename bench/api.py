@@ -349,7 +349,13 @@ def main() -> None:
             "detail": ("/api/v1/modifications/MP5000/", "/bench/plain/modifications/MP5000/"),
         }
         for name, (api, plain) in pairs.items():
-            same = fetch_json(base + api) == fetch_json(base + plain)
+            # Only the links to other pages name the plain view's own path.
+            plain_body = json.loads(
+                json.dumps(fetch_json(base + plain)).replace(
+                    "/bench/plain/modifications/", "/api/v1/modifications/"
+                )
+            )
+            same = fetch_json(base + api) == plain_body
             print(f"{name}: API and plain view answer the same JSON: {same}")
             if not same:
                 sys.exit(f"{name}: the plain view's JSON differs from the API's; fix it first")

@@ -68,7 +68,12 @@ _SUMMARY_JOINS = """
          WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %s
          ORDER BY ms.date_from, ms."order", ms.id LIMIT 1
     ) nk ON true
-    WHERE m.published_at IS NOT NULL AND m.published_at <= now()
+"""
+_VISIBLE = "WHERE m.published_at IS NOT NULL AND m.published_at <= now()"
+_DETAIL_JOINS = """
+    LEFT JOIN parties_person la ON la.id = m.lead_analyst_id
+    LEFT JOIN parties_organisation lo ON lo.id = la.organisation_id
+    LEFT JOIN committees_release r ON r.id = m.target_release_id
 """
 
 
@@ -112,7 +117,7 @@ def _summary(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
 def plain_list(request: HttpRequest) -> JsonResponse:
     page_size = min(int(request.GET.get("page_size", 50)), 200)
     page = int(request.GET.get("page", 1))
-    sql = f"""SELECT {_SUMMARY_COLUMNS}, count(*) OVER () {_SUMMARY_JOINS}
+    sql = f"""SELECT {_SUMMARY_COLUMNS}, count(*) OVER () {_SUMMARY_JOINS} {_VISIBLE}
               ORDER BY m.number DESC, m.suffix ASC LIMIT %s OFFSET %s"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.localdate(), page_size, (page - 1) * page_size])
@@ -187,8 +192,8 @@ def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
     parsed = parse_reference(reference)
     if parsed is None:
         raise Http404
-    sql = f"""SELECT {_SUMMARY_COLUMNS} {_DETAIL_COLUMNS} {_SUMMARY_JOINS}
-              AND m.number = %s AND m.suffix = %s LIMIT 1"""
+    sql = f"""SELECT {_SUMMARY_COLUMNS} {_DETAIL_COLUMNS} {_SUMMARY_JOINS} {_DETAIL_JOINS}
+              {_VISIBLE} AND m.number = %s AND m.suffix = %s LIMIT 1"""
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.localdate(), parsed.number, parsed.suffix])
         row = cursor.fetchone()
