@@ -117,10 +117,16 @@ def _summary(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
 def plain_list(request: HttpRequest) -> JsonResponse:
     page_size = min(int(request.GET.get("page_size", 50)), 200)
     page = int(request.GET.get("page", 1))
-    sql = f"""SELECT {_SUMMARY_COLUMNS}, count(*) OVER () {_SUMMARY_JOINS} {_VISIBLE}
-              ORDER BY m.number DESC, m.suffix ASC LIMIT %s OFFSET %s"""
+    # The page first (LIMIT on the indexed order), then its joins and next key dates; the
+    # count as a scalar subquery: one statement, no work on rows that are not shown.
+    page_sql = f"""(SELECT * FROM modifications_modification m {_VISIBLE}
+                    ORDER BY m.number DESC, m.suffix ASC LIMIT %s OFFSET %s)"""  # noqa: S608
+    joins = _SUMMARY_JOINS.replace("FROM modifications_modification m", f"FROM {page_sql} m")
+    sql = f"""SELECT {_SUMMARY_COLUMNS},
+                     (SELECT count(*) FROM modifications_modification m {_VISIBLE})
+              {joins} ORDER BY m.number DESC, m.suffix ASC"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.localdate(), page_size, (page - 1) * page_size])
+        cursor.execute(sql, [page_size, (page - 1) * page_size, timezone.localdate()])
         rows = cursor.fetchall()
     count = rows[0][-1] if rows else 0
     url = request.build_absolute_uri()

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
+from secmods.modifications.models import Milestone, Modification
 from secmods.modifications.services import follow_meeting
 
 from .models import Meeting
@@ -32,6 +34,7 @@ def update_meeting(
             f"Someone else changed this meeting since you read it (version {expected_version}, "
             f"now {locked.version}). Fetch it again and make your change again.",
             code="stale",
+            params={"current_version": locked.version},
         )
     moved = "starts_at" in fields and fields["starts_at"] != locked.starts_at
     status_changed = "status" in fields and fields["status"] != locked.status
@@ -44,4 +47,9 @@ def update_meeting(
     locked.save()
     if moved:
         follow_meeting(locked)
+        # The moved milestones changed their modifications' timetables: stale edits of
+        # those (API If-Match, the admin's loaded version) must be refused.
+        Modification.objects.filter(
+            pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
+        ).update(version=F("version") + 1)
     return locked

@@ -78,7 +78,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = Conflict(list(exc.messages))
     elif isinstance(exc, DjangoValidationError):
         if _is_stale(exc):
-            exc = PreconditionFailed(exc.messages[0])
+            current = (getattr(exc, "params", None) or {}).get("current_version")
+            exc = PreconditionFailed(exc.messages[0], current_version=current)
         elif hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(_field_messages(exc))
         else:

@@ -251,6 +251,7 @@ def _stale(what: str, expected: int, current: int) -> ValidationError:
         f"Someone else changed this {what} since you read it (version {expected}, "
         f"now {current}). Fetch it again and make your change again.",
         code="stale",
+        params={"current_version": current},
     )
 
 

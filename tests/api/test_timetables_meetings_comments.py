@@ -112,6 +112,7 @@ def test_moving_a_meeting_moves_its_milestones_and_calendar_sequence(seed, staff
     assert response.json()["sequence"] == 1
     milestone = Milestone.objects.get(pk=4)
     assert str(milestone.when) == "8 Jun 2021" and str(milestone.baseline) == "1 Jun 2021"
+    assert Modification.objects.get().version == 2  # its timetable changed
     assert (
         staff_api.patch(url, {"location": "x"}, format="json", HTTP_IF_MATCH=etag).status_code
         == 412
