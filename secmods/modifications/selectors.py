@@ -97,15 +97,13 @@ def modification_detail(user: Any = None) -> QuerySet[Modification]:
         .prefetch_related(
             "sections",
             "impacted_party_categories",
-            Prefetch("milestones", queryset=Milestone.objects.select_related("meeting__committee")),
+            Prefetch("milestones", queryset=Milestone.objects.all()),
             Prefetch(
                 "agenda_items",
                 queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
                     "meeting__starts_at", "order", "pk"
                 ),
             ),
-            Prefetch(
-                "stage_changes", queryset=StageChange.objects.select_related("meeting__committee")
-            ),
+            Prefetch("stage_changes", queryset=StageChange.objects.all()),
         )
     )

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from secmods.committees.models import AgendaItem, Meeting, Release
-from secmods.core.api import ApproxDateField
+from secmods.core.api import ApproxDateField, approx_date, iso_date, iso_datetime
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
 
@@ -46,6 +46,20 @@ class PersonSerializer(serializers.ModelSerializer):
     class Meta:
         model = Person
         fields = ["id", "name", "organisation", "organisation_short_name"]
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        # Fast path (see secmods.core.api); tests check it equals DRF's own output.
+        organisation = instance.organisation
+        return {
+            "id": instance.pk,
+            "name": instance.name,
+            "organisation": organisation.name if organisation else None,
+            "organisation_short_name": organisation.short_name if organisation else None,
+        }
+
+
+def _person(person: Person | None) -> dict[str, Any] | None:
+    return None if person is None else PersonSerializer().to_representation(person)
 
 
 class NextKeyDateSerializer(serializers.Serializer):
@@ -100,13 +114,43 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
         if not precision:
             return None
         when = ApproxDate(precision, obj.next_key_from, obj.next_key_to)  # type: ignore[attr-defined]
-        return {"label": obj.next_key_label, "when": ApproxDateField().to_representation(when)}  # type: ignore[attr-defined]
+        return {"label": obj.next_key_label, "when": approx_date(when)}  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Modification) -> dict[str, Any]:
+        # Fast path (see secmods.core.api); tests check it equals DRF's own output.
+        return {
+            "reference": instance.reference,
+            "url": self.get_url(instance),
+            "number": instance.number,
+            "suffix": instance.suffix,
+            "title": instance.title,
+            "stage": str(instance.stage),
+            "path": str(instance.path),
+            "is_urgent": instance.is_urgent,
+            "is_authority_led": instance.is_authority_led,
+            "proposer": _person(instance.proposer),
+            "raised_on": iso_date(instance.raised_on),
+            "sec_sections": [section.code for section in instance.sec_sections.all()],
+            "latest_update": instance.latest_update,
+            "next_key_date": self.get_next_key_date(instance),
+            "published_at": iso_datetime(instance.published_at),
+            "updated_at": iso_datetime(instance.updated_at),
+            "version": instance.version,
+        }
 
 
 class ReportSectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportSection
         fields = ["order", "level", "heading", "body"]
+
+    def to_representation(self, instance: ReportSection) -> dict[str, Any]:
+        return {
+            "order": instance.order,
+            "level": instance.level,
+            "heading": instance.heading,
+            "body": instance.body,
+        }
 
 
 class MeetingBriefSerializer(serializers.ModelSerializer):
@@ -144,6 +188,22 @@ class MilestoneSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "baseline", "is_replanned", "version"]
 
+    def to_representation(self, instance: Milestone) -> dict[str, Any]:
+        baseline = instance.baseline
+        return {
+            "id": instance.pk,
+            "kind": str(instance.kind),
+            "label": instance.label,
+            "status": str(instance.status),
+            "when": approx_date(instance.when),
+            "baseline": approx_date(baseline) if baseline is not None else None,
+            "is_replanned": instance.is_replanned,
+            "meeting": instance.meeting_id,
+            "date_text": instance.date_text,
+            "order": instance.order,
+            "version": instance.version,
+        }
+
 
 class AgendaEntrySerializer(serializers.ModelSerializer):
     """A meeting where the modification is presented, and why."""
@@ -154,6 +214,21 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["meeting", "purpose", "decision", "outcome"]
 
+    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+        meeting = instance.meeting
+        return {
+            "meeting": {
+                "id": meeting.pk,
+                "committee": meeting.committee.abbreviation,
+                "starts_at": iso_datetime(meeting.starts_at),
+                "title": meeting.title,
+                "status": str(meeting.status),
+            },
+            "purpose": str(instance.purpose),
+            "decision": instance.decision,
+            "outcome": instance.outcome,
+        }
+
 
 class StageChangeSerializer(serializers.ModelSerializer):
     meeting: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
@@ -161,6 +236,16 @@ class StageChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = StageChange
         fields = ["from_stage", "to_stage", "changed_at", "decided_by", "meeting", "reason"]
+
+    def to_representation(self, instance: StageChange) -> dict[str, Any]:
+        return {
+            "from_stage": str(instance.from_stage),
+            "to_stage": str(instance.to_stage),
+            "changed_at": iso_datetime(instance.changed_at),
+            "decided_by": instance.decided_by,
+            "meeting": instance.meeting_id,
+            "reason": instance.reason,
+        }
 
 
 class GlossaryEntrySerializer(serializers.Serializer):
@@ -222,7 +307,45 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Stage.choices)))
     def get_next_stages(self, obj: Modification) -> list[str]:
-        return lifecycle.next_stages(obj)
+        return [str(stage) for stage in lifecycle.next_stages(obj)]
+
+    def to_representation(self, instance: Modification) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        release = instance.target_release
+        milestone = MilestoneSerializer()
+        agenda_entry = AgendaEntrySerializer()
+        section = ReportSectionSerializer()
+        change = StageChangeSerializer()
+        body.update(
+            {
+                "lead_analyst": _person(instance.lead_analyst),
+                "target_release": None
+                if release is None
+                else {"id": release.pk, "name": release.name, "date": iso_date(release.date)},
+                "sec_provisions": instance.sec_provisions,
+                "impacted_party_categories": [
+                    category.slug for category in instance.impacted_party_categories.all()
+                ],
+                "problem_statement_agreed": instance.problem_statement_agreed,
+                "refinement_not_needed_reason": instance.refinement_not_needed_reason,
+                "dcc_impact_assessment": str(instance.dcc_impact_assessment),
+                "change_board_outcome": str(instance.change_board_outcome),
+                "authority_decision": str(instance.authority_decision),
+                "appeal_window_closes_on": iso_date(instance.appeal_window_closes_on),
+                "created_at": iso_datetime(instance.created_at),
+                "report_sections": [section.to_representation(s) for s in instance.sections.all()],
+                "timetable": [milestone.to_representation(m) for m in instance.milestones.all()],
+                "meetings": [
+                    agenda_entry.to_representation(a) for a in instance.agenda_items.all()
+                ],
+                "stage_history": [
+                    change.to_representation(c) for c in instance.stage_changes.all()
+                ],
+                "glossary_terms": self.get_glossary_terms(instance),
+                "next_stages": self.get_next_stages(instance),
+            }
+        )
+        return body
 
 
 class ModificationWriteSerializer(serializers.ModelSerializer):
