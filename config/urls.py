@@ -34,6 +34,7 @@ api_router.register("meetings", MeetingViewSet, basename="meeting")
 api_router.register("committees", CommitteeViewSet, basename="committee")
 api_router.register("glossary", GlossaryTermViewSet, basename="glossary")
 
+# /api/v1/ (the API), /api/schema/ (OpenAPI 3), /api/docs/ (Swagger UI), /api/redoc/
 api_urls: list[URLPattern | URLResolver] = [
     path("v1/", include(api_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
