@@ -49,17 +49,28 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: Person) -> dict[str, Any]:
         # Fast path (see secmods.core.api); tests check it equals DRF's own output.
-        organisation = instance.organisation
-        return {
-            "id": instance.pk,
-            "name": instance.name,
-            "organisation": organisation.name if organisation else None,
-            "organisation_short_name": organisation.short_name if organisation else None,
-        }
+        return _person_dict(instance)
+
+
+def _person_dict(person: Person) -> dict[str, Any]:
+    organisation = person.organisation
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "organisation": organisation.name if organisation else None,
+        "organisation_short_name": organisation.short_name if organisation else None,
+    }
 
 
 def _person(person: Person | None) -> dict[str, Any] | None:
-    return None if person is None else PersonSerializer().to_representation(person)
+    return None if person is None else _person_dict(person)
+
+
+def _prefetched(instance: Any, name: str) -> list[Any]:
+    """A to-many relation's rows, read from the prefetch cache when the selector filled it
+    (no related-manager and queryset objects built per row)."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else list(getattr(instance, name).all())
 
 
 class NextKeyDateSerializer(serializers.Serializer):
@@ -102,11 +113,16 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, obj: Modification) -> str:
-        return reverse(
-            "modification-detail",
-            kwargs={"reference": obj.reference},
-            request=self.context.get("request"),
-        )
+        # reverse() once per request, not once per row: the URL differs only by reference.
+        template = self.context.get("_detail_url_template")
+        if template is None:
+            template = reverse(
+                "modification-detail",
+                kwargs={"reference": "REFERENCE"},
+                request=self.context.get("request"),
+            )
+            self.context["_detail_url_template"] = template
+        return template.replace("REFERENCE", obj.reference)
 
     @extend_schema_field(NextKeyDateSerializer(allow_null=True))
     def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
@@ -130,7 +146,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "is_authority_led": instance.is_authority_led,
             "proposer": _person(instance.proposer),
             "raised_on": iso_date(instance.raised_on),
-            "sec_sections": [section.code for section in instance.sec_sections.all()],
+            "sec_sections": [section.code for section in _prefetched(instance, "sec_sections")],
             "latest_update": instance.latest_update,
             "next_key_date": self.get_next_key_date(instance),
             "published_at": iso_datetime(instance.published_at),
@@ -324,7 +340,7 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
                 else {"id": release.pk, "name": release.name, "date": iso_date(release.date)},
                 "sec_provisions": instance.sec_provisions,
                 "impacted_party_categories": [
-                    category.slug for category in instance.impacted_party_categories.all()
+                    c.slug for c in _prefetched(instance, "impacted_party_categories")
                 ],
                 "problem_statement_agreed": instance.problem_statement_agreed,
                 "refinement_not_needed_reason": instance.refinement_not_needed_reason,
@@ -333,13 +349,17 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
                 "authority_decision": str(instance.authority_decision),
                 "appeal_window_closes_on": iso_date(instance.appeal_window_closes_on),
                 "created_at": iso_datetime(instance.created_at),
-                "report_sections": [section.to_representation(s) for s in instance.sections.all()],
-                "timetable": [milestone.to_representation(m) for m in instance.milestones.all()],
+                "report_sections": [
+                    section.to_representation(s) for s in _prefetched(instance, "sections")
+                ],
+                "timetable": [
+                    milestone.to_representation(m) for m in _prefetched(instance, "milestones")
+                ],
                 "meetings": [
-                    agenda_entry.to_representation(a) for a in instance.agenda_items.all()
+                    agenda_entry.to_representation(a) for a in _prefetched(instance, "agenda_items")
                 ],
                 "stage_history": [
-                    change.to_representation(c) for c in instance.stage_changes.all()
+                    change.to_representation(c) for c in _prefetched(instance, "stage_changes")
                 ],
                 "glossary_terms": self.get_glossary_terms(instance),
                 "next_stages": self.get_next_stages(instance),
