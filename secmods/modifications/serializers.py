@@ -126,7 +126,15 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(NextKeyDateSerializer(allow_null=True))
     def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
-        precision = getattr(obj, "next_key_precision", None)
+        if not hasattr(obj, "next_key_precision"):
+            # The detail selector fetched the whole timetable instead of annotating.
+            from .selectors import next_key_milestone
+
+            milestone = next_key_milestone(_prefetched(obj, "milestones"))
+            if milestone is None:
+                return None
+            return {"label": milestone.label, "when": approx_date(milestone.when)}
+        precision = obj.next_key_precision  # type: ignore[attr-defined]
         if not precision:
             return None
         when = ApproxDate(precision, obj.next_key_from, obj.next_key_to)  # type: ignore[attr-defined]

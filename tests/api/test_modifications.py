@@ -371,3 +371,13 @@ def test_next_key_date_milestone_factory_is_used(seed):  # type: ignore[no-untyp
     # A guard for the factory the query-count tests rely on.
     milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 1))
     assert milestone.date_to == dt.date(2030, 3, 31)
+
+
+def test_detail_and_list_agree_on_the_next_key_date(seed, anon_api):  # type: ignore[no-untyped-def]
+    # The list annotates it in SQL, the detail picks it from the fetched timetable.
+    MilestoneFactory(modification=seed, when=ApproxDate.month(2021, 5), label="Same start")
+    for day in (dt.datetime(2021, 4, 20, 12), dt.datetime(2021, 5, 3, 12), dt.datetime(2030, 1, 1)):
+        with time_machine.travel(day.replace(tzinfo=dt.UTC)):
+            row = anon_api.get(f"{MOD}/").json()["results"][0]
+            detail = anon_api.get(f"{MOD}/MP160/").json()
+        assert detail["next_key_date"] == row["next_key_date"], day
