@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import include, path
 
 admin.site.site_header = "secmods — SEC modifications"
 admin.site.site_title = "secmods"
@@ -10,6 +10,7 @@ urlpatterns = [
 ]
 
 # --- REST API (issue 5) ---------------------------------------------------------------
+from django.urls import URLPattern, URLResolver  # noqa: E402
 from drf_spectacular.views import (  # noqa: E402
     SpectacularAPIView,
     SpectacularRedocView,
@@ -42,5 +43,7 @@ api_urls: list[URLPattern | URLResolver] = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 urlpatterns += [path("api/", include(api_urls))]
-# Routes no pattern matches answer JSON under /api/ (HTML elsewhere).
-handler404 = "secmods.core.api.json_not_found"
+# Routes no pattern matches answer JSON under /api/, the site's own 404 page elsewhere.
+from secmods.core.api import api_not_found_or  # noqa: E402
+
+handler404 = api_not_found_or(globals().get("handler404", "django.views.defaults.page_not_found"))

@@ -61,9 +61,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Energy Supplier {n} Ltd")
     short_name = factory.Sequence(lambda n: f"ES{n}")
-    party_category = factory.LazyFunction(
-        lambda: PartyCategory.objects.get(slug="large-supplier")
-    )
+    party_category = factory.LazyFunction(lambda: PartyCategory.objects.get(slug="large-supplier"))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):

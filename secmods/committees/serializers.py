@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
+
+from secmods.core.api import sensible_datetime
 
 from .models import AgendaItem, Committee, Meeting, MeetingStatus
 
@@ -32,6 +36,9 @@ class MeetingSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["id", "committee_name", "sequence", "version"]
+
+    def validate_starts_at(self, value: Any) -> Any:
+        return sensible_datetime(value)
 
 
 class AgendaItemSerializer(serializers.ModelSerializer):

@@ -7,13 +7,14 @@ a stale version is 412, a refused lifecycle move 409, any other rule 400 with fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
@@ -103,13 +104,19 @@ def _field_messages(exc: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
-def json_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 for URLs no route matches: JSON under /api/ (clients parse it), HTML elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    from django.views.defaults import page_not_found
+def api_not_found_or(
+    site_handler: str | Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """A 404 handler for URLs no route matches: JSON under /api/ (clients parse it), the
+    site's own handler (HTML) elsewhere."""
 
-    return page_not_found(request, exception or Http404())
+    def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Not found."}, status=404)
+        handler = import_string(site_handler) if isinstance(site_handler, str) else site_handler
+        return handler(request, exception or Http404())
+
+    return not_found
 
 
 # --- Optimistic concurrency ----------------------------------------------------------
@@ -153,6 +160,20 @@ def approx_date(value: ApproxDate) -> dict[str, Any]:
         "precision": str(value.precision),
         "display": value.display(),
     }
+
+
+# --- Times clients send ----------------------------------------------------------------
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+def sensible_datetime(value: datetime | None) -> datetime | None:
+    """Refuse times outside 1900–2999: London's pre-1847 local mean time (-00:01:15) is no
+    valid ISO 8601 offset, and far years overflow on conversion; neither is a SEC date."""
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise serializers.ValidationError(
+            f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+        )
+    return value
 
 
 # --- Dates with a precision ----------------------------------------------------------

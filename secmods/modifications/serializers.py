@@ -12,7 +12,13 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from secmods.committees.models import AgendaItem, Meeting, Release
-from secmods.core.api import ApproxDateField, approx_date, iso_date, iso_datetime
+from secmods.core.api import (
+    ApproxDateField,
+    approx_date,
+    iso_date,
+    iso_datetime,
+    sensible_datetime,
+)
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
 
@@ -434,6 +440,9 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
             "authority_decision",
             "appeal_window_closes_on",
         ]
+
+    def validate_published_at(self, value: Any) -> Any:
+        return sensible_datetime(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:

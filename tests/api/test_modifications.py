@@ -357,6 +357,15 @@ def test_an_invalid_page_is_404(seed, anon_api):  # type: ignore[no-untyped-def]
     assert anon_api.get(f"{MOD}/", {"page": "x"}).status_code == 404
 
 
+@pytest.mark.parametrize("when", ["0193-09-04T10:22:16-00:01", "3001-01-01T00:00:00Z"])
+def test_times_outside_sensible_years_are_400(seed, staff_api, when):  # type: ignore[no-untyped-def]
+    # 193 AD in London is local mean time, -00:01:15: no valid ISO 8601 offset to answer with.
+    response = staff_api.patch(f"{MOD}/MP160/", {"published_at": when}, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["published_at"]
+    meeting = staff_api.patch("/api/v1/meetings/1/", {"starts_at": when}, format="json")
+    assert meeting.status_code == 400 and list(meeting.json()) == ["starts_at"]
+
+
 def test_huge_and_bad_dates_in_bodies_are_400(seed, staff_api):  # type: ignore[no-untyped-def]
     response = staff_api.patch(
         f"{MOD}/MP160/",
@@ -381,3 +390,9 @@ def test_detail_and_list_agree_on_the_next_key_date(seed, anon_api):  # type: ig
             row = anon_api.get(f"{MOD}/").json()["results"][0]
             detail = anon_api.get(f"{MOD}/MP160/").json()
         assert detail["next_key_date"] == row["next_key_date"], day
+
+
+def test_unknown_pages_outside_the_api_keep_the_sites_html_404(db, client):  # type: ignore[no-untyped-def]
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
