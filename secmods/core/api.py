@@ -7,6 +7,7 @@ a stale version is 412, a refused lifecycle move 409, any other rule 400 with fi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -298,6 +299,33 @@ class SecmodsAutoSchema(AutoSchema):
         return responses
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable_text(data: Any, field: str = "non_field_errors") -> tuple[str, str] | None:
+    """The first string in a request body that PostgreSQL cannot take (NUL) or that is no
+    valid Unicode (a lone surrogate): serializers check text fields themselves, but lookups
+    by slug or code would send such a value to the database and fail with a 500."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            return field, "NUL characters are not allowed."
+        if _SURROGATES.search(data):
+            return field, "Text must be valid Unicode (no lone surrogates)."
+        return None
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            name = key if isinstance(key, str) and field == "non_field_errors" else field
+            problem = _unstorable_text(key, name) or _unstorable_text(value, name)
+            if problem is not None:
+                return problem
+    elif isinstance(data, list | tuple):
+        for value in data:
+            problem = _unstorable_text(value, field)
+            if problem is not None:
+                return problem
+    return None
+
+
 class ApiViewMixin:
     # The house rules of every secmods API view (a comment, not a docstring: the schema
     # would show a docstring as every endpoint's description).
@@ -318,6 +346,11 @@ class ApiViewMixin:
         for value in kwargs.values():
             if isinstance(value, str) and "\x00" in value:
                 raise exceptions.NotFound()
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            problem = _unstorable_text(request.data)
+            if problem is not None:
+                field, message = problem
+                raise exceptions.ValidationError({field: [message]})
 
     def versioned_response(self, data: Any, version: int, status_code: int = 200) -> Response:
         response = Response(data, status=status_code)

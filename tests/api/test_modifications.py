@@ -396,3 +396,20 @@ def test_unknown_pages_outside_the_api_keep_the_sites_html_404(db, client):  # t
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "T", "raised_on": "2021-01-01", "sec_sections": ["L\x00"]},
+        {"title": "T", "raised_on": "2021-01-01", "impacted_party_categories": ["\ud800x"]},
+        {"title": "T", "raised_on": "2021-01-01", "alternative_of": "MP160\x00"},
+    ],
+)
+def test_unstorable_text_in_lookups_is_400(seed, staff_api, body):  # type: ignore[no-untyped-def]
+    # Found by schemathesis: a NUL in a slug lookup reached PostgreSQL (a 500).
+    import json
+
+    response = staff_api.post(f"{MOD}/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert Modification.objects.count() == 1
