@@ -222,7 +222,7 @@ def test_field_errors_are_400_with_messages(seed, staff_api):  # type: ignore[no
     response = staff_api.post(
         f"{MOD}/",
         {
-            "title": "Bad\x00title",
+            "title": "x" * 301,
             "raised_on": "2021-02-30",
             "proposer": 10**30,
             "number": 10**30,
@@ -241,6 +241,14 @@ def test_field_errors_are_400_with_messages(seed, staff_api):  # type: ignore[no
         "path",
     }
     assert Modification.objects.count() == 1
+
+
+def test_nul_in_text_is_400_on_its_field(seed, staff_api):  # type: ignore[no-untyped-def]
+    response = staff_api.post(
+        f"{MOD}/", {"title": "Bad\x00title", "raised_on": "2021-01-01"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"title": ["NUL characters are not allowed."]}
 
 
 def test_a_reference_that_exists_is_400(seed, staff_api):  # type: ignore[no-untyped-def]
