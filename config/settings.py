@@ -256,3 +256,15 @@ CELERY_BEAT_SCHEDULE["reminders-dispatch-due"] = {
 }
 # An SMTP failure is retried with backoff this many times in all before it fails for good.
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+# --- REST API (issue 5) ---------------------------------------------------------------
+# Services raise Django ValidationErrors: 400 with field messages, 409 refused move, 412 stale.
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "secmods.core.api.exception_handler"
+# Separate request/response components: read-only fields (reference, version) are not
+# asked of clients, which keeps the schema exact for generators and fuzzers.
+SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
+SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = "/api/v1"
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "StageEnum": "secmods.modifications.models.Stage",
+    "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",
+    "MeetingStatusEnum": "secmods.committees.models.MeetingStatus",
+}

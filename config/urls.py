@@ -1,22 +1,43 @@
+"""The site's URLs: the admin, the REST API and its schema, and the public pages."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from secmods.committees.api import CommitteeViewSet, MeetingViewSet
+from secmods.consultations.api import CommentViewSet
+from secmods.core.api import api_not_found_or
+from secmods.glossary.api import GlossaryTermViewSet
+from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
 
 admin.site.site_header = "secmods — SEC modifications"
 admin.site.site_title = "secmods"
 admin.site.index_title = "Modifications, timetables, meetings and comments"
 
-urlpatterns = [
-    # Consultations, agendas and votes (issue 6): the admin login's "Forgotten your
-    # password?" link appears once this name exists; it must come before admin/.
-    path(
-        "admin/password_reset/",
-        auth_views.PasswordResetView.as_view(),
-        name="admin_password_reset",
-    ),
-    path("admin/", admin.site.urls),
-    # Consultations, agendas and votes (issue 6): Django's own password views (set-password
-    # links for invited committee members, password reset) and the respondents' pages.
+# --- REST API: /api/v1/ (the API), /api/schema/ (OpenAPI 3), /api/docs/, /api/redoc/ ------
+api_router = SimpleRouter()
+api_router.register("modifications", ModificationViewSet, basename="modification")
+api_router.register(
+    r"modifications/(?P<reference>[^/]+)/milestones", MilestoneViewSet, basename="milestone"
+)
+api_router.register(
+    r"modifications/(?P<reference>[^/]+)/comments", CommentViewSet, basename="comment"
+)
+api_router.register("meetings", MeetingViewSet, basename="meeting")
+api_router.register("committees", CommitteeViewSet, basename="committee")
+api_router.register("glossary", GlossaryTermViewSet, basename="glossary")
+
+api_urls: list[URLPattern | URLResolver] = [
+    path("v1/", include(api_router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+]
+
+password_views: list[URLPattern | URLResolver] = [
+    # Set-password links for invited committee members, and password reset.
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(),
@@ -37,13 +58,27 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+]
+
+urlpatterns = [
+    # The admin login's "Forgotten your password?" link appears once this name exists; it
+    # must come before admin/.
+    path(
+        "admin/password_reset/",
+        auth_views.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path("admin/", admin.site.urls),
+    path("api/", include(api_urls)),
+    *password_views,
     path("consultations/", include("secmods.consultations.urls")),
-    # The public register, calendars and feeds, at the site root (issue 8).
-    # /health/ and the reminders' unsubscribe links (issue 4), before the register's root.
+    # Report exports and library downloads (permission-checked, never MEDIA_URL).
+    path("documents/", include("secmods.documents.urls")),
+    # /health/ and the reminders' unsubscribe links, before the register's root.
     path("", include("secmods.reminders.urls")),
+    # The public register, calendars and feeds, at the site root.
     path("", include("secmods.register.urls")),
 ]
 
-handler404 = "secmods.register.views.page_not_found"
-# Documents: report exports and library downloads (permission-checked, never MEDIA_URL).
-urlpatterns += [path("documents/", include("secmods.documents.urls"))]
+# Unknown URLs answer JSON under /api/ and the register's 404 page (with a search box) elsewhere.
+handler404 = api_not_found_or("secmods.register.views.page_not_found")

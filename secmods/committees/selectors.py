@@ -99,3 +99,20 @@ def next_agendas_for_member(user: Any, now: Any = None) -> list[Meeting]:
     for meeting in upcoming:
         nxt.setdefault(meeting.committee_id, meeting)
     return sorted(nxt.values(), key=lambda m: m.starts_at)
+
+
+def meetings_with_agenda(user: Any) -> QuerySet[Meeting]:
+    """Meetings with the agenda items this user may see (no unpublished modification leaks
+    to the public through an agenda)."""
+    from django.db.models import Prefetch
+
+    from secmods.modifications.selectors import visible_modifications
+
+    from .models import AgendaItem
+
+    visible_items = AgendaItem.objects.filter(
+        modification__in=visible_modifications(user)
+    ).select_related("modification")
+    return Meeting.objects.select_related("committee").prefetch_related(
+        Prefetch("agenda_items", queryset=visible_items)
+    )

@@ -13,7 +13,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -56,29 +56,66 @@ PURPOSE_WORDS: dict[str, str] = {
 
 # --- Meetings --------------------------------------------------------------------------
 @transaction.atomic
-def schedule_meeting(
-    *, committee: Committee, starts_at: datetime, title: str = "", location: str = ""
-) -> Meeting:
-    meeting = Meeting(committee=committee, starts_at=starts_at, title=title, location=location)
+def create_meeting(**fields: Any) -> Meeting:
+    meeting = Meeting(**fields)
     meeting.full_clean()
     meeting.save()
     return meeting
 
 
+def schedule_meeting(
+    *, committee: Committee, starts_at: datetime, title: str = "", location: str = ""
+) -> Meeting:
+    return create_meeting(committee=committee, starts_at=starts_at, title=title, location=location)
+
+
 @transaction.atomic
-def move_meeting(meeting: Meeting, *, starts_at: datetime) -> int:
-    """Move a meeting; the planned milestones tied to it follow. Returns how many moved."""
+def _update_meeting(
+    meeting: Meeting, *, expected_version: int | None = None, **fields: Any
+) -> tuple[Meeting, int]:
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if locked.starts_at == starts_at:
-        return 0
-    locked.starts_at = starts_at
-    locked.sequence += 1  # calendars see the event as changed
+    if expected_version is not None and locked.version != expected_version:
+        raise ValidationError(
+            f"Someone else changed this meeting since you read it (version {expected_version}, "
+            f"now {locked.version}). Fetch it again and make your change again.",
+            code="stale",
+            params={"current_version": locked.version},
+        )
+    moved = "starts_at" in fields and fields["starts_at"] != locked.starts_at
+    status_changed = "status" in fields and fields["status"] != locked.status
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if moved or status_changed:
+        locked.sequence += 1  # calendars see the event as changed
     locked.version += 1
     locked.full_clean()
     locked.save()
-    for name in ("starts_at", "sequence", "version"):
+    for name in ("starts_at", "status", "sequence", "version"):
         setattr(meeting, name, getattr(locked, name))
-    return modification_services.follow_meeting(locked)
+    milestones_moved = 0
+    if moved:
+        milestones_moved = modification_services.follow_meeting(locked)
+        # The moved milestones changed their modifications' timetables: stale edits of
+        # those (API If-Match, the admin's loaded version) must be refused.
+        Modification.objects.filter(
+            pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
+        ).update(version=F("version") + 1)
+    return locked, milestones_moved
+
+
+def update_meeting(
+    meeting: Meeting, *, expected_version: int | None = None, **fields: Any
+) -> Meeting:
+    """Change a meeting, version-checked; moving it moves the milestones tied to it and
+    bumps its calendar SEQUENCE so subscribed calendars update the event."""
+    return _update_meeting(meeting, expected_version=expected_version, **fields)[0]
+
+
+def move_meeting(meeting: Meeting, *, starts_at: datetime) -> int:
+    """Move a meeting; the planned milestones tied to it follow. Returns how many moved."""
+    if meeting.starts_at == starts_at:
+        return 0
+    return _update_meeting(meeting, starts_at=starts_at)[1]
 
 
 # --- Agenda ----------------------------------------------------------------------------

@@ -61,7 +61,8 @@ class MilestoneForm(forms.ModelForm):
         milestone = super().save(commit=False)
         if self._previous is not None:
             keep_baseline(milestone, self._previous)
-            if self._previous != milestone.when:
+            # Every change moves the version on, so an API client's If-Match sees it.
+            if self._previous != milestone.when or self.has_changed():
                 milestone.version += 1
         if commit:
             milestone.save()

@@ -68,6 +68,58 @@ def with_next_key_date(queryset: QuerySet[Modification]) -> QuerySet[Modificatio
     )
 
 
+def next_key_milestone(milestones: list[Milestone]) -> Milestone | None:
+    """The milestone `with_next_key_date` annotates, chosen from a fetched timetable."""
+    today = timezone.localdate()
+    upcoming = [
+        m
+        for m in milestones
+        if m.status == MilestoneStatus.PLANNED and m.date_to is not None and m.date_to >= today
+    ]
+    if not upcoming:
+        return None
+    return min(upcoming, key=lambda m: (m.date_from, m.order, m.pk))
+
+
 def timetable(modification: Modification) -> QuerySet[Milestone]:
     """The progression timetable in date order, TBC last, on every database."""
     return modification.milestones.select_related("meeting__committee").all()
+
+
+def modification_list(user: Any = None) -> QuerySet[Modification]:
+    """The rows of the register and the API list: summary fields and the next key date, in
+    a fixed number of queries whatever the page size."""
+    return with_next_key_date(
+        visible_modifications(user)
+        .select_related("proposer__organisation")
+        .prefetch_related("sec_sections")
+    )
+
+
+def modification_detail(user: Any = None) -> QuerySet[Modification]:
+    """One modification with its report, timetable, meetings and stage history."""
+    from django.db.models import Prefetch
+
+    from secmods.committees.models import AgendaItem
+
+    from .models import StageChange
+
+    # No next-key-date subqueries here: the whole timetable is fetched anyway, and
+    # `next_key_milestone` picks the same milestone from it in Python.
+    return (
+        visible_modifications(user)
+        .select_related("proposer__organisation", "lead_analyst__organisation", "target_release")
+        .prefetch_related(
+            "sec_sections",
+            "sections",
+            "impacted_party_categories",
+            Prefetch("milestones", queryset=Milestone.objects.all()),
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
+                    "meeting__starts_at", "order", "pk"
+                ),
+            ),
+            Prefetch("stage_changes", queryset=StageChange.objects.all()),
+        )
+    )

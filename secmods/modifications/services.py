@@ -243,3 +243,80 @@ def follow_meeting(meeting: Any) -> int:
             milestone.save()
             moved += 1
     return moved
+
+
+# --- Edits with optimistic concurrency (the API's If-Match, the admin's loaded version) ---
+def _stale(what: str, expected: int, current: int) -> ValidationError:
+    return ValidationError(
+        f"Someone else changed this {what} since you read it (version {expected}, "
+        f"now {current}). Fetch it again and make your change again.",
+        code="stale",
+        params={"current_version": current},
+    )
+
+
+@transaction.atomic
+def update_modification(
+    modification: Modification,
+    *,
+    expected_version: int | None = None,
+    user: Any = None,
+    **fields: Any,
+) -> Modification:
+    """Change a modification's fields (not its stage: that is `move_stage`), version-checked."""
+    locked = Modification.objects.select_for_update().get(pk=modification.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise _stale("modification", expected_version, locked.version)
+    if "stage" in fields:
+        raise ValidationError({"stage": "Stages change only through the lifecycle moves."})
+    sec_sections = fields.pop("sec_sections", None)
+    impacted = fields.pop("impacted_party_categories", None)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    if user is not None and getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
+    locked.save()
+    if sec_sections is not None:
+        locked.sec_sections.set(sec_sections)
+    if impacted is not None:
+        locked.impacted_party_categories.set(impacted)
+    bump_version(locked)
+    return locked
+
+
+@transaction.atomic
+def update_milestone(
+    milestone: Milestone,
+    *,
+    expected_version: int | None = None,
+    when: ApproxDate | None = None,
+    **fields: Any,
+) -> Milestone:
+    """Change a milestone; a new date or meeting keeps the first plan as the baseline."""
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise _stale("milestone", expected_version, locked.version)
+    previous = locked.when
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if "meeting" in fields and locked.meeting is not None:
+        when = ApproxDate.day(locked.meeting.date)
+    if when is not None:
+        _apply_when(locked, when)
+        keep_baseline(locked, previous)
+    locked.version += 1
+    locked.full_clean()
+    locked.save()
+    bump_version(locked.modification)
+    return locked
+
+
+@transaction.atomic
+def delete_milestone(milestone: Milestone, *, expected_version: int | None = None) -> None:
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise _stale("milestone", expected_version, locked.version)
+    modification = locked.modification
+    locked.delete()
+    bump_version(modification)

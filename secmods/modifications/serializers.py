@@ -1,0 +1,472 @@
+"""API shapes of modifications, their timetable and stage history.
+
+Reads are flat, named in the SEC's words; writes go through `services`, never `save()` here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from secmods.committees.models import AgendaItem, Meeting, Release
+from secmods.core.api import (
+    ApproxDateField,
+    approx_date,
+    iso_date,
+    iso_datetime,
+    sensible_datetime,
+)
+from secmods.glossary.selectors import terms_used_by
+from secmods.parties.models import PartyCategory, Person
+
+from . import lifecycle
+from .dates import ApproxDate
+from .models import (
+    AuthorityDecision,
+    DecisionOutcome,
+    Milestone,
+    MilestoneKind,
+    MilestoneStatus,
+    Modification,
+    Path,
+    ReportSection,
+    SecSection,
+    Stage,
+    StageChange,
+)
+
+MAX_NUMBER = 999_999
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(
+        source="organisation.name", default=None, allow_null=True, read_only=True
+    )
+    organisation_short_name = serializers.CharField(
+        source="organisation.short_name", default=None, allow_null=True, read_only=True
+    )
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "organisation", "organisation_short_name"]
+
+    def to_representation(self, instance: Person) -> dict[str, Any]:
+        # Fast path (see secmods.core.api); tests check it equals DRF's own output.
+        return _person_dict(instance)
+
+
+def _person_dict(person: Person) -> dict[str, Any]:
+    organisation = person.organisation
+    return {
+        "id": person.pk,
+        "name": person.name,
+        "organisation": organisation.name if organisation else None,
+        "organisation_short_name": organisation.short_name if organisation else None,
+    }
+
+
+def _person(person: Person | None) -> dict[str, Any] | None:
+    return None if person is None else _person_dict(person)
+
+
+def _prefetched(instance: Any, name: str) -> list[Any]:
+    """A to-many relation's rows, read from the prefetch cache when the selector filled it
+    (no related-manager and queryset objects built per row)."""
+    cache = getattr(instance, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else list(getattr(instance, name).all())
+
+
+class NextKeyDateSerializer(serializers.Serializer):
+    label: Any = serializers.CharField()
+    when = ApproxDateField()
+
+
+class ModificationSummarySerializer(serializers.ModelSerializer):
+    """A row of the list: the summary fields and the next key date."""
+
+    reference = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField()
+    # Declared so that the schema says "" (not set yet) is a value too.
+    path = serializers.ChoiceField(choices=Path.choices, allow_blank=True, read_only=True)
+    proposer = PersonSerializer(read_only=True, allow_null=True)
+    sec_sections: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    next_key_date = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Modification
+        fields = [
+            "reference",
+            "url",
+            "number",
+            "suffix",
+            "title",
+            "stage",
+            "path",
+            "is_urgent",
+            "is_authority_led",
+            "proposer",
+            "raised_on",
+            "sec_sections",
+            "latest_update",
+            "next_key_date",
+            "published_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj: Modification) -> str:
+        # reverse() once per request, not once per row: the URL differs only by reference.
+        template = self.context.get("_detail_url_template")
+        if template is None:
+            template = reverse(
+                "modification-detail",
+                kwargs={"reference": "REFERENCE"},
+                request=self.context.get("request"),
+            )
+            self.context["_detail_url_template"] = template
+        return template.replace("REFERENCE", obj.reference)
+
+    @extend_schema_field(NextKeyDateSerializer(allow_null=True))
+    def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
+        if not hasattr(obj, "next_key_precision"):
+            # The detail selector fetched the whole timetable instead of annotating.
+            from .selectors import next_key_milestone
+
+            milestone = next_key_milestone(_prefetched(obj, "milestones"))
+            if milestone is None:
+                return None
+            return {"label": milestone.label, "when": approx_date(milestone.when)}
+        precision = obj.next_key_precision  # type: ignore[attr-defined]
+        if not precision:
+            return None
+        when = ApproxDate(precision, obj.next_key_from, obj.next_key_to)  # type: ignore[attr-defined]
+        return {"label": obj.next_key_label, "when": approx_date(when)}  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Modification) -> dict[str, Any]:
+        # Fast path (see secmods.core.api); tests check it equals DRF's own output.
+        return {
+            "reference": instance.reference,
+            "url": self.get_url(instance),
+            "number": instance.number,
+            "suffix": instance.suffix,
+            "title": instance.title,
+            "stage": str(instance.stage),
+            "path": str(instance.path),
+            "is_urgent": instance.is_urgent,
+            "is_authority_led": instance.is_authority_led,
+            "proposer": _person(instance.proposer),
+            "raised_on": iso_date(instance.raised_on),
+            "sec_sections": [section.code for section in _prefetched(instance, "sec_sections")],
+            "latest_update": instance.latest_update,
+            "next_key_date": self.get_next_key_date(instance),
+            "published_at": iso_datetime(instance.published_at),
+            "updated_at": iso_datetime(instance.updated_at),
+            "version": instance.version,
+        }
+
+
+class ReportSectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReportSection
+        fields = ["order", "level", "heading", "body"]
+
+    def to_representation(self, instance: ReportSection) -> dict[str, Any]:
+        return {
+            "order": instance.order,
+            "level": instance.level,
+            "heading": instance.heading,
+            "body": instance.body,
+        }
+
+
+class MeetingBriefSerializer(serializers.ModelSerializer):
+    committee = serializers.CharField(source="committee.abbreviation", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "committee", "starts_at", "title", "status"]
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    when = ApproxDateField(required=False, help_text="Ignored when a meeting is given.")
+    baseline = ApproxDateField(read_only=True, allow_null=True)
+    meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.select_related("committee"), allow_null=True, required=False
+    )
+    kind = serializers.ChoiceField(choices=MilestoneKind.choices)
+    status = serializers.ChoiceField(choices=MilestoneStatus.choices, required=False)
+    order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+
+    class Meta:
+        model = Milestone
+        fields = [
+            "id",
+            "kind",
+            "label",
+            "status",
+            "when",
+            "baseline",
+            "is_replanned",
+            "meeting",
+            "date_text",
+            "order",
+            "version",
+        ]
+        read_only_fields = ["id", "baseline", "is_replanned", "version"]
+
+    def to_representation(self, instance: Milestone) -> dict[str, Any]:
+        baseline = instance.baseline
+        return {
+            "id": instance.pk,
+            "kind": str(instance.kind),
+            "label": instance.label,
+            "status": str(instance.status),
+            "when": approx_date(instance.when),
+            "baseline": approx_date(baseline) if baseline is not None else None,
+            "is_replanned": instance.is_replanned,
+            "meeting": instance.meeting_id,
+            "date_text": instance.date_text,
+            "order": instance.order,
+            "version": instance.version,
+        }
+
+
+class AgendaEntrySerializer(serializers.ModelSerializer):
+    """A meeting where the modification is presented, and why."""
+
+    meeting = MeetingBriefSerializer(read_only=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = ["meeting", "purpose", "decision", "outcome"]
+
+    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+        meeting = instance.meeting
+        return {
+            "meeting": {
+                "id": meeting.pk,
+                "committee": meeting.committee.abbreviation,
+                "starts_at": iso_datetime(meeting.starts_at),
+                "title": meeting.title,
+                "status": str(meeting.status),
+            },
+            "purpose": str(instance.purpose),
+            "decision": instance.decision,
+            "outcome": instance.outcome,
+        }
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    meeting: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StageChange
+        fields = ["from_stage", "to_stage", "changed_at", "decided_by", "meeting", "reason"]
+
+    def to_representation(self, instance: StageChange) -> dict[str, Any]:
+        return {
+            "from_stage": str(instance.from_stage),
+            "to_stage": str(instance.to_stage),
+            "changed_at": iso_datetime(instance.changed_at),
+            "decided_by": instance.decided_by,
+            "meeting": instance.meeting_id,
+            "reason": instance.reason,
+        }
+
+
+class GlossaryEntrySerializer(serializers.Serializer):
+    acronym = serializers.CharField()
+    full_term = serializers.CharField()
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Release
+        fields = ["id", "name", "date"]
+
+
+class ModificationDetailSerializer(ModificationSummarySerializer):
+    lead_analyst = PersonSerializer(read_only=True, allow_null=True)
+    target_release = ReleaseSerializer(read_only=True, allow_null=True)
+    impacted_party_categories: Any = serializers.SlugRelatedField(
+        slug_field="slug", many=True, read_only=True
+    )
+    report_sections = ReportSectionSerializer(source="sections", many=True, read_only=True)
+    timetable = MilestoneSerializer(source="milestones", many=True, read_only=True)
+    meetings = AgendaEntrySerializer(source="agenda_items", many=True, read_only=True)
+    stage_history = StageChangeSerializer(source="stage_changes", many=True, read_only=True)
+    glossary_terms = serializers.SerializerMethodField()
+    next_stages = serializers.SerializerMethodField()
+    change_board_outcome = serializers.ChoiceField(
+        choices=DecisionOutcome.choices, allow_blank=True, read_only=True
+    )
+    authority_decision = serializers.ChoiceField(
+        choices=AuthorityDecision.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta(ModificationSummarySerializer.Meta):
+        fields = [
+            *ModificationSummarySerializer.Meta.fields,
+            "lead_analyst",
+            "target_release",
+            "sec_provisions",
+            "impacted_party_categories",
+            "problem_statement_agreed",
+            "refinement_not_needed_reason",
+            "dcc_impact_assessment",
+            "change_board_outcome",
+            "authority_decision",
+            "appeal_window_closes_on",
+            "created_at",
+            "report_sections",
+            "timetable",
+            "meetings",
+            "stage_history",
+            "glossary_terms",
+            "next_stages",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(GlossaryEntrySerializer(many=True))
+    def get_glossary_terms(self, obj: Modification) -> list[dict[str, str]]:
+        return [{"acronym": t.acronym, "full_term": t.full_term} for t in terms_used_by(obj)]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Stage.choices)))
+    def get_next_stages(self, obj: Modification) -> list[str]:
+        return [str(stage) for stage in lifecycle.next_stages(obj)]
+
+    def to_representation(self, instance: Modification) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        release = instance.target_release
+        milestone = MilestoneSerializer()
+        agenda_entry = AgendaEntrySerializer()
+        section = ReportSectionSerializer()
+        change = StageChangeSerializer()
+        body.update(
+            {
+                "lead_analyst": _person(instance.lead_analyst),
+                "target_release": None
+                if release is None
+                else {"id": release.pk, "name": release.name, "date": iso_date(release.date)},
+                "sec_provisions": instance.sec_provisions,
+                "impacted_party_categories": [
+                    c.slug for c in _prefetched(instance, "impacted_party_categories")
+                ],
+                "problem_statement_agreed": instance.problem_statement_agreed,
+                "refinement_not_needed_reason": instance.refinement_not_needed_reason,
+                "dcc_impact_assessment": str(instance.dcc_impact_assessment),
+                "change_board_outcome": str(instance.change_board_outcome),
+                "authority_decision": str(instance.authority_decision),
+                "appeal_window_closes_on": iso_date(instance.appeal_window_closes_on),
+                "created_at": iso_datetime(instance.created_at),
+                "report_sections": [
+                    section.to_representation(s) for s in _prefetched(instance, "sections")
+                ],
+                "timetable": [
+                    milestone.to_representation(m) for m in _prefetched(instance, "milestones")
+                ],
+                "meetings": [
+                    agenda_entry.to_representation(a) for a in _prefetched(instance, "agenda_items")
+                ],
+                "stage_history": [
+                    change.to_representation(c) for c in _prefetched(instance, "stage_changes")
+                ],
+                "glossary_terms": self.get_glossary_terms(instance),
+                "next_stages": self.get_next_stages(instance),
+            }
+        )
+        return body
+
+
+class ModificationWriteSerializer(serializers.ModelSerializer):
+    """What SECAS staff send to create or change a modification (the stage moves only by
+    POST .../transitions/)."""
+
+    number = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_NUMBER,
+        required=False,
+        help_text="On create only; leave out for the next free number.",
+    )
+    alternative_of = serializers.CharField(
+        required=False,
+        write_only=True,
+        max_length=20,
+        help_text="On create only: the reference of the modification this is an alternative "
+        "solution to (it takes the next letter, MP160A).",
+    )
+    proposer = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False
+    )
+    lead_analyst = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), allow_null=True, required=False
+    )
+    target_release = serializers.PrimaryKeyRelatedField(
+        queryset=Release.objects.all(), allow_null=True, required=False
+    )
+    sec_sections = serializers.SlugRelatedField(
+        slug_field="code", queryset=SecSection.objects.all(), many=True, required=False
+    )
+    impacted_party_categories = serializers.SlugRelatedField(
+        slug_field="slug", queryset=PartyCategory.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Modification
+        fields = [
+            "number",
+            "alternative_of",
+            "title",
+            "path",
+            "is_urgent",
+            "is_authority_led",
+            "proposer",
+            "lead_analyst",
+            "raised_on",
+            "target_release",
+            "latest_update",
+            "published_at",
+            "sec_sections",
+            "sec_provisions",
+            "impacted_party_categories",
+            "problem_statement_agreed",
+            "refinement_not_needed_reason",
+            "dcc_impact_assessment",
+            "change_board_outcome",
+            "authority_decision",
+            "appeal_window_closes_on",
+        ]
+
+    def validate_published_at(self, value: Any) -> Any:
+        return sensible_datetime(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("number", "alternative_of"):
+                if name in attrs:
+                    raise serializers.ValidationError({name: "Can be given on create only."})
+        elif "alternative_of" in attrs:
+            from .selectors import get_by_reference
+
+            original = get_by_reference(attrs["alternative_of"])
+            if original is None or original.suffix:
+                raise serializers.ValidationError(
+                    {"alternative_of": "No original modification has this reference."}
+                )
+            attrs["alternative_of"] = original
+        return attrs
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    decided_by = serializers.ChoiceField(
+        choices=lifecycle.DecidingBody.choices, required=False, allow_blank=True, default=""
+    )
+    meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.all(), allow_null=True, required=False, default=None
+    )

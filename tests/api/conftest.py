@@ -1,0 +1,40 @@
+"""API clients for the three kinds of caller: anonymous, committee member, SECAS staff."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):  # type: ignore[no-untyped-def]
+    # The factories set real passwords; the default hasher costs ~0.3 s a user on CI.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def token_client(user) -> APIClient:  # type: ignore[no-untyped-def]
+    client = APIClient()
+    token, _ = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def anon_api(db) -> APIClient:  # type: ignore[no-untyped-def]
+    return APIClient()
+
+
+@pytest.fixture
+def staff_api(secas_user) -> APIClient:  # type: ignore[no-untyped-def]
+    return token_client(secas_user)
+
+
+@pytest.fixture
+def member_api(member_user) -> APIClient:  # type: ignore[no-untyped-def]
+    return token_client(member_user)
+
+
+@pytest.fixture
+def apis(anon_api, member_api, staff_api):  # type: ignore[no-untyped-def]
+    return {"anonymous": anon_api, "member": member_api, "staff": staff_api}
