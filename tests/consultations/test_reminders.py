@@ -180,7 +180,7 @@ def test_who_answers_or_loses_their_link_is_not_reminded(rule: ReminderRule) -> 
     consultation = open_with_invitees(
         CLOSES_ON, "ann@example.org", "ben@example.org", "cy@example.org"
     )
-    ann, ben, cy = consultation.invitations.order_by("email")
+    ann, ben, _cy = consultation.invitations.order_by("email")
     answer(consultation, invitation=ann)
     services.revoke_invitation(ben)
     assert live(consultation) == {"cy@example.org": DUE}
