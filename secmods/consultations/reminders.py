@@ -40,10 +40,13 @@ def _event(consultation: Any) -> Event:
 
     modification = consultation.modification
     deadline = display_deadline(consultation.closes_at)
+    title = consultation.title
+    if modification.reference not in title:  # default titles start with the reference
+        title = f"{modification.reference}: {title}"
     return Event(
         kind=EVENT_KIND,
         ref=str(consultation.pk),
-        label=f"{modification.reference}: {consultation.title} (closes {deadline})",
+        label=f"{title} (closes {deadline})",
         day=consultation.closes_at.astimezone(LONDON).date(),
         # Responses are refused from closes_at on: a reminder after that is pointless.
         ends_at=consultation.closes_at,
