@@ -124,17 +124,14 @@ def _claim_batch(
             if key not in events:
                 kind = registry.event_kind(key[0])
                 events[key] = kind.load(key[1]) if kind is not None else None
-            reason = _skip_reason(events[key], now)
+        recipient_skips = _recipient_skips(rows, events)
+        for row in rows:
+            key = (row["event_kind"], row["event_ref"])
+            reason = _skip_reason(events[key], now) or recipient_skips.get(row["pk"])
             if reason:
                 skipped[reason].append(row["pk"])
             else:
                 by_recipient[row["recipient_email"].lower()].append(row["pk"])
-        for pk, reason in _recipient_skips(rows, events).items():
-            skipped[reason].append(pk)
-            for ids in by_recipient.values():
-                if pk in ids:
-                    ids.remove(pk)
-        by_recipient = {email: ids for email, ids in by_recipient.items() if ids}
         for reason, ids in skipped.items():
             result.skipped += Reminder.objects.filter(
                 pk__in=ids, status=ReminderStatus.PLANNED
