@@ -9,3 +9,8 @@ class CommitteesConfig(AppConfig):
 
         # A committee member's admin home starts with their committees' next agendas.
         admin.site.index_template = "admin/secmods_index.html"
+
+        # The "papers due" reminder to SECAS staff (docs/reminders.md, "Registries").
+        from . import reminders
+
+        reminders.register()

@@ -16,3 +16,8 @@ class ConsultationsConfig(AppConfig):
         lifecycle.register_condition(
             lifecycle.REPORT_CONSULTATION_CLOSED, selectors.report_consultation_closed
         )
+
+        # The "consultation closing" reminder (docs/reminders.md, "Registries").
+        from . import reminders
+
+        reminders.register()

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from secmods.core.roles import is_secas_staff
@@ -258,7 +259,19 @@ def consultations_closing_between(start: datetime, end: datetime) -> QuerySet[Co
 def respondents_yet_to_answer(consultation: Consultation) -> QuerySet[Invitation]:
     """Invited, link not withdrawn, and no response yet: the "consultation closing"
     reminder's recipients."""
-    return consultation.invitations.filter(revoked_at__isnull=True, response__isnull=True)
+    # Someone whose response staff entered from an email (no invitation attached) has
+    # answered too: matched on the address, in any case.
+    by_email = (
+        Response.objects.filter(consultation=consultation)
+        .exclude(respondent_email="")
+        .annotate(address=Lower("respondent_email"))
+        .values("address")
+    )
+    return (
+        consultation.invitations.filter(revoked_at__isnull=True, response__isnull=True)
+        .annotate(address=Lower("email"))
+        .exclude(address__in=by_email)
+    )
 
 
 # --- Comments ----------------------------------------------------------------------------

@@ -86,6 +86,28 @@ def _skip_reason(event: registry.Event | None, now: datetime) -> str | None:
     return None
 
 
+def _recipient_skips(
+    rows: list[dict[str, Any]], events: dict[tuple[str, str], registry.Event | None]
+) -> dict[int, str]:
+    """Rows whose recipient the event's kind no longer wants reminded (a respondent who
+    has answered since the reminder was planned): {row id: reason}. One call per event."""
+    by_event: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_event[(row["event_kind"], row["event_ref"])].append(row)
+    skips: dict[int, str] = {}
+    for key, event_rows in by_event.items():
+        kind, event = registry.event_kind(key[0]), events.get(key)
+        if kind is None or event is None:
+            continue
+        reasons = kind.skip_recipients(event, {r["recipient_email"].lower() for r in event_rows})
+        if reasons:
+            for row in event_rows:
+                reason = reasons.get(row["recipient_email"].lower())
+                if reason:
+                    skips[row["pk"]] = reason
+    return skips
+
+
 def _claim_batch(
     now: datetime, batch: int, enqueue: Callable[[str, str], None], result: DispatchResult
 ) -> int:
@@ -102,7 +124,10 @@ def _claim_batch(
             if key not in events:
                 kind = registry.event_kind(key[0])
                 events[key] = kind.load(key[1]) if kind is not None else None
-            reason = _skip_reason(events[key], now)
+        recipient_skips = _recipient_skips(rows, events)
+        for row in rows:
+            key = (row["event_kind"], row["event_ref"])
+            reason = _skip_reason(events[key], now) or recipient_skips.get(row["pk"])
             if reason:
                 skipped[reason].append(row["pk"])
             else:
@@ -233,6 +258,29 @@ def send_digest(digest_key: str, claim_token: str, *, now: datetime | None = Non
     )
     attempt = reminders[0].attempts
     events = load_events(reminders)
+    dropped = _recipient_skips(
+        [
+            {
+                "pk": r.pk,
+                "event_kind": r.event_kind,
+                "event_ref": r.event_ref,
+                "recipient_email": r.recipient_email,
+            }
+            for r in reminders
+        ],
+        events,
+    )
+    if dropped:
+        # Answered (or the like) while the reminder waited: those rows are skipped; the rest
+        # of the digest still goes out.
+        for reason in set(dropped.values()):
+            ids = [pk for pk, why in dropped.items() if why == reason]
+            Reminder.objects.filter(mine, pk__in=ids).update(
+                status=ReminderStatus.SKIPPED, note=reason[:300], updated_at=now
+            )
+        reminders = [r for r in reminders if r.pk not in dropped]
+        if not reminders:
+            return "skipped"
     reasons = {_skip_reason(events[(r.event_kind, r.event_ref)], now) for r in reminders}
     if None not in reasons:
         # Every event of the digest passed or was cancelled while it waited for a retry:

@@ -73,6 +73,9 @@ def message_id_for(digest_key: str) -> str:
 
 def reminder_context(reminder: Reminder, event: registry.Event | None) -> dict[str, Any]:
     context: dict[str, Any] = dict(event.context) if event is not None else {}
+    kind = registry.event_kind(reminder.event_kind)
+    if kind is not None and event is not None:
+        context.update(kind.recipient_context(event, reminder.recipient_email))
     modification = context.get("modification") or reminder.modification
     context.update(
         {

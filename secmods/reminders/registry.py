@@ -24,7 +24,7 @@ that does, as this app does for milestones and meetings in signals.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,13 @@ class EventKind:
     load: Callable[[str], Event | None]
     upcoming: Callable[[date], Iterable[Event]]
     matches: Callable[[ReminderRule, Event], bool] = lambda rule, event: True
+    # Optional, per recipient (added for the consultation reminders, whose emails carry each
+    # respondent's personal link and must not reach someone who has answered since):
+    # extra template context for one address...
+    recipient_context: Callable[[Event, str], dict[str, Any]] = lambda event, email: {}
+    # ...and, asked again when a reminder is claimed and when it is sent, the addresses
+    # (lower case) that should no longer get this event's reminder: {email: reason}.
+    skip_recipients: Callable[[Event, Collection[str]], dict[str, str]] = lambda event, emails: {}
 
 
 @dataclass(frozen=True)

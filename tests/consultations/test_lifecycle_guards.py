@@ -52,3 +52,29 @@ def test_change_board_needs_a_closed_modification_report_consultation(db):
     with time_machine.travel(AFTER, tick=False):
         modification_services.move_stage(modification, to="change_board")
     assert modification.stage == "change_board"
+
+
+def test_the_admin_move_stage_page_waits_for_the_report_consultation(db, client, secas_user):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    modification = ModificationFactory(stage="report_phase", path="path_3")
+    ConsultationFactory(modification=modification, kind="report")
+    url = reverse("admin:modifications_modification_move", args=[modification.pk])
+    with time_machine.travel(BEFORE, tick=False):
+        client.force_login(secas_user)
+        refused = client.post(url, {"to": "change_board"})
+    assert refused.status_code == 200
+    assert (
+        "The Modification Report Consultation closes at 5pm (London time) on Friday 26 March "
+        "2021." in refused.content.decode()
+    )
+    modification.refresh_from_db()
+    assert modification.stage == "report_phase"
+    assert not modification.stage_changes.exists()
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(secas_user)
+        moved = client.post(url, {"to": "change_board"})
+    assert moved.status_code == 302
+    modification.refresh_from_db()
+    assert modification.stage == "change_board"
+    assert modification.stage_changes.get().to_stage == "change_board"

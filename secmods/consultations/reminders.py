@@ -1,0 +1,188 @@
+"""The "consultation closing" reminder: its event kind, its recipients (invited respondents
+who have not yet answered) and the receivers that keep its reminders in step.
+
+Registered from ConsultationsConfig.ready() (docs/reminders.md, "Registries"). Receivers
+rather than calls in each service: consultations, invitations and responses are written by
+the services, the admin and the respondent's page, and a receiver runs inside each of those
+saving transactions, so a rolled-back change plans nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models.functions import Lower
+from django.db.models.signals import post_delete, post_save
+
+from secmods.reminders.registry import (
+    Event,
+    EventKind,
+    Recipient,
+    RecipientKind,
+    register_event_kind,
+    register_recipient_kind,
+)
+from secmods.reminders.services import replan_event
+from secmods.reminders.workdays import LONDON
+
+EVENT_KIND = "consultation_closing"
+RECIPIENT_KIND = "respondents_not_answered"
+ANSWERED = "they have answered the consultation"
+WITHDRAWN_LINK = "their link to the consultation was withdrawn"
+
+
+def _event(consultation: Any) -> Event:
+    from secmods.modifications.models import CLOSED_STAGES
+
+    from .services import display_deadline
+
+    modification = consultation.modification
+    deadline = display_deadline(consultation.closes_at)
+    title = consultation.title
+    if modification.reference not in title:  # default titles start with the reference
+        title = f"{modification.reference}: {title}"
+    return Event(
+        kind=EVENT_KIND,
+        ref=str(consultation.pk),
+        label=f"{title} (closes {deadline})",
+        day=consultation.closes_at.astimezone(LONDON).date(),
+        # Responses are refused from closes_at on: a reminder after that is pointless.
+        ends_at=consultation.closes_at,
+        # A withdrawn, rejected or implemented modification is no longer consulted on.
+        cancelled=modification.stage in CLOSED_STAGES,
+        modification_id=modification.pk,
+        context={
+            "consultation": consultation,
+            "modification": modification,
+            "consultation_kind": consultation.get_kind_display(),
+            "closes_at": consultation.closes_at.astimezone(LONDON),
+            "deadline": deadline,
+        },
+    )
+
+
+def _consultations():  # type: ignore[no-untyped-def]
+    from .models import Consultation
+
+    return Consultation.objects.select_related("modification")
+
+
+def load_consultation(ref: str) -> Event | None:
+    consultation = _consultations().filter(pk=int(ref)).first() if ref.isdigit() else None
+    return _event(consultation) if consultation is not None else None
+
+
+def upcoming_consultations(today: date) -> Iterable[Event]:
+    start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
+    for consultation in _consultations().filter(closes_at__gte=start):
+        yield _event(consultation)
+
+
+def respondents_not_answered(rule: Any, event: Event) -> list[Recipient]:
+    from .selectors import respondents_yet_to_answer
+
+    consultation = event.context.get("consultation") if event.kind == EVENT_KIND else None
+    if consultation is None:
+        return []
+    return [Recipient(i.email, i.name) for i in respondents_yet_to_answer(consultation)]
+
+
+def personal_link(event: Event, email: str) -> dict[str, Any]:
+    """The respondent's own link, for the email (built, not reissued: earlier links live)."""
+    from .models import Invitation
+    from .services import response_link
+
+    invitation = (
+        Invitation.objects.filter(
+            consultation_id=int(event.ref), email__iexact=email, revoked_at__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
+    if invitation is None:
+        return {}
+    return {"invitation": invitation, "response_link": response_link(invitation)}
+
+
+def no_longer_to_remind(event: Event, emails: Collection[str]) -> dict[str, str]:
+    """Asked when a reminder is claimed and sent: someone who answered (through their link,
+    or by email entered by staff) or whose link was withdrawn since planning is dropped."""
+    from .models import Invitation, Response
+
+    consultation_id = int(event.ref)
+    wanted = {email.lower() for email in emails}
+    answered = set(
+        Response.objects.filter(consultation_id=consultation_id)
+        .annotate(address=Lower("respondent_email"))
+        .filter(address__in=wanted)
+        .values_list("address", flat=True)
+    ) | set(
+        Invitation.objects.filter(consultation_id=consultation_id, response__isnull=False)
+        .annotate(address=Lower("email"))
+        .filter(address__in=wanted)
+        .values_list("address", flat=True)
+    )
+    revoked = set(
+        Invitation.objects.filter(consultation_id=consultation_id, revoked_at__isnull=False)
+        .annotate(address=Lower("email"))
+        .filter(address__in=wanted)
+        .values_list("address", flat=True)
+    )
+    reasons = dict.fromkeys(revoked - answered, WITHDRAWN_LINK)
+    reasons.update(dict.fromkeys(answered, ANSWERED))
+    return reasons
+
+
+# --- Receivers ---------------------------------------------------------------------------
+def _consultation_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # Created, deadline moved (closed early), or deleted: re-planned in the same transaction.
+    if not raw:
+        replan_event(EVENT_KIND, instance.pk)
+
+
+def _respondents_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # An invitation added or withdrawn, a response given or removed: recipients change.
+    if not raw:
+        replan_event(EVENT_KIND, instance.consultation_id)
+
+
+def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    from secmods.modifications.models import CLOSED_STAGES
+
+    if raw or instance.stage not in CLOSED_STAGES:
+        return
+    for pk in instance.consultations.values_list("pk", flat=True):
+        replan_event(EVENT_KIND, pk)
+
+
+def register() -> None:
+    from secmods.modifications.models import Modification
+
+    from .models import Consultation, Invitation, Response
+
+    register_event_kind(
+        EventKind(
+            key=EVENT_KIND,
+            label="A consultation closing",
+            load=load_consultation,
+            upcoming=upcoming_consultations,
+            recipient_context=personal_link,
+            skip_recipients=no_longer_to_remind,
+        )
+    )
+    register_recipient_kind(
+        RecipientKind(
+            RECIPIENT_KIND,
+            "Invited respondents who have not yet answered",
+            respondents_not_answered,
+        )
+    )
+    uid = "secmods.consultations.reminders"
+    post_save.connect(_consultation_changed, sender=Consultation, dispatch_uid=f"{uid}.c")
+    post_delete.connect(_consultation_changed, sender=Consultation, dispatch_uid=f"{uid}.c_del")
+    for model, name in ((Invitation, "inv"), (Response, "resp")):
+        post_save.connect(_respondents_changed, sender=model, dispatch_uid=f"{uid}.{name}")
+        post_delete.connect(_respondents_changed, sender=model, dispatch_uid=f"{uid}.{name}_del")
+    post_save.connect(_modification_changed, sender=Modification, dispatch_uid=f"{uid}.mod")
