@@ -113,6 +113,10 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
             self._meeting = found
         return self._meeting
 
+    def get_object(self) -> Meeting:  # type: ignore[override]
+        # OPTIONS describes PUT by asking for the object: the agenda's is its meeting.
+        return self.meeting()
+
     def _agenda(self, status_code: int = status.HTTP_200_OK) -> Response:
         meeting = self.meeting()
         items = selectors.meeting_agenda(meeting).filter(

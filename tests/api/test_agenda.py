@@ -182,3 +182,10 @@ def test_agenda_query_count_does_not_grow(anon_api, meeting, django_assert_max_n
     with django_assert_max_num_queries(3):
         body = anon_api.get(_url(meeting)).json()
     assert len(body["items"]) == rows
+
+
+def test_options_describe_the_agenda_routes(staff_api, meeting):  # type: ignore[no-untyped-def]
+    for tail in ("", "order/"):
+        assert staff_api.options(_url(meeting, tail)).status_code == 200
+    # An unknown meeting: DRF leaves the PUT description out, as for any view (no 500).
+    assert staff_api.options("/api/v1/meetings/0/agenda/order/").status_code == 200
