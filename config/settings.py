@@ -268,3 +268,14 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",
     "MeetingStatusEnum": "secmods.committees.models.MeetingStatus",
 }
+
+# --- REST API of consultations, agendas and votes (issue 6) ------------------------------
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"],  # type: ignore[dict-item]
+    "ConsultationKindEnum": "secmods.consultations.models.ConsultationKind",
+    "QuestionKindEnum": "secmods.consultations.models.QuestionKind",
+    "AnswerPositionEnum": "secmods.consultations.models.AnswerPosition",
+    "AgendaPurposeEnum": "secmods.committees.models.AgendaPurpose",
+    "VoteChoiceEnum": "secmods.votes.models.VoteChoice",
+    "BallotOutcomeEnum": "secmods.votes.models.BallotOutcome",
+}

@@ -6,11 +6,12 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from secmods.committees.api import CommitteeViewSet, MeetingViewSet
-from secmods.consultations.api import CommentViewSet
+from secmods.committees.api import AgendaViewSet, CommitteeViewSet, MeetingViewSet
+from secmods.consultations.api import CommentViewSet, ConsultationViewSet
 from secmods.core.api import api_not_found_or
 from secmods.glossary.api import GlossaryTermViewSet
 from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
+from secmods.votes.api import VoteViewSet
 
 admin.site.site_header = "secmods — SEC modifications"
 admin.site.site_title = "secmods"
@@ -28,8 +29,31 @@ api_router.register(
 api_router.register("meetings", MeetingViewSet, basename="meeting")
 api_router.register("committees", CommitteeViewSet, basename="committee")
 api_router.register("glossary", GlossaryTermViewSet, basename="glossary")
+# Issue 6: consultations, agendas and Change Board votes.
+api_router.register("consultations", ConsultationViewSet, basename="consultation")
+
+# Agendas and votes are sub-resources with their own verbs (docs/api.md): explicit routes.
+agenda_routes: list[URLPattern | URLResolver] = [
+    path("", AgendaViewSet.as_view({"get": "agenda", "post": "add_item"}), name="agenda"),
+    path(
+        "order/",
+        AgendaViewSet.as_view({"put": "reorder", "patch": "reorder"}),
+        name="agenda-order",
+    ),
+    path(
+        "<str:item_id>/outcome/",
+        AgendaViewSet.as_view({"post": "outcome"}),
+        name="agenda-outcome",
+    ),
+]
+vote_routes: list[URLPattern | URLResolver] = [
+    path("", VoteViewSet.as_view({"get": "ballots", "post": "vote"}), name="votes"),
+    path("outcome/", VoteViewSet.as_view({"post": "outcome"}), name="votes-outcome"),
+]
 
 api_urls: list[URLPattern | URLResolver] = [
+    path("v1/meetings/<str:meeting_id>/agenda/", include(agenda_routes)),
+    path("v1/modifications/<str:reference>/votes/", include(vote_routes)),
     path("v1/", include(api_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from secmods.core.api import sensible_datetime
 
-from .models import AgendaItem, Committee, Meeting, MeetingStatus
+from .models import AgendaItem, AgendaPurpose, Committee, Meeting, MeetingStatus
 
 
 class CommitteeSerializer(serializers.ModelSerializer):
@@ -57,3 +57,52 @@ class MeetingDetailSerializer(MeetingSerializer):
     class Meta(MeetingSerializer.Meta):
         fields = [*MeetingSerializer.Meta.fields, "agenda"]
         read_only_fields = [*MeetingSerializer.Meta.read_only_fields, "agenda"]
+
+
+# --- Agendas (issue 6) -------------------------------------------------------------------
+class AgendaItemEntrySerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(source="modification.reference", read_only=True)
+    title = serializers.CharField(source="modification.title", read_only=True)
+
+    class Meta:
+        model = AgendaItem
+        fields = [
+            "id",
+            "order",
+            "reference",
+            "title",
+            "purpose",
+            "outcome",
+            "decision",
+            "actions",
+            "outcome_recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class AgendaSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField(source="meeting.pk")
+    committee = serializers.CharField(source="meeting.committee.slug")
+    starts_at = serializers.DateTimeField(source="meeting.starts_at")
+    papers_due_on = serializers.DateField()
+    items = AgendaItemEntrySerializer(many=True)
+
+
+class AgendaAddSerializer(serializers.Serializer):
+    modification = serializers.CharField(
+        max_length=40, help_text='The reference in any spelling, e.g. "MP160".'
+    )
+    purpose = serializers.ChoiceField(choices=AgendaPurpose.choices)
+
+
+class AgendaOrderSerializer(serializers.Serializer):
+    items = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        help_text="Every item id of this agenda, once each, in the new order.",
+    )
+
+
+class AgendaOutcomeSerializer(serializers.Serializer):
+    outcome = serializers.CharField(help_text="The minutes: what the meeting concluded.")
+    decision = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    actions = serializers.CharField(required=False, allow_blank=True, default="")

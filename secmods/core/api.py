@@ -285,7 +285,7 @@ class SecmodsAutoSchema(AutoSchema):
         if self.method not in ("GET", "HEAD") or getattr(self.view, "read_needs_role", False):
             codes["401"] = ErrorSerializer
             codes["403"] = ErrorSerializer
-        if action == "transitions":
+        if action == "transitions" or action in getattr(self.view, "moves_stage", ()):
             codes["409"] = MoveRefusedErrorSerializer
         if self._writes_existing():
             codes["412"] = StaleErrorSerializer

@@ -30,3 +30,13 @@ class IsSecasStaffOrCommitteeMember(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return is_secas_staff(request.user) or is_committee_member(request.user)
+
+
+class IsSecasStaff(BasePermission):
+    """For what only SECAS staff see, reads included (a summary counting confidential
+    responses)."""
+
+    message = "Only SECAS staff can see this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return is_secas_staff(request.user)

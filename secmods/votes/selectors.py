@@ -140,3 +140,14 @@ def ballot_with_votes(ballot: Ballot) -> Ballot:
 
 def default_rule() -> DecisionRule | None:
     return DecisionRule.objects.filter(is_default=True).first()
+
+
+def ballots_for(modification: Modification) -> Any:
+    """Every ballot of a modification, newest first, with its votes and rule: four queries
+    whatever the number of ballots and votes."""
+    return (
+        Ballot.objects.filter(modification=modification)
+        .select_related("rule")
+        .prefetch_related("votes__person", "votes__party_category", "rule__categories")
+        .order_by("-opened_at", "-pk")
+    )
