@@ -1,6 +1,6 @@
 """Data for the fault tests, written by a separate process into the private database.
 
-    python -m tests.faults.scenario reminders N [--due-in SECONDS]
+python -m tests.faults.scenario reminders N [--due-in SECONDS]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

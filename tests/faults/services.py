@@ -75,9 +75,7 @@ class PrivatePostgres:
             self._as_postgres = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *argv: str) -> None:
-        subprocess.run(
-            [*self._as_postgres, *argv], check=True, capture_output=True, timeout=120
-        )
+        subprocess.run([*self._as_postgres, *argv], check=True, capture_output=True, timeout=120)
 
     def create(self) -> PrivatePostgres:
         self._run(
@@ -115,7 +113,7 @@ class PrivatePostgres:
 
     def query(self, sql: str, *params: object) -> list[tuple]:  # type: ignore[type-arg]
         with psycopg.connect(self.url, autocommit=True) as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            return conn.execute(sql, params or None).fetchall()  # type: ignore[arg-type]
 
 
 class Processes:
