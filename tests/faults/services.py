@@ -189,9 +189,12 @@ def tick(broker_url: str) -> None:
     """What beat does every minute: ask a worker to run the reminder dispatcher."""
     from celery import Celery
 
-    app = Celery("secmods-faults", broker=broker_url)
+    app = Celery("secmods-faults")
     try:
-        app.send_task("secmods.reminders.tasks.dispatch_due", expires=30)
+        # An explicit connection: Celery would take CELERY_BROKER_URL from the environment
+        # (the shared Redis of the rest of the suite) over any broker given to the app.
+        with app.connection_for_write(broker_url) as connection:
+            app.send_task("secmods.reminders.tasks.dispatch_due", expires=30, connection=connection)
     finally:
         app.close()
 
