@@ -279,3 +279,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "VoteChoiceEnum": "secmods.votes.models.VoteChoice",
     "BallotOutcomeEnum": "secmods.votes.models.BallotOutcome",
 }
+
+# --- Proof under attack (issue 9): login lockout -----------------------------------------
+# django-axes counts failed logins (admin, and API tokens through
+# secmods.core.authentication) in the database, so every gunicorn worker sees the same count.
+INSTALLED_APPS.append("axes")
+# Last, so that it sees requests after authentication and answers a locked-out login itself.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, but a committee member's rights end with their membership.
+    "secmods.core.backends.MembershipAwareModelBackend",
+]
+# Lock the pair (username, IP) only: failures from elsewhere never lock staff out of their own
+# office, and each username tried from an address has its own count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+# Behind the proxy described in docs/deploy.md the client's address is in X-Forwarded-For:
+# PROXY_COUNT=1 trusts the one hop that the proxy adds (never more, or clients could
+# choose their own address and dodge the lockout).
+SECMODS_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "secmods.core.authentication.client_ip"
+AXES_VERBOSE = False
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "secmods.core.authentication.LockingTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]

@@ -26,4 +26,31 @@ def is_secas_staff(user: Any) -> bool:
 def is_committee_member(user: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return COMMITTEE_MEMBER in _group_names(user)
+    return COMMITTEE_MEMBER in _group_names(user) and not is_former_member(user)
+
+
+def is_former_member(user: Any) -> bool:
+    """True for a login whose person sat on committees but whose every membership has ended.
+
+    The "Committee member" group is granted when an account is made and nobody removes it
+    when a membership ends, so the end date itself must take the rights away, from the day
+    after. A login with no membership rows at all (made by hand) keeps what its group gives.
+    """
+    cached = getattr(user, "_secmods_former_member", None)
+    if cached is None:
+        from django.db.models import Q
+        from django.utils import timezone
+
+        from secmods.committees.models import Membership
+
+        today = timezone.localdate()
+        memberships = Membership.objects.filter(person__user_id=user.pk) if user.pk else None
+        cached = bool(
+            memberships is not None
+            and memberships.exists()
+            and not memberships.filter(
+                Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today
+            ).exists()
+        )
+        user._secmods_former_member = cached
+    return cached

@@ -81,7 +81,9 @@ def test_query_count_does_not_grow_with_rows(
             if limit is None:
                 assert client.get(endpoint.format(**ids)).status_code == 401
                 continue
-            with django_assert_max_num_queries(limit):
+            # A token request also asks django-axes whether its address is locked out.
+            extra = 1 if client is staff_api else 0
+            with django_assert_max_num_queries(limit + extra):
                 response = client.get(endpoint.format(**ids))
             assert response.status_code == 200, (endpoint, response.content)
 

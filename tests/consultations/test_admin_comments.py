@@ -8,7 +8,12 @@ from django.urls import reverse
 
 from secmods.consultations.models import Comment
 from tests.admin_forms import admin_form_data, as_post
-from tests.factories import CommentFactory, MembershipFactory, PersonFactory
+from tests.factories import (
+    ChangeBoardMembershipFactory,
+    CommentFactory,
+    MembershipFactory,
+    PersonFactory,
+)
 
 ADD = reverse("admin:consultations_comment_add")
 
@@ -68,12 +73,15 @@ def test_a_meeting_of_another_committee_is_refused(seed, member_client, member_u
 def test_a_membership_that_ended_yesterday_is_not_active(seed, member_client, member_user):
     meeting = csc_meeting(seed)
     with time_machine.travel(dt.datetime(2024, 3, 10, 12, 0), tick=False):
-        make_member_of(
+        ended = make_member_of(
             member_user,
             meeting.committee,
             start_date=dt.date(2020, 1, 1),
             end_date=dt.date(2024, 3, 9),
         )
+        # Still on another committee: with every membership ended they would lose the admin
+        # altogether (issue 9, tests/core/test_security.py); here only this one has ended.
+        ChangeBoardMembershipFactory(person=ended.person, start_date=dt.date(2020, 1, 1))
         data = add_data(member_client, modification=seed.pk, text="x")
         data["meeting"] = meeting.pk
         response = member_client.post(ADD, data)
