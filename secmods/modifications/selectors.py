@@ -41,7 +41,8 @@ def get_by_reference(
     if condition is None:
         return None
     queryset = Modification.objects.all() if queryset is None else queryset
-    return queryset.filter(condition).first()
+    # (number, suffix) is unique: no ORDER BY to compile and run, as first() would add.
+    return next(iter(queryset.filter(condition).order_by()[:1]), None)
 
 
 def search_modifications(queryset: QuerySet[Modification], text: str) -> QuerySet[Modification]:
@@ -272,15 +273,31 @@ def _folded_relations() -> dict[str, Any]:
     }
 
 
+_COLUMNS: dict[type[Any], dict[str, tuple[str, Any]]] = {}
+
+
+def _columns(model: type[Any]) -> dict[str, tuple[str, Any]]:
+    """JSON key (a column's attname) -> (attname, parser or None), per model, once."""
+    if model not in _COLUMNS:
+        _COLUMNS[model] = {
+            field.attname: (
+                field.attname,
+                field.to_python
+                if field.get_internal_type() in ("DateField", "DateTimeField")
+                else None,
+            )
+            for field in model._meta.concrete_fields
+        }
+    return _COLUMNS[model]
+
+
 def _instance(model: type[Any], row: dict[str, Any]) -> Any:
     """An unsaved instance from a JSON row: dates and times parsed as the ORM would."""
-    meta = model._meta
+    columns = _columns(model)
     values = {}
     for name, value in row.items():
-        field = meta.get_field(name.removesuffix("_id")) if name != "id" else meta.pk
-        if value is not None and field.get_internal_type() in ("DateField", "DateTimeField"):
-            value = field.to_python(value)
-        values[field.attname] = value
+        attname, parse = columns[name]
+        values[attname] = parse(value) if parse is not None and value is not None else value
     return model(**values)
 
 
