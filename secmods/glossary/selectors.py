@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple, TypeVar
 
 from django.db.models import QuerySet
 
@@ -20,7 +21,17 @@ def modification_text(modification: Modification) -> str:
     return "\n".join(parts)
 
 
-def terms_in_text(text: str, terms: Iterable[GlossaryTerm]) -> list[GlossaryTerm]:
+class Term(NamedTuple):
+    """A glossary entry read as plain values (no model instance for every term)."""
+
+    acronym: str
+    full_term: str
+
+
+TermT = TypeVar("TermT", GlossaryTerm, Term)
+
+
+def terms_in_text(text: str, terms: Iterable[TermT]) -> list[TermT]:
     """Terms whose acronym appears as a word in the text (case-sensitive, so 'sec' in
     'second' or the word 'Sec' do not count; plurals such as "CSRs" do)."""
     words = set(re.findall(r"[A-Za-z][A-Za-z0-9&]*", text))
@@ -31,8 +42,14 @@ def terms_in_text(text: str, terms: Iterable[GlossaryTerm]) -> list[GlossaryTerm
     return found
 
 
-def terms_used_by(modification: Modification) -> list[GlossaryTerm]:
-    return terms_in_text(modification_text(modification), GlossaryTerm.objects.all())
+def terms_used_by(
+    modification: Modification, terms: Iterable[Term] | None = None
+) -> list[GlossaryTerm] | list[Term]:
+    """`terms`: the whole glossary when the caller already has it (the API's detail
+    selector fetches it in its one query); else it is read here."""
+    if terms is None:
+        return terms_in_text(modification_text(modification), GlossaryTerm.objects.all())
+    return terms_in_text(modification_text(modification), terms)
 
 
 def all_terms() -> QuerySet[GlossaryTerm]:

@@ -26,6 +26,8 @@ from .serializers import (
     ModificationSummarySerializer,
     ModificationWriteSerializer,
     TransitionSerializer,
+    detail_url_template,
+    summary_from_row,
 )
 
 REFERENCE = OpenApiParameter(
@@ -81,8 +83,23 @@ class ModificationViewSet(
 
     def get_queryset(self) -> QuerySet[Modification]:
         if self.action == "list":
-            return selectors.modification_list(self.request.user)
+            # Filtered first, then turned into the list's plain values (`list` below).
+            return selectors.visible_modifications(self.request.user)
         return selectors.modification_detail(self.request.user)
+
+    # Query parameters that are no filters: with nothing else the FilterSet (its deep
+    # copies, form and validation) would change nothing, so it is skipped.
+    NOT_FILTERS = frozenset({"page", "page_size"})
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.get_queryset()
+        if not self.NOT_FILTERS.issuperset(request.query_params):
+            queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(selectors.summary_rows(queryset))
+        assert page is not None  # the list is always paginated
+        template = detail_url_template(request)
+        rows = selectors.with_sec_codes(list(page))
+        return self.get_paginated_response([summary_from_row(row, template) for row in rows])
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from secmods.core.roles import is_committee_member, is_secas_staff
@@ -39,7 +41,8 @@ def get_by_reference(
     if condition is None:
         return None
     queryset = Modification.objects.all() if queryset is None else queryset
-    return queryset.filter(condition).first()
+    # (number, suffix) is unique: no ORDER BY to compile and run, as first() would add.
+    return next(iter(queryset.filter(condition).order_by()[:1]), None)
 
 
 def search_modifications(queryset: QuerySet[Modification], text: str) -> QuerySet[Modification]:
@@ -96,8 +99,62 @@ def modification_list(user: Any = None) -> QuerySet[Modification]:
     )
 
 
-def modification_detail(user: Any = None) -> QuerySet[Modification]:
-    """One modification with its report, timetable, meetings and stage history."""
+# The list's rows as plain values: no model instances for 50 modifications, their
+# proposers and organisations (the ORM's instance building was most of the list's time).
+SUMMARY_VALUES = (
+    "id", "number", "suffix", "legacy_reference", "title", "stage", "path", "is_urgent",
+    "is_authority_led", "raised_on", "latest_update", "published_at", "updated_at", "version",
+    "proposer_id", "proposer__name", "proposer__organisation__name",
+    "proposer__organisation__short_name", "next_key_label", "next_key_precision",
+    "next_key_from", "next_key_to",
+)  # fmt: skip
+
+
+def summary_rows(queryset: QuerySet[Modification]) -> QuerySet[Any, dict[str, Any]]:
+    """The list's fields of (filtered) modifications as dicts (`values()`), each with its
+    next key date and, on PostgreSQL, its SEC Section codes (`sec_codes`, ordered by code).
+    Elsewhere `with_sec_codes` adds them to the fetched page in one more query."""
+    from django.db import connection
+
+    rows = with_next_key_date(queryset)
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        codes = (
+            Modification.sec_sections.through.objects.filter(modification=OuterRef("pk"))
+            .order_by("secsection__code")
+            .values("secsection__code")
+        )
+        return rows.annotate(sec_codes=ArraySubquery(codes)).values(*SUMMARY_VALUES, "sec_codes")
+    return rows.values(*SUMMARY_VALUES)
+
+
+def with_sec_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Adds `sec_codes` to rows of `summary_rows` that lack them (one query for the page)."""
+    missing = [row for row in rows if "sec_codes" not in row]
+    if not missing:
+        return rows
+    codes: dict[int, list[str]] = {row["id"]: [] for row in missing}
+    through = Modification.sec_sections.through.objects.filter(modification_id__in=codes)
+    for modification_id, code in through.order_by("secsection__code").values_list(
+        "modification_id", "secsection__code"
+    ):
+        codes[modification_id].append(code)
+    for row in missing:
+        row["sec_codes"] = codes[row["id"]]
+    return rows
+
+
+def modification_detail(user: Any = None, *, fold: bool | None = None) -> QuerySet[Modification]:
+    """One modification with its report, timetable, meetings, stage history and the glossary.
+
+    On PostgreSQL one query: the to-many rows come folded into arrays of JSON objects by
+    correlated subqueries, and are unpacked into the same (unsaved) model instances a
+    prefetch would have cached, so that every reader (serializers, `terms_used_by`) sees
+    what it saw with prefetches. Elsewhere (SQLite) the prefetches themselves.
+    `fold`: None for "on PostgreSQL"; False forces the prefetches (tests compare the two).
+    """
+    from django.db import connection
     from django.db.models import Prefetch
 
     from secmods.committees.models import AgendaItem
@@ -106,20 +163,194 @@ def modification_detail(user: Any = None) -> QuerySet[Modification]:
 
     # No next-key-date subqueries here: the whole timetable is fetched anyway, and
     # `next_key_milestone` picks the same milestone from it in Python.
-    return (
-        visible_modifications(user)
-        .select_related("proposer__organisation", "lead_analyst__organisation", "target_release")
-        .prefetch_related(
-            "sec_sections",
-            "sections",
-            "impacted_party_categories",
-            Prefetch("milestones", queryset=Milestone.objects.all()),
-            Prefetch(
-                "agenda_items",
-                queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
-                    "meeting__starts_at", "order", "pk"
-                ),
-            ),
-            Prefetch("stage_changes", queryset=StageChange.objects.all()),
-        )
+    queryset = visible_modifications(user).select_related(
+        "proposer__organisation", "lead_analyst__organisation", "target_release"
     )
+    if fold is None:
+        fold = connection.vendor == "postgresql"
+    if fold:
+        folded = queryset.annotate(**_folded_relations())
+        folded._iterable_class = _UnfoldingIterable
+        return folded
+    return queryset.prefetch_related(
+        "sec_sections",
+        "sections",
+        "impacted_party_categories",
+        Prefetch("milestones", queryset=Milestone.objects.all()),
+        Prefetch(
+            "agenda_items",
+            queryset=AgendaItem.objects.select_related("meeting__committee").order_by(
+                "meeting__starts_at", "order", "pk"
+            ),
+        ),
+        Prefetch("stage_changes", queryset=StageChange.objects.all()),
+    )
+
+
+# --- The detail's to-many rows folded into its one query (PostgreSQL) -------------------
+_FOLDED_MILESTONE_FIELDS = (
+    "id", "kind", "label", "status", "meeting_id", "precision", "date_from", "date_to",
+    "date_text", "baseline_precision", "baseline_from", "baseline_to", "order", "version",
+)  # fmt: skip
+_FOLDED_STAGE_CHANGE_FIELDS = (
+    "id", "from_stage", "to_stage", "changed_at", "changed_by_id", "decided_by", "meeting_id",
+    "reason",
+)  # fmt: skip
+
+
+def _folded_relations() -> dict[str, Any]:
+    """json_agg subqueries over the modification's rows, in the orders the prefetches used.
+
+    Written as SQL, not as ArraySubquery(JSONObject(...)): building and compiling those
+    ORM expressions (some 200 of them) cost more time per request than the seven queries
+    they replace.
+    """
+    from django.db.models.expressions import RawSQL
+
+    from secmods.committees.models import AgendaItem, Committee, Meeting
+    from secmods.glossary.models import GlossaryTerm
+    from secmods.parties.models import PartyCategory
+
+    from .models import ReportSection, SecSection, StageChange
+
+    mine = f'"{Modification._meta.db_table}"."id"'
+
+    def rows(table: str, fields: tuple[str, ...], order: str, where: str = "") -> RawSQL:
+        pairs = ", ".join(f"'{name}', t.\"{name}\"" for name in fields)
+        where = where or f"t.modification_id = {mine}"
+        return RawSQL(  # noqa: S611 (model meta names only, no input)
+            f"(SELECT coalesce(json_agg(json_build_object({pairs}) ORDER BY {order}), '[]') "  # noqa: S608
+            f"FROM {table} t WHERE {where})",
+            (),
+        )
+
+    sec_sections = Modification.sec_sections.through._meta.db_table
+    categories = Modification.impacted_party_categories.through._meta.db_table
+    return {
+        "folded_sec_sections": RawSQL(  # noqa: S611 (model meta names only, no input)
+            f"(SELECT coalesce(json_agg(s.code ORDER BY s.code), '[]') FROM {sec_sections} ms "  # noqa: S608
+            f"JOIN {SecSection._meta.db_table} s ON s.id = ms.secsection_id "
+            f"WHERE ms.modification_id = {mine})",
+            (),
+        ),
+        # In PartyCategory's own order (Meta.ordering), as the prefetch gave them.
+        "folded_categories": RawSQL(  # noqa: S611 (model meta names only, no input)
+            f"(SELECT coalesce(json_agg(pc.slug ORDER BY pc.\"order\", pc.name), '[]') "  # noqa: S608
+            f"FROM {categories} mc "
+            f"JOIN {PartyCategory._meta.db_table} pc ON pc.id = mc.partycategory_id "
+            f"WHERE mc.modification_id = {mine})",
+            (),
+        ),
+        "folded_sections": rows(
+            ReportSection._meta.db_table,
+            ("id", "order", "level", "heading", "body"),
+            't."order"',
+        ),
+        "folded_milestones": rows(
+            Milestone._meta.db_table,
+            _FOLDED_MILESTONE_FIELDS,
+            't.date_from ASC NULLS LAST, t."order", t.id',
+        ),
+        "folded_agenda": RawSQL(  # noqa: S611 (model meta names only, no input)
+            "(SELECT coalesce(json_agg(json_build_object('id', t.id, 'purpose', t.purpose, "  # noqa: S608
+            "'decision', t.decision, 'outcome', t.outcome, 'meeting_id', mt.id, "
+            "'starts_at', mt.starts_at, 'meeting_title', mt.title, "
+            "'meeting_status', mt.status, 'committee', c.abbreviation) "
+            "ORDER BY mt.starts_at, t.\"order\", t.id), '[]') "
+            f"FROM {AgendaItem._meta.db_table} t "
+            f"JOIN {Meeting._meta.db_table} mt ON mt.id = t.meeting_id "
+            f"JOIN {Committee._meta.db_table} c ON c.id = mt.committee_id "
+            f"WHERE t.modification_id = {mine})",
+            (),
+        ),
+        "folded_stage_changes": rows(
+            StageChange._meta.db_table, _FOLDED_STAGE_CHANGE_FIELDS, "t.changed_at, t.id"
+        ),
+        # Every term (a few hundred at most): the detail lists those its text uses.
+        "folded_glossary": rows(
+            GlossaryTerm._meta.db_table, ("acronym", "full_term"), "t.acronym", where="true"
+        ),
+    }
+
+
+_COLUMNS: dict[type[Any], dict[str, tuple[str, Any]]] = {}
+
+
+def _columns(model: type[Any]) -> dict[str, tuple[str, Any]]:
+    """JSON key (a column's attname) -> (attname, parser or None), per model, once."""
+    if model not in _COLUMNS:
+        _COLUMNS[model] = {
+            field.attname: (
+                field.attname,
+                field.to_python
+                if field.get_internal_type() in ("DateField", "DateTimeField")
+                else None,
+            )
+            for field in model._meta.concrete_fields
+        }
+    return _COLUMNS[model]
+
+
+def _instance(model: type[Any], row: dict[str, Any]) -> Any:
+    """An unsaved instance from a JSON row: dates and times parsed as the ORM would."""
+    columns = _columns(model)
+    values = {}
+    for name, value in row.items():
+        attname, parse = columns[name]
+        values[attname] = parse(value) if parse is not None and value is not None else value
+    return model(**values)
+
+
+class _UnfoldingIterable(ModelIterable):  # type: ignore[type-arg]
+    """Model instances whose prefetch caches are filled from the folded JSON arrays."""
+
+    def __iter__(self) -> Iterator[Modification]:
+        from secmods.committees.models import AgendaItem, Committee, Meeting
+        from secmods.glossary.selectors import Term
+        from secmods.parties.models import PartyCategory
+
+        from .models import ReportSection, SecSection, StageChange
+
+        for modification in super().__iter__():
+            folded = modification.__dict__
+            agenda = []
+            for row in folded.pop("folded_agenda"):
+                meeting = Meeting(
+                    id=row["meeting_id"],
+                    starts_at=Meeting._meta.get_field("starts_at").to_python(row["starts_at"]),
+                    title=row["meeting_title"],
+                    status=row["meeting_status"],
+                )
+                meeting.committee = Committee(abbreviation=row["committee"])
+                item = AgendaItem(
+                    id=row["id"],
+                    purpose=row["purpose"],
+                    decision=row["decision"],
+                    outcome=row["outcome"],
+                    modification_id=modification.pk,
+                )
+                item.meeting = meeting
+                agenda.append(item)
+            modification._prefetched_objects_cache = {
+                "sec_sections": [SecSection(code=c) for c in folded.pop("folded_sec_sections")],
+                "impacted_party_categories": [
+                    PartyCategory(slug=s) for s in folded.pop("folded_categories")
+                ],
+                "sections": [
+                    _instance(ReportSection, {**r, "modification_id": modification.pk})
+                    for r in folded.pop("folded_sections")
+                ],
+                "milestones": [
+                    _instance(Milestone, {**r, "modification_id": modification.pk})
+                    for r in folded.pop("folded_milestones")
+                ],
+                "agenda_items": agenda,
+                "stage_changes": [
+                    _instance(StageChange, {**r, "modification_id": modification.pk})
+                    for r in folded.pop("folded_stage_changes")
+                ],
+            }
+            modification.all_glossary_terms = [  # type: ignore[attr-defined]
+                Term(r["acronym"], r["full_term"]) for r in folded.pop("folded_glossary")
+            ]
+            yield modification

@@ -37,6 +37,7 @@ from .models import (
     Stage,
     StageChange,
 )
+from .references import format_reference
 
 MAX_NUMBER = 999_999
 
@@ -122,11 +123,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
         # reverse() once per request, not once per row: the URL differs only by reference.
         template = self.context.get("_detail_url_template")
         if template is None:
-            template = reverse(
-                "modification-detail",
-                kwargs={"reference": "REFERENCE"},
-                request=self.context.get("request"),
-            )
+            template = detail_url_template(self.context.get("request"))
             self.context["_detail_url_template"] = template
         return template.replace("REFERENCE", obj.reference)
 
@@ -167,6 +164,56 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "updated_at": iso_datetime(instance.updated_at),
             "version": instance.version,
         }
+
+
+def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str, Any]:
+    """A list row from `selectors.summary_rows` (plain values, no model instances): the
+    same dict as ModificationSummarySerializer gives for the model instance (a test
+    checks it)."""
+    stage, suffix = row["stage"], row["suffix"]
+    reference = format_reference(
+        row["number"],
+        suffix,
+        draft=stage in (Stage.DRAFT_PROPOSAL, Stage.CLOSED) and not suffix,
+        legacy=row["legacy_reference"],
+    )
+    precision = row["next_key_precision"]
+    return {
+        "reference": reference,
+        "url": detail_url_template.replace("REFERENCE", reference),
+        "number": row["number"],
+        "suffix": suffix,
+        "title": row["title"],
+        "stage": stage,
+        "path": row["path"],
+        "is_urgent": row["is_urgent"],
+        "is_authority_led": row["is_authority_led"],
+        "proposer": None
+        if row["proposer_id"] is None
+        else {
+            "id": row["proposer_id"],
+            "name": row["proposer__name"],
+            "organisation": row["proposer__organisation__name"],
+            "organisation_short_name": row["proposer__organisation__short_name"],
+        },
+        "raised_on": iso_date(row["raised_on"]),
+        "sec_sections": list(row["sec_codes"]),
+        "latest_update": row["latest_update"],
+        "next_key_date": None
+        if not precision
+        else {
+            "label": row["next_key_label"],
+            "when": approx_date(ApproxDate(precision, row["next_key_from"], row["next_key_to"])),
+        },
+        "published_at": iso_datetime(row["published_at"]),
+        "updated_at": iso_datetime(row["updated_at"]),
+        "version": row["version"],
+    }
+
+
+def detail_url_template(request: Any) -> str:
+    """The detail URL with "REFERENCE" for the reference: reverse() once per request."""
+    return reverse("modification-detail", kwargs={"reference": "REFERENCE"}, request=request)
 
 
 class ReportSectionSerializer(serializers.ModelSerializer):
@@ -333,7 +380,10 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
 
     @extend_schema_field(GlossaryEntrySerializer(many=True))
     def get_glossary_terms(self, obj: Modification) -> list[dict[str, str]]:
-        return [{"acronym": t.acronym, "full_term": t.full_term} for t in terms_used_by(obj)]
+        return [
+            {"acronym": t.acronym, "full_term": t.full_term}
+            for t in terms_used_by(obj, getattr(obj, "all_glossary_terms", None))
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Stage.choices)))
     def get_next_stages(self, obj: Modification) -> list[str]:

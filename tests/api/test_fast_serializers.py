@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from django.db import connection
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
@@ -20,7 +22,13 @@ from secmods.modifications.serializers import (
     ReportSectionSerializer,
     StageChangeSerializer,
 )
-from tests.factories import MilestoneFactory, ReleaseFactory
+from secmods.parties.models import PartyCategory
+from tests.factories import (
+    MilestoneFactory,
+    ModificationFactory,
+    ReleaseFactory,
+    SecSectionFactory,
+)
 
 
 def as_json(data):  # type: ignore[no-untyped-def]
@@ -59,3 +67,50 @@ def test_fast_paths_equal_drf_output(seed, secas_user):  # type: ignore[no-untyp
         generic, fast = drf_and_fast(serializer, instance)
         assert fast == generic, type(serializer).__name__
         assert list(fast) == list(generic)  # same keys, same order
+
+
+def test_list_rows_from_values_equal_the_serializer(seed, secas_user):  # type: ignore[no-untyped-def]
+    from secmods.modifications.serializers import detail_url_template, summary_from_row
+
+    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
+    MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
+    no_proposer = ModificationFactory(number=7, proposer=None, legacy_reference=True)
+    request = APIRequestFactory().get("/api/v1/modifications/")
+    serializer = ModificationSummarySerializer(context={"request": request})
+    queryset = selectors.visible_modifications(secas_user)
+    rows = selectors.with_sec_codes(list(selectors.summary_rows(queryset)))
+    by_id = {row["id"]: row for row in rows}
+    for modification in selectors.modification_list(secas_user):
+        generic = as_json(serializers.ModelSerializer.to_representation(serializer, modification))
+        fast = as_json(summary_from_row(by_id[modification.pk], detail_url_template(request)))
+        assert fast == generic
+        assert list(fast) == list(generic)
+    assert by_id[no_proposer.pk]["proposer_id"] is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="json_agg folding is PostgreSQL's")
+def test_folded_detail_equals_the_prefetched_one(seed, secas_user):  # type: ignore[no-untyped-def]
+    from secmods.committees.models import AgendaItem
+
+    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
+    seed.impacted_party_categories.set(PartyCategory.objects.all()[:3])
+    seed.target_release = ReleaseFactory()
+    seed.save()
+    services.move_stage(seed, to="closed", reason="Merged into MP161", user=secas_user)
+    milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
+    services.replan_milestone(milestone, when=ApproxDate.month(2030, 7))
+    MilestoneFactory(modification=seed, when=ApproxDate.tbc())
+    assert AgendaItem.objects.filter(modification=seed).exists()
+    request = APIRequestFactory().get("/api/v1/modifications/")
+    context = {"request": request}
+    bodies = [
+        as_json(
+            ModificationDetailSerializer(
+                selectors.modification_detail(secas_user, fold=fold).get(pk=seed.pk),
+                context=context,
+            ).data
+        )
+        for fold in (True, False)
+    ]
+    assert bodies[0] == bodies[1]
+    assert bodies[0]["glossary_terms"] and bodies[0]["stage_history"] and bodies[0]["meetings"]

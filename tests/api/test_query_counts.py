@@ -27,8 +27,10 @@ from tests.factories import (
 # endpoint -> the most queries it may make (anonymous caller / staff caller)
 # Staff pay 1 query for the token and 1 for their groups where a role is checked.
 PINNED = {
-    "/api/v1/modifications/?page_size=50": (3, 5),
-    "/api/v1/modifications/MP1/": (8, 10),
+    # The count and the page; elsewhere one more for the page's SEC Section codes.
+    "/api/v1/modifications/?page_size=50": (2, 4) if connection.vendor == "postgresql" else (3, 5),
+    # PostgreSQL folds the detail's to-many rows into its one query (json_agg subqueries).
+    "/api/v1/modifications/MP1/": (1, 3) if connection.vendor == "postgresql" else (8, 10),
     "/api/v1/modifications/MP1/milestones/": (2, 4),
     "/api/v1/modifications/MP1/milestones/{milestone}/": (2, 4),
     "/api/v1/modifications/MP1/comments/?page_size=50": (None, 5),
@@ -95,4 +97,5 @@ def test_a_list_page_is_one_query_for_its_rows(db, anon_api):  # type: ignore[no
     assert len(body["results"]) == 50
     dated = [row for row in body["results"] if row["number"] < 1000]
     assert dated and all(row["next_key_date"]["when"]["display"] == "Q1 2030" for row in dated)
-    assert len(queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
+    expected = 2 if connection.vendor == "postgresql" else 3
+    assert len(queries) == expected, [q["sql"][:80] for q in queries.captured_queries]
