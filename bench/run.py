@@ -33,7 +33,7 @@ EXTRAS = os.environ.get("BENCH_EXTRAS", "1") != "0"
 
 
 def endpoints(size: int) -> list[tuple[str, str]]:
-    """(label, path) pairs; each framework endpoint is followed by its plain twin when one exists."""
+    """(label, path) pairs; an API endpoint is followed by its plain twin when it has one."""
     ref = f"MP{max(1, size // 2)}"
     return [
         ("register page `/`", "/"),
