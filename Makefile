@@ -41,5 +41,11 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
 
+# Load 100 / 1,000 / 10,000 modifications into secmods_bench_<size> on the local PostgreSQL,
+# serve them with gunicorn and measure; writes bench/results.md and bench/latency.png.
+# BENCH_SIZES=100,1000 and BENCH_SECONDS=5 limit it (see bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

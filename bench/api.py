@@ -33,7 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
-MODIFICATIONS = 10_000
+# bench/run.py loads smaller sizes through BENCH_MODIFICATIONS.
+MODIFICATIONS = int(os.environ.get("BENCH_MODIFICATIONS", "10000"))
 MILESTONES_EACH = 20
 LUA = """
 done = function(summary, latency, requests)

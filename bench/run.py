@@ -1,0 +1,209 @@
+"""`make bench`: load each data size, serve it with gunicorn (4 workers) on PostgreSQL, measure
+the public pages and the API next to hand-written plain views, write bench/results.md and
+bench/latency.png.
+
+    BENCH_SIZES=100,1000,10000 BENCH_SECONDS=5 .venv/bin/python bench/run.py
+
+Each size has a database of its own, secmods_bench_<size>, loaded once by bench/api.py's loader
+(drop it to reload). wrk is used when installed, else bench/api.py's bounded Python generator.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import api  # noqa: E402
+
+PORT = int(os.environ.get("BENCH_PORT", "8014"))
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",") if s]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+EXTRAS = os.environ.get("BENCH_EXTRAS", "1") != "0"
+
+
+def endpoints(size: int) -> list[tuple[str, str]]:
+    """(label, path) pairs; an API endpoint is followed by its plain twin when it has one."""
+    ref = f"MP{max(1, size // 2)}"
+    return [
+        ("register page `/`", "/"),
+        (f"modification page `/modifications/{ref}/`", f"/modifications/{ref}/"),
+        ("API list `?page_size=50`", "/api/v1/modifications/?page_size=50"),
+        ("  plain view, same rows", "/bench/plain/modifications/?page_size=50"),
+        (f"API detail `{ref}`", f"/api/v1/modifications/{ref}/"),
+        ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
+        ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
+    ]
+
+
+def measure(url: str, lua: str) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return api.run_wrk(url, SECONDS, CONNECTIONS, lua)
+    return api.run_python(url, SECONDS, CONNECTIONS)
+
+
+def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
+    database = f"secmods_bench_{size}"
+    api.create_database(database, drop=False)
+    env = api.bench_env(database, PORT)
+    env["BENCH_MODIFICATIONS"] = str(size)
+    started = time.monotonic()
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [python, str(ROOT / "bench" / "api.py"), "--load-only", "--database", database],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    # Production settings use the manifest storage: the pages need collected static files.
+    subprocess.run(
+        [python, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    print(f"[{size}] data ready in {time.monotonic() - started:.0f}s", flush=True)
+    server = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "bench.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "4",
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            "/dev/null",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    rows = []
+    try:
+        api.wait_for(base + "/api/v1/modifications/?page_size=1")
+        for label, path in endpoints(size):
+            api.wait_for(base + path)  # warm and check it answers 200
+            result = measure(base + path, lua)
+            print(
+                f"[{size}] {label}: {result['rps']:.1f} req/s p95 {result['p95_ms']:.1f} ms",
+                flush=True,
+            )
+            rows.append((label, result))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return rows
+
+
+def machine() -> str:
+    mem = next(
+        line
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    ).split()[1]
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n- machine: {os.cpu_count()} CPUs, "
+        f"{int(mem) // 1024} MiB, {platform.platform()}, load average {load}\n"
+        f"- commit: {commit}\n- load generator: "
+        f"{'wrk' if shutil.which('wrk') else 'Python'} {CONNECTIONS} connections x {SECONDS} s"
+        f", gunicorn 4 sync workers\n"
+    )
+
+
+def plot(results: dict[int, list[tuple[str, dict[str, float]]]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    sizes = sorted(results)
+    for i, _ in enumerate(results[sizes[0]]):
+        label = results[sizes[0]][i][0].strip().split(" `")[0]
+        ys = [results[s][i][1]["p95_ms"] for s in sizes]
+        ax.plot(sizes, ys, marker="o", linestyle="--" if "plain" in label else "-", label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("modifications in the database")
+    ax.set_ylabel("p95 latency (ms)")
+    ax.set_title("secmods: p95 latency against data size")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def extras() -> str:
+    """Reminder dispatch and report import, by their own scripts; their output is appended."""
+    out = []
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"{api.PG}/secmods_bench_reminders",
+        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/14"),
+    )
+    env.pop("TEST_DATABASE_NAME", None)
+    for name, cmd in [
+        (
+            "reminder dispatch (10,000 due, 2 workers)",
+            [sys.executable, "bench/reminders.py", "--reminders", "10000", "--workers", "2"],
+        ),
+        ("report import", [sys.executable, "bench/import_report.py"]),
+    ]:
+        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        # The figures are on stdout; stderr (Celery's root warnings) only when it failed.
+        text = done.stdout if done.returncode == 0 else done.stdout + done.stderr
+        tail = "\n".join(text.strip().splitlines()[-15:])
+        out.append(f"\n## {name}\n\n```\n$ {' '.join(cmd[1:])}\n{tail}\n```\n")
+    return "".join(out)
+
+
+def main() -> None:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(api.LUA)
+    results = {size: bench_size(size, f.name) for size in SIZES}
+    lines = [
+        "# `make bench` results\n",
+        machine(),
+        "\nThe machine was shared with other jobs (a CI run) during this run.\n\n",
+        "| endpoint | "
+        + " | ".join(f"{s:,} mods: req/s / p50 / p95 / p99 ms" for s in SIZES)
+        + " |\n",
+        "|---|" + "---|" * len(SIZES) + "\n",
+    ]
+    for i, (label, _) in enumerate(results[SIZES[0]]):
+        cells = [
+            f"{r['rps']:.0f} / {r['p50_ms']:.0f} / {r['p95_ms']:.0f} / {r['p99_ms']:.0f}"
+            + (f" ({r['errors']} err)" if r["errors"] else "")
+            for r in (results[s][i][1] for s in SIZES)
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |\n")
+    text = "".join(lines)
+    if EXTRAS:
+        text += extras()
+    (ROOT / "bench" / "results.md").write_text(text)
+    plot(results, ROOT / "bench" / "latency.png")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
