@@ -11,7 +11,7 @@ from secmods.committees.models import Meeting
 
 from . import lifecycle
 from .dates import ApproxDate, DateParseError
-from .models import Milestone, Modification, Stage
+from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
 from .services import keep_baseline, next_alternative_suffix, next_modification_number
 
 
@@ -92,23 +92,7 @@ class ModificationForm(forms.ModelForm):
             "title",
             "stage",
             "path",
-            "is_urgent",
-            "is_authority_led",
-            "proposer",
-            "lead_analyst",
-            "raised_on",
-            "target_release",
-            "latest_update",
-            "published_at",
-            "sec_sections",
-            "sec_provisions",
-            "impacted_party_categories",
-            "problem_statement_agreed",
-            "refinement_not_needed_reason",
-            "dcc_impact_assessment",
-            "change_board_outcome",
-            "authority_decision",
-            "appeal_window_closes_on",
+            *EDITABLE_FIELDS,
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -177,6 +177,29 @@ class Modification(models.Model):
             self.suffix = self.suffix.upper()
 
 
+# The fields staff edit directly, shared by the admin form and the API serializer (the stage
+# moves only through the lifecycle table; the number and title come first in each).
+EDITABLE_FIELDS: tuple[str, ...] = (
+    "is_urgent",
+    "is_authority_led",
+    "proposer",
+    "lead_analyst",
+    "raised_on",
+    "target_release",
+    "latest_update",
+    "published_at",
+    "sec_sections",
+    "sec_provisions",
+    "impacted_party_categories",
+    "problem_statement_agreed",
+    "refinement_not_needed_reason",
+    "dcc_impact_assessment",
+    "change_board_outcome",
+    "authority_decision",
+    "appeal_window_closes_on",
+)
+
+
 class ReportSection(models.Model):
     """A section of the Modification Report ("Summary", "What is the issue?")."""
 

@@ -25,6 +25,7 @@ from secmods.parties.models import PartyCategory, Person
 from . import lifecycle
 from .dates import ApproxDate
 from .models import (
+    EDITABLE_FIELDS,
     AuthorityDecision,
     DecisionOutcome,
     Milestone,
@@ -472,23 +473,7 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
             "alternative_of",
             "title",
             "path",
-            "is_urgent",
-            "is_authority_led",
-            "proposer",
-            "lead_analyst",
-            "raised_on",
-            "target_release",
-            "latest_update",
-            "published_at",
-            "sec_sections",
-            "sec_provisions",
-            "impacted_party_categories",
-            "problem_statement_agreed",
-            "refinement_not_needed_reason",
-            "dcc_impact_assessment",
-            "change_board_outcome",
-            "authority_decision",
-            "appeal_window_closes_on",
+            *EDITABLE_FIELDS,
         ]
 
     def validate_published_at(self, value: Any) -> Any:
