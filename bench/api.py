@@ -1,9 +1,10 @@
 """Benchmark: the REST API against hand-written views returning the same JSON.
 
-Loads 10,000 published modifications with 20 milestones each (plus sections, agenda items,
-stage history and a glossary) into a PostgreSQL database of its own (secmods_bench, never
-the shared `test` database), serves it with gunicorn on 127.0.0.1, checks that the API and
-the plain views answer the same JSON, then measures requests per second and p95 latency of
+Loads 10,000 published modifications with what each accumulates (bench/data.py: milestones,
+meetings, comments, consultations and responses, report sections, history) into a PostgreSQL
+database of its own (secmods_bench, never the shared `test` database), serves it with gunicorn
+on 127.0.0.1, checks that the API and the plain views answer the same JSON, then measures
+requests per second and p95 latency of
 
     GET /api/v1/modifications/?page_size=50      vs  GET /bench/plain/modifications/?page_size=50
     GET /api/v1/modifications/MP5000/            vs  GET /bench/plain/modifications/MP5000/
@@ -28,14 +29,12 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 # bench/run.py loads smaller sizes through BENCH_MODIFICATIONS.
 MODIFICATIONS = int(os.environ.get("BENCH_MODIFICATIONS", "10000"))
-MILESTONES_EACH = 20
 LUA = """
 done = function(summary, latency, requests)
   local errors = summary.errors.status + summary.errors.connect + summary.errors.read
@@ -93,136 +92,9 @@ def _load_rows() -> None:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from bench import data
 
-    from secmods.committees.models import AgendaItem, Committee, Meeting
-    from secmods.glossary.models import GlossaryTerm
-    from secmods.modifications.dates import ApproxDate
-    from secmods.modifications.models import (
-        Milestone,
-        Modification,
-        ReportSection,
-        SecSection,
-        StageChange,
-    )
-    from secmods.parties.models import Organisation, PartyCategory, Person
-
-    if Modification.objects.count() >= MODIFICATIONS:
-        print("bench data already loaded")
-        return
-    started = time.monotonic()
-    with transaction.atomic():
-        categories = list(PartyCategory.objects.all())
-        orgs = Organisation.objects.bulk_create(
-            Organisation(
-                name=f"Party {i} Ltd", short_name=f"P{i}", party_category=categories[i % 5]
-            )
-            for i in range(200)
-        )
-        people = Person.objects.bulk_create(
-            Person(name=f"Person {i}", organisation=orgs[i % len(orgs)]) for i in range(500)
-        )
-        sections = SecSection.objects.bulk_create(
-            SecSection(code=code, title=f"Section {code}") for code in "ABCDEFGHIJKLMN"
-        )
-        csc = Committee.objects.create(
-            name="Change Sub-Committee", abbreviation="CSC", slug="csc", kind="csc"
-        )
-        first_meeting = datetime(2025, 1, 7, 10, tzinfo=UTC)
-        meetings = Meeting.objects.bulk_create(
-            Meeting(committee=csc, starts_at=first_meeting + timedelta(weeks=i), title=f"CSC {i}")
-            for i in range(200)
-        )
-        GlossaryTerm.objects.bulk_create(
-            [
-                GlossaryTerm(acronym=a, full_term=t)
-                for a, t in [
-                    ("CSC", "Change Sub-Committee"),
-                    ("CSR", "Certificate Signing Request"),
-                    ("DCC", "Data Communications Company"),
-                    ("SEC", "Smart Energy Code"),
-                    ("SMKI", "Smart Metering Key Infrastructure"),
-                ]
-            ]
-            + [GlossaryTerm(acronym=f"TERM{i}", full_term=f"Term {i}") for i in range(60)]
-        )
-        published = datetime(2024, 6, 1, tzinfo=UTC)
-        modifications = Modification.objects.bulk_create(
-            Modification(
-                number=n,
-                title=f"Modification {n}: the DCC and the CSR forecast for SMKI",
-                stage="refinement" if n % 3 else "report_phase",
-                path=("path_1", "path_2", "path_3")[n % 3],
-                proposer=people[n % len(people)],
-                lead_analyst=people[(n * 7) % len(people)],
-                raised_on=date(2020, 1, 1) + timedelta(days=n % 1500),
-                latest_update=f"Update on modification {n}.",
-                published_at=published,
-            )
-            for n in range(1, MODIFICATIONS + 1)
-        )
-        through = Modification.sec_sections.through
-        through.objects.bulk_create(
-            through(modification=m, secsection=sections[i % len(sections)])
-            for i, m in enumerate(modifications)
-        )
-        kinds = ["csc", "working_group", "consultation_opens", "consultation_closes", "other"]
-        precisions = [
-            lambda d: ApproxDate.day(d),
-            lambda d: ApproxDate.week(d),
-            lambda d: ApproxDate.month(d.year, d.month),
-            lambda d: ApproxDate.quarter(d.year, (d.month - 1) // 3 + 1),
-        ]
-        batch: list[Milestone] = []
-        for i, m in enumerate(modifications):
-            for k in range(MILESTONES_EACH):
-                day = date(2025, 1, 6) + timedelta(days=(i % 300) + 45 * k)
-                when = precisions[k % 4](day) if k != MILESTONES_EACH - 1 else ApproxDate.tbc()
-                batch.append(
-                    Milestone(
-                        modification=m,
-                        kind=kinds[k % len(kinds)],
-                        label=f"Milestone {k + 1} of the timetable",
-                        status="done" if k < 5 else "planned",
-                        precision=when.precision,
-                        date_from=when.start,
-                        date_to=when.end,
-                        order=k,
-                    )
-                )
-            if len(batch) >= 20_000:
-                Milestone.objects.bulk_create(batch)
-                batch = []
-        Milestone.objects.bulk_create(batch)
-        ReportSection.objects.bulk_create(
-            ReportSection(
-                modification=m, order=o + 1, heading=h, body=f"{h} of the DCC's CSR forecast."
-            )
-            for m in modifications
-            for o, h in enumerate(["Summary", "What is the issue?"])
-        )
-        AgendaItem.objects.bulk_create(
-            AgendaItem(meeting=meetings[(i + j * 7) % len(meetings)], modification=m, purpose=p)
-            for i, m in enumerate(modifications)
-            for j, p in enumerate(["initial_comment", "update"])
-        )
-        StageChange.objects.bulk_create(
-            StageChange(
-                modification=m,
-                from_stage="draft_proposal",
-                to_stage="refinement",
-                changed_at=published,
-                decided_by="CSC",
-                reason="Problem statement agreed.",
-            )
-            for m in modifications
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(
-        f"loaded {MODIFICATIONS} modifications x {MILESTONES_EACH} milestones "
-        f"in {time.monotonic() - started:.0f} s"
-    )
+    data.load(MODIFICATIONS)
 
 
 def wait_for(url: str, seconds: float = 30) -> None:
@@ -388,7 +260,7 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(
-        f"\n{MODIFICATIONS} modifications x {MILESTONES_EACH} milestones, gunicorn "
+        f"\n{MODIFICATIONS} modifications (bench/data.py), gunicorn "
         f"{args.workers} sync workers, {tool} {args.connections} connections, "
         f"{args.rounds} x {args.duration} s per endpoint, {os.cpu_count()} CPUs\n"
     )
