@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,8 +29,24 @@ from bench import api  # noqa: E402
 PORT = int(os.environ.get("BENCH_PORT", "8014"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",") if s]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+# Every endpoint is measured ROUNDS times, the rounds interleaved (a page, then its plain
+# twin, then the next page...), and each figure is the median of its rounds: a neighbour's
+# burst of CPU then moves one round of both twins, not the table.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+COUNTED = [
+    ("modifications", "modifications_modification"),
+    ("milestones", "modifications_milestone"),
+    ("meetings", "committees_meeting"),
+    ("agenda items", "committees_agendaitem"),
+    ("comments", "consultations_comment"),
+    ("consultations", "consultations_consultation"),
+    ("responses", "consultations_response"),
+    ("answers", "consultations_answer"),
+]
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 EXTRAS = os.environ.get("BENCH_EXTRAS", "1") != "0"
+COUNTS: dict[int, dict[str, int]] = {}
+LOADED: list[int] = []  # the sizes whose database this run created and loaded
 
 
 def endpoints(size: int) -> list[tuple[str, str]]:
@@ -46,15 +63,34 @@ def endpoints(size: int) -> list[tuple[str, str]]:
     ]
 
 
-def measure(url: str, lua: str) -> dict[str, float]:
+def measure(url: str, lua: str, seconds: int = SECONDS) -> dict[str, float]:
     if shutil.which("wrk"):
-        return api.run_wrk(url, SECONDS, CONNECTIONS, lua)
-    return api.run_python(url, SECONDS, CONNECTIONS)
+        return api.run_wrk(url, seconds, CONNECTIONS, lua)
+    return api.run_python(url, seconds, CONNECTIONS)
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds; errors are summed."""
+    out = {key: statistics.median(r[key] for r in runs) for key in runs[0] if key != "errors"}
+    out["errors"] = sum(r["errors"] for r in runs)
+    return out
+
+
+def row_counts(database: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(f"{api.PG}/{database}") as conn:
+        return {
+            # Table names from COUNTED above, not from input.
+            label: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]  # noqa: S608
+            for label, table in COUNTED
+        }
 
 
 def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
     database = f"secmods_bench_{size}"
-    api.create_database(database, drop=False)
+    if api.create_database(database, drop=False):
+        LOADED.append(size)
     env = api.bench_env(database, PORT)
     env["BENCH_MODIFICATIONS"] = str(size)
     started = time.monotonic()
@@ -74,6 +110,7 @@ def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
         check=True,
     )
     print(f"[{size}] data ready in {time.monotonic() - started:.0f}s", flush=True)
+    COUNTS[size] = row_counts(database)
     server = subprocess.Popen(
         [
             python,
@@ -95,24 +132,31 @@ def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
         env=env,
     )
     base = f"http://127.0.0.1:{PORT}"
-    rows = []
+    runs: dict[str, list[dict[str, float]]] = {}
     try:
         api.wait_for(base + "/api/v1/modifications/?page_size=1")
-        for label, path in endpoints(size):
-            api.wait_for(base + path)  # warm and check it answers 200
-            result = measure(base + path, lua)
-            print(
-                f"[{size}] {label}: {result['rps']:.1f} req/s p95 {result['p95_ms']:.1f} ms",
-                flush=True,
-            )
-            rows.append((label, result))
+        for _label, path in endpoints(size):
+            api.wait_for(base + path)  # check it answers 200
+            # Warm every worker (a worker's first page compiles its templates, ~250 ms),
+            # so that p99 measures the page, not the start-up.
+            measure(base + path, lua, seconds=1)
+        for round_ in range(ROUNDS):
+            for label, path in endpoints(size):
+                result = measure(base + path, lua)
+                runs.setdefault(label, []).append(result)
+                print(
+                    f"[{size}] round {round_ + 1}/{ROUNDS} {label}: {result['rps']:.1f} req/s "
+                    f"p95 {result['p95_ms']:.1f} ms",
+                    flush=True,
+                )
+        rows = [(label, median_of(results)) for label, results in runs.items()]
     finally:
         server.terminate()
         server.wait(timeout=30)
     return rows
 
 
-def machine() -> str:
+def machine(started_load: str) -> str:
     mem = next(
         line
         for line in Path("/proc/meminfo").read_text().splitlines()
@@ -124,10 +168,12 @@ def machine() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n- machine: {os.cpu_count()} CPUs, "
-        f"{int(mem) // 1024} MiB, {platform.platform()}, load average {load}\n"
+        f"{int(mem) // 1024} MiB, {platform.platform()}\n"
+        f"- load average (1, 5, 15 min) at the start {started_load}, at the end {load}\n"
         f"- commit: {commit}\n- load generator: "
-        f"{'wrk' if shutil.which('wrk') else 'Python'} {CONNECTIONS} connections x {SECONDS} s"
-        f", gunicorn 4 sync workers\n"
+        f"{'wrk' if shutil.which('wrk') else 'Python'} {CONNECTIONS} connections, "
+        f"{ROUNDS} interleaved rounds of {SECONDS} s per endpoint (medians), "
+        f"gunicorn 4 sync workers, PostgreSQL on the same machine\n"
     )
 
 
@@ -177,14 +223,29 @@ def extras() -> str:
     return "".join(out)
 
 
+def data_table() -> str:
+    sizes = sorted(COUNTS)
+    lines = [
+        "\n| rows in the database (bench/data.py) | "
+        + " | ".join(f"{s:,}" for s in sizes)
+        + " |\n",
+        "|---|" + "---|" * len(sizes) + "\n",
+    ]
+    for label, _ in COUNTED:
+        lines.append(f"| {label} | " + " | ".join(f"{COUNTS[s][label]:,}" for s in sizes) + " |\n")
+    return "".join(lines) + "\n"
+
+
 def main() -> None:
+    began = time.monotonic()
+    started_load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(api.LUA)
     results = {size: bench_size(size, f.name) for size in SIZES}
     lines = [
         "# `make bench` results\n",
-        machine(),
-        "\nThe machine was shared with other jobs (a CI run) during this run.\n\n",
+        machine(started_load),
+        data_table(),
         "| endpoint | "
         + " | ".join(f"{s:,} mods: req/s / p50 / p95 / p99 ms" for s in SIZES)
         + " |\n",
@@ -200,6 +261,12 @@ def main() -> None:
     text = "".join(lines)
     if EXTRAS:
         text += extras()
+    text += (
+        f"\n`make bench` ({', '.join(f'{s:,}' for s in SIZES)}"
+        f"{' + reminder dispatch and report import' if EXTRAS else ''}) took "
+        f"{(time.monotonic() - began) / 60:.1f} min end to end; databases created and loaded "
+        f"in this run: {', '.join(f'{s:,}' for s in LOADED) or 'none (all reused)'}.\n"
+    )
     (ROOT / "bench" / "results.md").write_text(text)
     plot(results, ROOT / "bench" / "latency.png")
     print(text)

@@ -14,7 +14,7 @@ from rest_framework.serializers import BaseSerializer
 
 from secmods.core.api import ApiViewMixin, expected_version
 from secmods.core.permissions import IsSecasStaffOrReadOnly
-from secmods.modifications.selectors import get_by_reference, visible_modifications
+from secmods.modifications.selectors import get_by_reference, visible_to
 
 from . import selectors, services
 from .filters import MeetingFilter
@@ -120,7 +120,7 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def _agenda(self, status_code: int = status.HTTP_200_OK) -> Response:
         meeting = self.meeting()
         items = selectors.meeting_agenda(meeting).filter(
-            modification__in=visible_modifications(self.request.user)
+            visible_to(self.request.user, through="modification")
         )
         data = AgendaSerializer(
             {"meeting": meeting, "papers_due_on": selectors.papers_due_on(meeting), "items": items}

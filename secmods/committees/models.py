@@ -84,7 +84,11 @@ class Meeting(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["committee", "starts_at"])]
+        # starts_at alone: the calendars and meeting lists read a window of all committees.
+        indexes = [
+            models.Index(fields=["committee", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+        ]
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)

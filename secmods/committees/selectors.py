@@ -106,13 +106,16 @@ def meetings_with_agenda(user: Any) -> QuerySet[Meeting]:
     to the public through an agenda)."""
     from django.db.models import Prefetch
 
-    from secmods.modifications.selectors import visible_modifications
+    from secmods.modifications.selectors import visible_to
 
     from .models import AgendaItem
 
-    visible_items = AgendaItem.objects.filter(
-        modification__in=visible_modifications(user)
-    ).select_related("modification")
+    # Ordered within each meeting (the default ordering would join every meeting).
+    visible_items = (
+        AgendaItem.objects.filter(visible_to(user, through="modification"))
+        .select_related("modification")
+        .order_by("order", "pk")
+    )
     return Meeting.objects.select_related("committee").prefetch_related(
         Prefetch("agenda_items", queryset=visible_items)
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import Modification
-from secmods.modifications.selectors import visible_modifications
+from secmods.modifications.selectors import visible_modifications, visible_to
 from secmods.parties.models import PartyCategory
 
 from .models import (
@@ -165,7 +165,7 @@ def responses_for(user: Any, consultation: Consultation) -> QuerySet[Response]:
 
 def visible_consultations(user: Any = None) -> QuerySet[Consultation]:
     return Consultation.objects.select_related("modification").filter(
-        modification__in=visible_modifications(user)
+        visible_to(user, through="modification")
     )
 
 

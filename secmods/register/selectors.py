@@ -46,6 +46,7 @@ from secmods.modifications.selectors import (
     get_by_reference,
     search_modifications,
     visible_modifications,
+    visible_to,
     with_next_key_date,
 )
 from secmods.parties.models import PartyCategory
@@ -323,9 +324,11 @@ def _visible_agenda(user: Any) -> Prefetch:
     # The public sees a meeting's agenda items only for published modifications.
     return Prefetch(
         "agenda_items",
-        queryset=AgendaItem.objects.filter(
-            modification__in=visible_modifications(user).values("pk")
-        ).select_related("modification"),
+        # Ordered within each meeting only: the default ordering ("meeting", i.e. its
+        # start) would join every meeting to sort rows that are grouped by meeting anyway.
+        queryset=AgendaItem.objects.filter(visible_to(user, through="modification"))
+        .select_related("modification")
+        .order_by("order", "pk"),
     )
 
 
@@ -384,9 +387,12 @@ def calendar_meetings(
     since = twelve_months_before(today)
     # A fixed order (the primary key breaks ties between meetings at the same time), so the
     # same data always gives the same file, and the same ETag.
+    # A range on the column itself (not starts_at__date, a per-row conversion to London
+    # time that no index serves), so the feed reads the window, not every meeting.
+    window_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     return (
         meetings(user, committee=committee)
-        .filter(starts_at__date__gte=since)
+        .filter(starts_at__gte=window_start)
         .annotate(last_changed=last_changed(Meeting))
         .order_by("starts_at", "pk")
     )
@@ -429,7 +435,7 @@ def feed_entries(
     """The latest publications and stage changes, newest first (two queries)."""
     published = visible_modifications(user).select_related("proposer__organisation")
     changes = StageChange.objects.select_related("modification__proposer__organisation").filter(
-        modification__in=visible_modifications(user).values("pk")
+        visible_to(user, through="modification")
     )
     if modification is not None:
         published = published.filter(pk=modification.pk)

@@ -86,6 +86,17 @@ def test_meetings_from_twelve_months_ago_onwards(client, db, time_machine):
     assert {f"meeting-{kept.pk}@127.0.0.1", f"meeting-{future.pk}@127.0.0.1"} <= set(found)
 
 
+def test_the_window_starts_at_midnight_london_time_in_summer(client, db, time_machine):
+    # The window is a range on starts_at (so an index serves it): its start must still be
+    # midnight in London, an hour before midnight UTC in summer.
+    time_machine.move_to(dt.datetime(2024, 7, 15, 12, tzinfo=dt.UTC))
+    just_in = MeetingFactory(starts_at=dt.datetime(2023, 7, 15, 0, 30, tzinfo=LONDON))
+    just_out = MeetingFactory(starts_at=dt.datetime(2023, 7, 14, 23, 30, tzinfo=LONDON))
+    found = events(parse(client.get("/calendar/meetings.ics")))
+    assert f"meeting-{just_in.pk}@127.0.0.1" in found
+    assert f"meeting-{just_out.pk}@127.0.0.1" not in found
+
+
 def test_a_winter_meeting_is_in_gmt(client, db, time_machine):
     time_machine.move_to(dt.datetime(2024, 11, 1, 12, tzinfo=dt.UTC))
     meeting = MeetingFactory(starts_at=dt.datetime(2024, 12, 3, 10, tzinfo=LONDON))
