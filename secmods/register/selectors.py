@@ -320,6 +320,13 @@ def glossary_terms(search: str = "") -> QuerySet[GlossaryTerm]:
 
 
 # --- Meetings --------------------------------------------------------------------------
+# What an agenda line shows of a modification: its reference (number, suffix, stage,
+# legacy_reference) and title; published_at for the visibility condition.
+AGENDA_MODIFICATION_FIELDS = (
+    "number", "suffix", "stage", "legacy_reference", "title", "published_at",
+)  # fmt: skip
+
+
 def _visible_agenda(user: Any) -> Prefetch:
     # The public sees a meeting's agenda items only for published modifications.
     return Prefetch(
@@ -328,6 +335,12 @@ def _visible_agenda(user: Any) -> Prefetch:
         # start) would join every meeting to sort rows that are grouped by meeting anyway.
         queryset=AgendaItem.objects.filter(visible_to(user, through="modification"))
         .select_related("modification")
+        # A calendar lists hundreds of items: load what an agenda line shows (reference and
+        # title), not every column of every modification.
+        .only(
+            *(f.name for f in AgendaItem._meta.concrete_fields),
+            *(f"modification__{name}" for name in AGENDA_MODIFICATION_FIELDS),
+        )
         .order_by("order", "pk"),
     )
 
