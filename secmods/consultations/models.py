@@ -79,7 +79,11 @@ class Consultation(models.Model):
                 name="consultation_closes_after_opening",
             ),
         ]
-        indexes = [models.Index(fields=["modification", "kind", "closes_at"])]
+        indexes = [
+            models.Index(fields=["modification", "kind", "closes_at"]),
+            # The API's list, newest first: read a page from the index, not sort them all.
+            models.Index(fields=["opens_at", "id"], name="consultation_newest"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -104,7 +108,8 @@ class Question(models.Model):
     )
 
     class Meta:
-        ordering = ["consultation", "order"]
+        # By the column, not "consultation" (its ordering, -opens_at): grouping needs no join.
+        ordering = ["consultation_id", "order"]
         constraints = [
             models.UniqueConstraint(fields=["consultation", "order"], name="question_order"),
             models.CheckConstraint(condition=~models.Q(text=""), name="question_has_text"),
@@ -132,7 +137,7 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["consultation", "email"]
+        ordering = ["consultation_id", "email"]
         constraints = [
             models.UniqueConstraint(
                 fields=["consultation", "email"],
@@ -182,7 +187,7 @@ class Response(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["consultation", "party_category__order", "organisation_name", "pk"]
+        ordering = ["consultation_id", "party_category__order", "organisation_name", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(confidential=False) | models.Q(published_at__isnull=True),
@@ -201,7 +206,7 @@ class Answer(models.Model):
     text = models.TextField(blank=True, validators=[no_nul_bytes])
 
     class Meta:
-        ordering = ["response", "question__order"]
+        ordering = ["response_id", "question__order"]
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="answer_once"),
         ]

@@ -244,6 +244,9 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["modification", "changed_at", "pk"]
+        # The Atom feeds read the newest changes of the whole register: walking this index
+        # backwards stops after a page instead of sorting every change ever made.
+        indexes = [models.Index(fields=["changed_at", "id"], name="stagechange_newest")]
 
     def __str__(self) -> str:
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
