@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import api  # noqa: E402
+from bench import api, twins  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8014"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",") if s]
@@ -33,16 +33,19 @@ EXTRAS = os.environ.get("BENCH_EXTRAS", "1") != "0"
 
 
 def endpoints(size: int) -> list[tuple[str, str]]:
-    """(label, path) pairs; an API endpoint is followed by its plain twin when it has one."""
+    """(label, path) pairs; each endpoint is followed by its plain twin (bench/plain_views.py)."""
     ref = f"MP{max(1, size // 2)}"
     return [
         ("register page `/`", "/"),
+        ("  plain view, same rows", "/bench/plain/register/"),
         (f"modification page `/modifications/{ref}/`", f"/modifications/{ref}/"),
+        ("  plain view, same rows", f"/bench/plain/modifications/{ref}/page/"),
         ("API list `?page_size=50`", "/api/v1/modifications/?page_size=50"),
         ("  plain view, same rows", "/bench/plain/modifications/?page_size=50"),
         (f"API detail `{ref}`", f"/api/v1/modifications/{ref}/"),
         ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
         ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
+        ("  plain view, same rows", "/bench/plain/calendar/meetings.ics"),
     ]
 
 
@@ -98,6 +101,13 @@ def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
     rows = []
     try:
         api.wait_for(base + "/api/v1/modifications/?page_size=1")
+        # A twin is a yardstick only if it shows what its page shows (bench/twins.py).
+        differences = twins.check_twins(base, f"MP{max(1, size // 2)}")
+        if differences:
+            sys.exit(
+                f"[{size}] a plain twin shows other rows than its real page; fix the twin in "
+                "bench/plain_views.py before measuring:\n  " + "\n  ".join(differences)
+            )
         for label, path in endpoints(size):
             api.wait_for(base + path)  # warm and check it answers 200
             result = measure(base + path, lua)
