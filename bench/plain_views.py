@@ -1114,8 +1114,16 @@ SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.nam
        (SELECT coalesce(json_agg(json_build_array(m.number, m.suffix, m.legacy_reference,
                                  m.stage, m.title, ai.purpose) ORDER BY ai."order", ai.id), '[]')
           FROM committees_agendaitem ai
-          JOIN modifications_modification m ON m.id = ai.modification_id
-         WHERE ai.meeting_id = mt.id AND m.published_at IS NOT NULL AND m.published_at <= now())
+          -- Each item's modification by its primary key. OFFSET 0 keeps this a per-item
+          -- lookup: joined, the planner hashes the whole modifications table once per
+          -- meeting, a cost that grows with the register.
+          CROSS JOIN LATERAL (
+            SELECT m.number, m.suffix, m.legacy_reference, m.stage, m.title
+              FROM modifications_modification m
+             WHERE m.id = ai.modification_id AND m.published_at IS NOT NULL
+               AND m.published_at <= now() OFFSET 0
+          ) m
+         WHERE ai.meeting_id = mt.id)
   FROM committees_meeting mt
   JOIN committees_committee c ON c.id = mt.committee_id
  WHERE mt.starts_at >= %s
