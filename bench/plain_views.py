@@ -1108,25 +1108,30 @@ def plain_page(request: HttpRequest, reference: str) -> HttpResponse:
 
 # --- Meetings calendar (ICS) --------------------------------------------------------------
 _ICS_SQL = """
-SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name,
+WITH meetings AS (
+    SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name
+      FROM committees_meeting mt
+      JOIN committees_committee c ON c.id = mt.committee_id
+     WHERE mt.starts_at >= %s
+),
+-- The agenda of all those meetings in one join, grouped by meeting: a subquery per meeting
+-- let the planner hash the whole modifications table once per meeting.
+agenda AS (
+    SELECT ai.meeting_id,
+           json_agg(json_build_array(m.number, m.suffix, m.legacy_reference, m.stage, m.title,
+                                     ai.purpose) ORDER BY ai."order", ai.id) AS items
+      FROM committees_agendaitem ai
+      JOIN modifications_modification m ON m.id = ai.modification_id
+     WHERE ai.meeting_id IN (SELECT id FROM meetings)
+       AND m.published_at IS NOT NULL AND m.published_at <= now()
+     GROUP BY ai.meeting_id
+)
+SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, mt.name,
        (SELECT h.history_date FROM committees_historicalmeeting h
          WHERE h.id = mt.id ORDER BY h.history_id DESC LIMIT 1),
-       (SELECT coalesce(json_agg(json_build_array(m.number, m.suffix, m.legacy_reference,
-                                 m.stage, m.title, ai.purpose) ORDER BY ai."order", ai.id), '[]')
-          FROM committees_agendaitem ai
-          -- Each item's modification by its primary key. OFFSET 0 keeps this a per-item
-          -- lookup: joined, the planner hashes the whole modifications table once per
-          -- meeting, a cost that grows with the register.
-          CROSS JOIN LATERAL (
-            SELECT m.number, m.suffix, m.legacy_reference, m.stage, m.title
-              FROM modifications_modification m
-             WHERE m.id = ai.modification_id AND m.published_at IS NOT NULL
-               AND m.published_at <= now() OFFSET 0
-          ) m
-         WHERE ai.meeting_id = mt.id)
-  FROM committees_meeting mt
-  JOIN committees_committee c ON c.id = mt.committee_id
- WHERE mt.starts_at >= %s
+       coalesce(a.items, '[]')
+  FROM meetings mt
+  LEFT JOIN agenda a ON a.meeting_id = mt.id
  ORDER BY mt.starts_at, mt.id
 """
 
