@@ -125,6 +125,7 @@ def load(size: int, *, log: Callable[[str], None] = print) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management.color import no_style
     from django.db import connection, transaction
+    from django.db.models import Model
 
     from secmods.committees.models import AgendaItem, Committee, Meeting
     from secmods.consultations.models import Answer, Comment, Consultation, Question, Response
@@ -534,7 +535,7 @@ def load(size: int, *, log: Callable[[str], None] = print) -> None:
         backfill_history(Consultation, "created_at")
         backfill_history(Response, "received_at")
 
-        loaded = [
+        loaded: list[type[Model]] = [
             Meeting, Modification, Milestone, AgendaItem, Comment, Consultation, Question,
             Response, Answer, ReportSection, StageChange, sec_through, category_through,
         ]  # fmt: skip

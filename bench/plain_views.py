@@ -1,25 +1,45 @@
-"""The API's modification list and detail, answered by one hand-written SQL query each.
+"""Hand-written twins of the API and the public pages, each answered by one SQL query.
 
-The same JSON as /api/v1/modifications/ (same fields, same rows, same order) without DRF,
-the ORM or extra queries: the yardstick the API's throughput is measured against.
-PostgreSQL only (LATERAL, json_agg).
+The API's modification list and detail: the same JSON as /api/v1/modifications/ (same fields,
+same rows, same order) without DRF, the ORM or extra queries. The register page, a
+modification page and the meetings calendar: the same rows as secmods/register/views.py
+shows an anonymous visitor (published modifications only), rendered by string building
+without the ORM or the template engine. They are the yardsticks `make bench` measures the
+real endpoints against; bench/api.py and bench/twins.py check that each twin answers the
+same as its real endpoint. PostgreSQL only (LATERAL, json_agg).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, cast
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import connection
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.utils.urls import replace_query_param
 
+from secmods.committees.models import AgendaPurpose
+from secmods.consultations.models import ConsultationKind
+from secmods.consultations.services import display_deadline
+from secmods.documents.models import DocumentKind
 from secmods.modifications.dates import ApproxDate
+from secmods.modifications.models import MilestoneStatus, Path, Stage
 from secmods.modifications.references import format_reference, parse_reference
+from secmods.register.glossary_markup import term_anchor
+from secmods.register.timeline import build_timeline
+from secmods.register.views import COLUMNS, FILE_FORMATS
 
 JSON = {"separators": (",", ":"), "ensure_ascii": False}
 DRAFT = ("draft_proposal", "closed")
@@ -288,4 +308,938 @@ def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
     )
     response = JsonResponse(body, json_dumps_params=JSON)
     response["ETag"] = f'"{body["version"]}"'
+    return response
+
+
+# --- The public pages: register, modification page, meetings calendar ------------------
+# The same pages as secmods/register/views.py shows an anonymous visitor (published
+# modifications only), each from one hand-written query and rendered by string building:
+# no ORM, no template engine, no paginator. bench/twins.py checks that each shows the same
+# rows as the real page before it is measured.
+
+esc = html.escape
+STAGES = dict(Stage.choices)
+PATHS = dict(Path.choices)
+PURPOSES = dict(AgendaPurpose.choices)
+MILESTONE_STATUSES = dict(MilestoneStatus.choices)
+CONSULTATION_KINDS = dict(ConsultationKind.choices)
+DOCUMENT_KINDS = dict(DocumentKind.choices)
+PAGE_SIZE = 50
+
+
+def _local(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return timezone.localtime(value)
+
+
+def _short(day: date | datetime) -> str:  # Django's date:"j M Y"
+    return f"{day.day} {day:%b %Y}"
+
+
+def _long(day: date | datetime) -> str:  # Django's date:"j F Y"
+    return f"{day.day} {day:%B %Y}"
+
+
+def _reference(number: int, suffix: str, legacy: bool, stage: str) -> str:
+    return format_reference(number, suffix, draft=stage in DRAFT and not suffix, legacy=legacy)
+
+
+@cache
+def _stylesheet() -> str:
+    return staticfiles_storage.url("register/register.css")
+
+
+def _layout(title: str, nav: str, main: str, head: str = "") -> HttpResponse:
+    """base.html: the same header, navigation and footer around `main`."""
+
+    def link(path: str, label: str, key: str) -> str:
+        current = ' aria-current="page"' if nav == key else ""
+        return f'<li><a href="{path}"{current}>{label}</a></li>'
+
+    return HttpResponse(
+        '<!doctype html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)} · secmods</title>\n"
+        f'<link rel="stylesheet" href="{_stylesheet()}">\n<link rel="icon" href="data:,">\n'
+        '<link rel="alternate" type="application/atom+xml" title="New modifications and stage '
+        f'changes" href="/feeds/modifications.atom">\n{head}</head>\n<body>\n'
+        '<a class="skip-link" href="#main">Skip to content</a>\n'
+        '<header class="site-header"><div class="wrap"><a class="brand" href="/">secmods '
+        '<span>SEC modifications register</span></a><nav aria-label="Main"><ul>'
+        + link("/modifications/", "Modifications", "modifications")
+        + link("/meetings/", "Meetings", "meetings")
+        + link("/glossary/", "Glossary", "glossary")
+        + '<li><a href="/admin/">Sign in</a></li></ul></nav></div></header>\n'
+        f'<main id="main" class="wrap" tabindex="-1">\n{main}\n</main>\n'
+        '<footer class="site-footer"><div class="wrap"><p>Subscribe: <a href="/feeds/'
+        'modifications.atom">Atom feed of new modifications and stage changes</a> · <a href="'
+        '/calendar/meetings.ics">calendar of meetings (ICS)</a>. Times are UK time '
+        "(Europe/London).</p></div></footer>\n</body>\n</html>\n"
+    )
+
+
+# --- Register page ------------------------------------------------------------------------
+_REGISTER_SQL = f"""
+SELECT h.total, h.committees, h.categories, h.sections, pg.*
+  FROM (SELECT (SELECT count(*) FROM modifications_modification m {_VISIBLE}) AS total,
+               (SELECT json_agg(json_build_array(slug, name) ORDER BY name)::text
+                  FROM committees_committee) AS committees,
+               (SELECT json_agg(json_build_array(slug, name) ORDER BY "order", name)::text
+                  FROM parties_partycategory) AS categories,
+               (SELECT json_agg(json_build_array(code, title) ORDER BY code)::text
+                  FROM modifications_secsection) AS sections) h
+  LEFT JOIN LATERAL (
+    SELECT m.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title, m.path,
+           m.latest_update, m.updated_at, p.name AS proposer, o.name AS org, o.short_name,
+           la.name AS analyst, r.name AS release,
+           nk.label, nk.precision, nk.date_from, nk.date_to
+      FROM (SELECT * FROM modifications_modification m {_VISIBLE}
+             ORDER BY m.number DESC, m.suffix, m.id LIMIT %s OFFSET %s) m
+      LEFT JOIN parties_person p ON p.id = m.proposer_id
+      LEFT JOIN parties_organisation o ON o.id = p.organisation_id
+      LEFT JOIN parties_person la ON la.id = m.lead_analyst_id
+      LEFT JOIN committees_release r ON r.id = m.target_release_id
+      LEFT JOIN LATERAL (
+        SELECT label, precision, date_from, date_to FROM modifications_milestone ms
+         WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %s
+         ORDER BY ms.date_from, ms."order", ms.id LIMIT 1
+      ) nk ON true
+  ) pg ON true
+ ORDER BY pg.number DESC, pg.suffix, pg.id
+"""  # noqa: S608 (constant SQL: only the page and the day are parameters)
+
+
+def _select(id_: str, name: str, label: str, anything: str, choices: Iterable[Any]) -> str:
+    options = "".join(f'<option value="{esc(v)}">{esc(t)}</option>' for v, t in choices)
+    return (
+        f'<div><label for="{id_}">{label}</label><select id="{id_}" name="{name}">'
+        f'<option value="">{anything}</option>{options}</select></div>'
+    )
+
+
+def plain_register(request: HttpRequest) -> HttpResponse:
+    """The register's first page (or ?page=N) for the default query: sorted by reference,
+    newest first, 50 rows. Filters, search and sorting are the real view's only."""
+    raw = request.GET.get("page", "1")
+    number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    with connection.cursor() as cursor:
+        cursor.execute(_REGISTER_SQL, [PAGE_SIZE, (number - 1) * PAGE_SIZE, timezone.localdate()])
+        rows = cursor.fetchall()
+    total, committees, categories, sections = rows[0][:4]
+    pages = max(1, -(-total // PAGE_SIZE))
+    if number > pages:
+        return HttpResponse("No such page.", status=404, content_type="text/plain")
+    out = [
+        '<h1>SEC modifications</h1>\n<p class="lede">Every published modification of the Smart'
+        ' Energy Code, where it stands and what happens next.</p>\n<div class="finder">'
+        '<form class="search" role="search" method="get" action="/modifications/">'
+        '<label for="search-q">Search by reference (e.g. MP160) or words</label>'
+        '<div class="search-row"><input type="search" id="search-q" name="q" value="" '
+        'autocomplete="off" spellcheck="false"><button type="submit">Search</button></div>'
+        '</form><form class="filters" method="get" action="/modifications/" aria-label="Filter '
+        'the register"><fieldset><legend>Filter and sort</legend><div class="filter-grid">',
+        _select("f-stage", "stage", "Stage", "Any stage", Stage.choices),
+        _select("f-path", "path", "Path", "Any path", Path.choices),
+        _select(
+            "f-committee",
+            "committee",
+            "Presented to",
+            "Any committee",
+            json.loads(committees or "[]"),
+        ),
+        _select(
+            "f-party",
+            "party_category",
+            "Party Category impacted",
+            "Any Party Category",
+            json.loads(categories or "[]"),
+        ),
+        _select(
+            "f-section",
+            "sec_section",
+            "SEC Section",
+            "Any SEC Section",
+            [(code, f"Section {code}: {title}") for code, title in json.loads(sections or "[]")],
+        ),
+        '<div><label for="f-sort">Sort by</label><select id="f-sort" name="sort">',
+    ]
+    for key, label in COLUMNS:
+        for prefix, direction in (("", "ascending"), ("-", "descending")):
+            selected = " selected" if f"{prefix}{key}" == "-reference" else ""
+            out.append(f'<option value="{prefix}{key}"{selected}>{label}, {direction}</option>')
+    out.append(
+        '</select></div></div><div class="filter-actions"><button type="submit">Apply filters'
+        "</button></div></fieldset></form></div>\n"
+    )
+    of_pages = f"; page {number} of {pages}" if pages > 1 else ""
+    out.append(
+        f'<p class="count" id="result-count">{total} modification{"" if total == 1 else "s"}'
+        f"{of_pages}.</p>\n"
+    )
+    if rows[0][4] is None:
+        out.append(
+            '<p>No published modification matches. <a href="/modifications/">Show them all</a>'
+            ".</p>\n"
+        )
+    else:
+        out.append(
+            '<div class="table-scroll" role="region" aria-labelledby="result-count" tabindex="0">'
+            '<table class="register"><caption class="visually-hidden">Modifications, sorted by '
+            "reference (descending)</caption><thead><tr>"
+        )
+        for key, label in COLUMNS:
+            if key == "reference":
+                out.append(
+                    '<th scope="col" aria-sort="descending"><a href="?sort=reference">Reference'
+                    '<span class="sort-mark" aria-hidden="true"> ▼</span></a></th>'
+                )
+            else:
+                out.append(f'<th scope="col"><a href="?sort={key}">{label}</a></th>')
+        out.append("</tr></thead>\n<tbody>\n")
+        for row in rows:
+            (_, number_, suffix, legacy, stage, title, path, latest, updated, proposer, org,
+             short, analyst, release, nk_label, nk_precision, nk_from, nk_to) = row[4:]  # fmt: skip
+            reference = _reference(number_, suffix, legacy, stage)
+            if nk_precision:
+                when = ApproxDate(nk_precision, nk_from, nk_to).display()
+                next_key = (
+                    f'<span class="when precision-{nk_precision}">{when}</span> '
+                    f'<span class="muted">{esc(nk_label)}</span>'
+                )
+            else:
+                next_key = '<span class="muted">None planned</span>'
+            updated = timezone.localtime(updated)
+            out.append(
+                f'<tr><th scope="row" data-label="Reference"><a href="/modifications/'
+                f'{reference}/">{reference}</a></th>'
+                f'<td data-label="Title">{esc(title)}</td>'
+                f'<td data-label="Proposer">{esc(short or org or proposer or "")}</td>'
+                f'<td data-label="Lead Analyst">{esc(analyst or "")}</td>'
+                f'<td data-label="Stage"><span class="stage stage-{stage}">{STAGES[stage]}'
+                "</span></td>"
+                f'<td data-label="Path">{PATHS.get(path, "Not set")}</td>'
+                f'<td data-label="Next key date">{next_key}</td>'
+                f'<td data-label="Target release">{esc(release or "")}</td>'
+                f'<td data-label="Latest update">{esc(latest)}</td>'
+                f'<td data-label="Last updated"><time datetime="{updated.isoformat()}">'
+                f"{_short(updated)}</time></td></tr>\n"
+            )
+        out.append("</tbody></table></div>\n")
+    if pages > 1:
+        out.append('<nav class="pager" aria-label="Pages"><ul>')
+        if number > 1:
+            out.append(f'<li><a href="?page={number - 1}" rel="prev">Previous</a></li>')
+        for n in range(1, pages + 1):
+            if n == number:
+                out.append(f'<li><a href="?page={n}" aria-current="page">{n}</a></li>')
+            elif n in (1, pages) or abs(n - number) <= 2:
+                out.append(f'<li><a href="?page={n}">{n}</a></li>')
+        if number < pages:
+            out.append(f'<li><a href="?page={number + 1}" rel="next">Next</a></li>')
+        out.append("</ul></nav>\n")
+    return _layout("Modifications", "modifications", "".join(out))
+
+
+# --- Modification page --------------------------------------------------------------------
+_PUBLISHED_RESPONSE = "NOT r.confidential AND r.published_at IS NOT NULL"
+_PAGE_SQL = f"""
+SELECT m.id, m.number, m.suffix, m.legacy_reference, m.title, m.stage, m.path, m.is_urgent,
+       m.is_authority_led, m.latest_update, m.raised_on, m.sec_provisions,
+       p.name, o.name, la.name, r.name, r.date,
+       (SELECT coalesce(json_agg(json_build_array(s.code, s.title) ORDER BY s.code), '[]')
+          FROM modifications_modification_sec_sections ms
+          JOIN modifications_secsection s ON s.id = ms.secsection_id
+         WHERE ms.modification_id = m.id),
+       (SELECT coalesce(json_agg(pc.name ORDER BY pc."order", pc.name), '[]')
+          FROM modifications_modification_impacted_party_categories mi
+          JOIN parties_partycategory pc ON pc.id = mi.partycategory_id
+         WHERE mi.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(rs."order", rs.level, rs.heading, rs.body)
+                                 ORDER BY rs."order"), '[]')
+          FROM modifications_reportsection rs WHERE rs.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(t.id, t.label, t.status, t.meeting_id,
+                                 t.precision, t.date_from, t.date_to, t.baseline_precision,
+                                 t.baseline_from, t.baseline_to, t."order")
+                                 ORDER BY t.date_from ASC NULLS LAST, t."order", t.id), '[]')
+          FROM modifications_milestone t WHERE t.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(mt.id, c.name, mt.starts_at, mt.status,
+                                 ai.purpose, ai.decision, ai.outcome)
+                                 ORDER BY mt.starts_at, ai."order", ai.id), '[]')
+          FROM committees_agendaitem ai
+          JOIN committees_meeting mt ON mt.id = ai.meeting_id
+          JOIN committees_committee c ON c.id = mt.committee_id
+         WHERE ai.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(sc.id, sc.from_stage, sc.to_stage,
+                                 sc.changed_at, sc.decided_by, sc.meeting_id, mt.starts_at,
+                                 sc.reason) ORDER BY sc.changed_at, sc.id), '[]')
+          FROM modifications_stagechange sc
+          LEFT JOIN committees_meeting mt ON mt.id = sc.meeting_id
+         WHERE sc.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(c.id, c.kind, c.title, c.opens_at,
+                                 c.closes_at, q.questions, rp.responses)
+                                 ORDER BY c.opens_at, c.id), '[]')
+          FROM consultations_consultation c
+          -- Per question, per Party Category, the published answers' positions.
+          LEFT JOIN LATERAL (
+            SELECT coalesce(json_agg(json_build_array(q."order", q.text, q.kind, (
+                     SELECT coalesce(json_agg(json_build_array(g.name, g.agree, g.disagree,
+                                              g.neutral, g.answered)
+                                              ORDER BY g."order", g.name), '[]')
+                       FROM (SELECT pc.name, pc."order",
+                                    count(*) FILTER (WHERE a.position = 'agree') AS agree,
+                                    count(*) FILTER (WHERE a.position = 'disagree') AS disagree,
+                                    count(*) FILTER (WHERE a.position = 'neutral') AS neutral,
+                                    count(*) AS answered
+                               FROM consultations_answer a
+                               JOIN consultations_response r ON r.id = a.response_id
+                               JOIN parties_partycategory pc ON pc.id = r.party_category_id
+                              WHERE a.question_id = q.id AND {_PUBLISHED_RESPONSE}
+                              GROUP BY pc.id) g)) ORDER BY q."order"), '[]') AS questions
+              FROM consultations_question q WHERE q.consultation_id = c.id
+          ) q ON true
+          LEFT JOIN LATERAL (
+            SELECT coalesce(json_agg(json_build_array(r.organisation_name, pc.name)
+                                     ORDER BY pc."order", r.organisation_name, r.id), '[]')
+                   AS responses
+              FROM consultations_response r
+              JOIN parties_partycategory pc ON pc.id = r.party_category_id
+             WHERE r.consultation_id = c.id AND {_PUBLISHED_RESPONSE}
+          ) rp ON true
+         WHERE c.modification_id = m.id),
+       (SELECT coalesce(json_agg(json_build_array(d.id, d.title, d.kind, d.content_type,
+                                 d.size, d.uploaded_at) ORDER BY d.uploaded_at DESC, d.id), '[]')
+          FROM documents_document d
+         WHERE d.modification_id = m.id AND d.visibility = 'published'),
+       (SELECT coalesce(json_agg(json_build_array(g.acronym, g.full_term)
+                                 ORDER BY g.acronym), '[]')
+          FROM glossary_glossaryterm g)
+  FROM modifications_modification m
+  LEFT JOIN parties_person p ON p.id = m.proposer_id
+  LEFT JOIN parties_organisation o ON o.id = p.organisation_id
+  LEFT JOIN parties_person la ON la.id = m.lead_analyst_id
+  LEFT JOIN committees_release r ON r.id = m.target_release_id
+ {_VISIBLE} AND m.number = %s AND m.suffix = %s
+"""  # noqa: S608 (constant SQL: the reference's number and suffix are parameters)
+
+
+@dataclass(frozen=True)
+class _Milestone:
+    """A timetable row as build_timeline reads it (duck-typing the model's properties)."""
+
+    pk: int
+    label: str
+    status: str
+    meeting_id: int | None
+    precision: str
+    date_from: date | None
+    date_to: date | None
+    baseline_precision: str
+    baseline_from: date | None
+    baseline_to: date | None
+    order: int
+
+    @property
+    def when(self) -> ApproxDate:
+        return ApproxDate(self.precision, self.date_from, self.date_to)
+
+    @property
+    def baseline(self) -> ApproxDate | None:
+        if not self.baseline_precision:
+            return None
+        return ApproxDate(self.baseline_precision, self.baseline_from, self.baseline_to)
+
+    @property
+    def is_replanned(self) -> bool:
+        baseline = self.baseline
+        return baseline is not None and baseline != self.when
+
+
+class _Terms:
+    """The glossary terms a text uses, marked as glossary_markup marks them (escaped)."""
+
+    def __init__(self, terms: list[tuple[str, str]]) -> None:
+        self.full = dict(terms)
+        acronyms = sorted({a for a, _ in terms if a}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(a) for a in acronyms)
+        self.pattern = (
+            re.compile(rf"(?<![A-Za-z0-9&])({alternatives})(s?)(?![A-Za-z0-9&])")
+            if acronyms
+            else None
+        )
+
+    def _link(self, match: re.Match[str]) -> str:
+        acronym, plural = match.group(1), match.group(2)
+        return (
+            f'<a class="term" href="/glossary/#{term_anchor(acronym)}"><abbr title="'
+            f'{esc(self.full[acronym] + plural)}">{esc(acronym)}</abbr>{plural}</a>'
+        )
+
+    def inline(self, text: str) -> str:
+        if self.pattern is None:
+            return esc(text)
+        out, position = [], 0
+        for match in self.pattern.finditer(text):
+            out += [esc(text[position : match.start()]), self._link(match)]
+            position = match.end()
+        out.append(esc(text[position:]))
+        return "".join(out)
+
+    def paragraphs(self, text: str) -> str:
+        blocks = [b.strip() for b in re.split(r"\n\s*\n", text or "") if b.strip()]
+        return "".join(f"<p>{self.inline(block)}</p>" for block in blocks)
+
+
+def _plural(name: str) -> str:  # as the consultation summary names a Party Category's members
+    if name.endswith("s"):
+        return name
+    if name.endswith("y") and name[-2:-1] not in "aeiou":
+        return f"{name[:-1]}ies"
+    return f"{name}s"
+
+
+def _filesize(size: int) -> str:  # Django's filesizeformat, in English
+    if size < 1024:
+        return f"{size}\xa0byte{'' if size == 1 else 's'}"
+    value, unit = size / 1024, "KB"
+    for bigger in ("MB", "GB", "TB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{round(value, 1):.1f}\xa0{unit}"
+
+
+def _timeline_svg(reference: str, timeline: Any) -> str:
+    """_timeline.html: the timetable as a picture (geometry from register.timeline)."""
+    axis = timeline.axis_y
+    bottom = timeline.track_bottom
+    left, right = timeline.plot_left, timeline.plot_right
+    desc = "".join(
+        f"{esc(r.milestone.label)}: {r.when_text} ({r.status}"
+        f"{', ' + r.baseline_text if r.baseline_text else ''}). "
+        for r in timeline.rows
+    )
+    out = [
+        '<div class="timeline-scroll" role="region" aria-label="Progression timetable picture"'
+        ' tabindex="0"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 '
+        f'{timeline.width} {timeline.height}" role="img" aria-labelledby="timeline-title '
+        'timeline-desc" preserveAspectRatio="xMinYMin meet">'
+        f'<title id="timeline-title">Progression timetable of {reference}</title>'
+        f'<desc id="timeline-desc">{desc}</desc><g class="axis" aria-hidden="true">'
+        f'<line class="axis-line" x1="{left}" x2="{right}" y1="{axis}" y2="{axis}"/>'
+    ]
+    for tick in timeline.ticks:
+        major = " major" if tick.major else ""
+        out.append(
+            f'<line class="tick{major}" x1="{tick.x}" x2="{tick.x}" y1="{axis - 4}" '
+            f'y2="{bottom}"/><text class="tick-label" x="{tick.x:.1f}" y="{axis - 8}" dx="3">'
+            f"{tick.label}</text>"
+        )
+    if timeline.tbc_x:
+        out.append(f'<text class="tick-label" x="{timeline.tbc_x}" y="{axis - 8}">TBC</text>')
+    if timeline.today_x:
+        x = timeline.today_x
+        out.append(
+            f'<line class="today" x1="{x}" x2="{x}" y1="{axis}" y2="{bottom}"/><text '
+            f'class="today-label" x="{x}" y="{axis + 8}" dx="3">Today</text>'
+        )
+    out.append("</g>")
+    for row in timeline.rows:
+        label = esc(row.milestone.label)
+        was = f" ({row.baseline_text})" if row.baseline_text else ""
+        flag = (
+            f'<tspan class="flag" dx="8">{row.status}</tspan>'
+            if row.status in ("next", "done")
+            else ""
+        )
+        was_span = (
+            f'<tspan class="was" dx="8">{row.baseline_text}</tspan>' if row.baseline_text else ""
+        )
+        out.append(
+            f'<g class="milestone status-{row.status}" data-precision="{row.marker.precision}" '
+            f'data-status="{row.status}"><title>{label}: {row.when_text}{was}</title>'
+            f'<text class="label" x="{left}" y="{row.label_y}"><tspan class="when">'
+            f'{row.when_text}</tspan><tspan dx="8">{label}</tspan>{flag}{was_span}</text>'
+            f'<line class="track" x1="{left}" x2="{right}" y1="{row.track_y}" '
+            f'y2="{row.track_y}"/>'
+        )
+        for marker, css in ((row.baseline, "baseline"), (row.marker, "marker")):
+            if marker is None:
+                continue
+            if marker.kind == "dot":
+                css = css if css == "baseline" else "marker dot"
+                out.append(f'<circle class="{css}" cx="{marker.x}" cy="{row.track_y}" r="7"/>')
+            else:
+                if css == "marker":
+                    css = "marker span" if marker.kind == "bar" else "marker tbc"
+                out.append(
+                    f'<rect class="{css}" x="{marker.x}" y="{row.bar_y}" width="{marker.width}"'
+                    ' height="14" rx="3"/>'
+                )
+        out.append("</g>")
+    out.append(
+        '</svg></div><p class="legend" aria-hidden="true"><span class="key key-done"></span> '
+        'done <span class="key key-next"></span> next <span class="key key-planned"></span> '
+        'planned <span class="key key-span"></span> a bar is a week, month or quarter <span '
+        'class="key key-baseline"></span> first plan</p>'
+    )
+    return "".join(out)
+
+
+def plain_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """modification_detail for an anonymous visitor, from one query."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise Http404
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SQL, [parsed.number, parsed.suffix])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    (_, number, suffix, legacy, title, stage, path, urgent, authority_led, latest, raised_on,
+     provisions, proposer, org, analyst, release, release_date, sec_sections, categories,
+     sections, milestone_rows, agenda, history, consultations, documents,
+     glossary) = row  # fmt: skip
+    ref = _reference(number, suffix, legacy, stage)
+    today = timezone.localdate()
+    now = timezone.now()
+    sections = _loads(sections)
+    milestones = [
+        _Milestone(
+            pk, label, status, meeting, precision, _day(start), _day(end), bp, _day(bf),
+            _day(bt), order,
+        )
+        for pk, label, status, meeting, precision, start, end, bp, bf, bt, order in _loads(
+            milestone_rows
+        )
+    ]  # fmt: skip
+    text = "\n".join(
+        [title, *(part for _, _, heading, body in sections for part in (heading, body))]
+        + [m.label for m in milestones]
+    )
+    words = set(_WORDS.findall(text))
+    used = [(a, f) for a, f in _loads(glossary) if a in words or f"{a}s" in words]
+    terms = _Terms(used)
+    timeline = build_timeline(cast(Any, milestones), today)
+    upcoming = timeline.next_milestone if timeline else None
+
+    out = [
+        f'<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/modifications/">'
+        f'Modifications</a> › <span aria-current="page">{ref}</span></nav>\n'
+        f'<h1><span class="ref">{ref}</span> {terms.inline(title)}</h1>\n'
+        f'<p class="status-line"><span class="stage stage-{stage}">{STAGES[stage]}</span>'
+        + (f" · {PATHS[path]}" if path else "")
+        + (" · Urgent" if urgent else "")
+        + (" · Authority-Led Variation" if authority_led else "")
+        + "</p>\n"
+    ]
+    if latest:
+        out.append(f'<p class="latest"><strong>Latest update:</strong> {terms.inline(latest)}</p>')
+    proposer_text = (
+        (esc(proposer) + (f", {esc(org)}" if org else "")) if proposer else "Not recorded"
+    )
+    if upcoming is not None:
+        next_key = f"{upcoming.when.display()}: {esc(upcoming.label)}"
+    else:
+        next_key = "None planned"
+    target = f"{esc(release)} ({_long(release_date)})" if release else "Not yet set"
+    secs = "; ".join(f"Section {esc(c)} ({esc(t)})" for c, t in _loads(sec_sections))
+    secs = (secs or "Not recorded") + (f": {esc(provisions)}" if provisions else "")
+    impacted = ", ".join(esc(name) for name in _loads(categories)) or "To be assessed"
+    out.append(
+        '<div class="detail-grid"><section aria-labelledby="facts-heading" class="facts">'
+        '<h2 id="facts-heading" class="visually-hidden">Key facts</h2><dl>'
+        f"<div><dt>Proposer</dt><dd>{proposer_text}</dd></div>"
+        f"<div><dt>Lead Analyst</dt><dd>{esc(analyst or 'Not yet assigned')}</dd></div>"
+        f'<div><dt>Raised</dt><dd><time datetime="{raised_on.isoformat()}">{_long(raised_on)}'
+        "</time></dd></div>"
+        f"<div><dt>Next key date</dt><dd>{next_key}</dd></div>"
+        f"<div><dt>Target release</dt><dd>{target}</dd></div>"
+        f"<div><dt>SEC Sections</dt><dd>{secs}</dd></div>"
+        f"<div><dt>Who is impacted</dt><dd>{impacted}</dd></div></dl>"
+        f'<p class="subscribe"><a href="/modifications/{ref}/calendar.ics">Add its dates to your'
+        f' calendar (ICS)</a> · <a href="/modifications/{ref}/feed.atom">Follow its stage '
+        "changes (Atom)</a></p></section></div>\n"
+    )
+
+    out.append(
+        '<section aria-labelledby="timetable-heading"><h2 id="timetable-heading">Progression '
+        "timetable</h2>"
+    )
+    if timeline:
+        out.append(_timeline_svg(ref, timeline))
+        out.append(
+            '<table class="timetable"><caption class="visually-hidden">Progression timetable of '
+            f'{ref}</caption><thead><tr><th scope="col">Event</th><th scope="col">Date</th>'
+            '<th scope="col">Status</th></tr></thead><tbody>'
+        )
+        for r in timeline.rows:
+            meeting = (
+                f' <a href="/meetings/{r.milestone.meeting_id}/">(meeting)</a>'
+                if r.milestone.meeting_id
+                else ""
+            )
+            was = f' <span class="was">({r.baseline_text})</span>' if r.baseline_text else ""
+            status = (
+                "<strong>Next</strong>"
+                if r.status == "next"
+                else MILESTONE_STATUSES[r.milestone.status]
+            )
+            out.append(
+                f'<tr class="status-{r.status}"><th scope="row">{terms.inline(r.milestone.label)}'
+                f"{meeting}</th><td>{r.when_text}{was}</td><td>{status}</td></tr>"
+            )
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>No timetable has been published yet.</p>")
+    out.append("</section>\n")
+
+    if sections:
+        out.append(
+            '<section aria-labelledby="report-heading" class="report">'
+            '<h2 id="report-heading">Modification Report</h2>'
+        )
+        for order, level, heading, body in sections:
+            tag = "h3" if level == 1 else "h4"
+            out.append(
+                f'<{tag} id="section-{order}">{terms.inline(heading)}</{tag}>'
+                f"{terms.paragraphs(body)}"
+            )
+        out.append("</section>\n")
+
+    out.append(
+        '<section aria-labelledby="meetings-heading"><h2 id="meetings-heading">Meetings</h2>'
+    )
+    agenda = _loads(agenda)
+    if agenda:
+        out.append(
+            '<table class="stack"><caption class="visually-hidden">Meetings where '
+            f'{ref} is presented</caption><thead><tr><th scope="col">Meeting</th><th scope="col">'
+            'Date</th><th scope="col">Purpose</th><th scope="col">Outcome</th></tr></thead><tbody>'
+        )
+        for meeting_id, committee, starts_at, status, purpose, decision, outcome in agenda:
+            starts = _local(starts_at)
+            result = f"<strong>{esc(decision)}</strong> " if decision else ""
+            result += terms.inline(outcome) if outcome else ""
+            if not decision and not outcome:
+                result += (
+                    '<span class="muted">'
+                    + ("To come" if starts > now else "Not yet recorded")
+                    + "</span>"
+                )
+            out.append(
+                f'<tr><th scope="row" data-label="Meeting"><a href="/meetings/{meeting_id}/">'
+                f"{esc(committee)}</a>{' (cancelled)' if status == 'cancelled' else ''}</th>"
+                f'<td data-label="Date"><time datetime="{starts.isoformat()}">{_short(starts)}, '
+                f'{starts:%H:%M}</time></td><td data-label="Purpose">{PURPOSES[purpose]}</td>'
+                f'<td data-label="Outcome">{result}</td></tr>'
+            )
+        out.append("</tbody></table>")
+    else:
+        out.append("<p>It has not been presented at a meeting yet.</p>")
+    out.append("</section>\n")
+
+    out.append(
+        '<section aria-labelledby="consultations-heading">'
+        '<h2 id="consultations-heading">Consultations</h2>'
+    )
+    consultations = _loads(consultations)
+    for pk, kind, c_title, opens_at, closes_at, questions, responses in consultations:
+        opens, closes = _local(opens_at), _local(closes_at)
+        not_yet_open = now < opens
+        is_open = opens <= now < closes
+        deadline = display_deadline(closes)
+        kind_label = CONSULTATION_KINDS[kind]
+        state = f"{kind_label}. " if c_title else ""
+        if not_yet_open:
+            state += (
+                f'Opens <time datetime="{opens.isoformat()}">{_long(opens)}</time>; responses '
+                f"are due by {deadline}."
+            )
+        elif is_open:
+            state += f"<strong>Open</strong>: responses are due by {deadline}."
+        else:
+            state += f"Closed at {deadline}."
+        out.append(
+            f'<article class="consultation" aria-labelledby="consultation-{pk}">'
+            f'<h3 id="consultation-{pk}">{esc(c_title or kind_label)}</h3><p>{state}</p>'
+        )
+        if responses:
+            count = len(responses)
+            out.append(
+                f'<p><a href="/consultations/{pk}/responses/">Read the {count} published '
+                f'response{"" if count == 1 else "s"}</a> · <a href="/consultations/{pk}/'
+                'responses.csv">Download them as CSV</a></p><table class="stack summary">'
+                "<caption>What the published responses said, by Party Category</caption>"
+                '<thead><tr><th scope="col">Question</th><th scope="col">Published answers</th>'
+                "</tr></thead><tbody>"
+            )
+            for order, q_text, q_kind, counts in questions:
+                if counts:
+                    sentences = []
+                    for name, agree, disagree, neutral, answered in counts:
+                        if q_kind == "free_text":
+                            sentences.append(f"{_plural(name)}: {answered} answered")
+                        else:
+                            parts = f"{agree} agree, {disagree} disagree"
+                            parts += f", {neutral} neutral" if neutral else ""
+                            sentences.append(f"{_plural(name)}: {parts}")
+                    answers = (
+                        '<ul class="plain">'
+                        + "".join(f"<li>{esc(s)}</li>" for s in sentences)
+                        + "</ul>"
+                    )
+                else:
+                    answers = '<span class="muted">No published answer</span>'
+                out.append(
+                    f'<tr><th scope="row" data-label="Question">Q{order}. {terms.inline(q_text)}'
+                    f'</th><td data-label="Published answers">{answers}</td></tr>'
+                )
+            out.append('</tbody></table><h4>Respondents</h4><ul class="respondents">')
+            out += [
+                f'<li>{esc(name)} <span class="muted">({esc(category)})</span></li>'
+                for name, category in responses
+            ]
+            out.append("</ul>")
+        elif is_open or not_yet_open:
+            out.append(
+                '<p class="muted">Responses are published after the consultation closes.</p>'
+            )
+        else:
+            out.append('<p class="muted">No responses have been published.</p>')
+        out.append("</article>")
+    if not consultations:
+        out.append("<p>No consultation has been held on it yet.</p>")
+    out.append("</section>\n")
+
+    out.append(
+        '<section aria-labelledby="documents-heading"><h2 id="documents-heading">Documents</h2>'
+    )
+    if sections:
+        out.append(
+            '<p class="exports">The Modification Report as shown above: <a href="/documents/'
+            f'reports/{ref}.docx" download>Word (.docx)</a> · <a href="/documents/reports/'
+            f'{ref}.html">web page (HTML)</a></p>'
+        )
+    documents = _loads(documents)
+    if documents:
+        out.append(
+            '<table class="stack library"><caption class="visually-hidden">Documents of '
+            f'{ref}</caption><thead><tr><th scope="col">Document</th><th scope="col">Kind</th>'
+            '<th scope="col">Format</th><th scope="col">Added</th></tr></thead><tbody>'
+        )
+        for pk, d_title, kind, content_type, size, uploaded_at in documents:
+            uploaded = _local(uploaded_at)
+            out.append(
+                f'<tr><th scope="row" data-label="Document"><a href="/documents/{pk}/" download>'
+                f'{esc(d_title)}</a></th><td data-label="Kind">{DOCUMENT_KINDS[kind]}</td>'
+                f'<td data-label="Format">{FILE_FORMATS.get(content_type, "File")}, '
+                f'{_filesize(size)}</td><td data-label="Added"><time datetime="'
+                f'{uploaded.isoformat()}">{_short(uploaded)}</time></td></tr>'
+            )
+        out.append("</tbody></table>")
+    else:
+        besides = " besides the report" if sections else ""
+        out.append(f"<p>No documents have been published{besides}.</p>")
+    out.append("</section>\n")
+
+    out.append(
+        '<section aria-labelledby="history-heading"><h2 id="history-heading">Stage history</h2>'
+    )
+    history = _loads(history)
+    if history:
+        out.append('<ol class="history">')
+        for (
+            pk,
+            from_stage,
+            to_stage,
+            changed_at,
+            decided_by,
+            meeting_id,
+            meeting_at,
+            reason,
+        ) in history:
+            changed = _local(changed_at)
+            item = (
+                f'<li id="stage-change-{pk}"><time datetime="{changed.isoformat()}">'
+                f"{_short(changed)}</time>: {STAGES[from_stage]} → <strong>{STAGES[to_stage]}"
+                "</strong>"
+            )
+            if decided_by:
+                item += f", decided by {esc(decided_by)}"
+            if meeting_id:
+                item += (
+                    f' at <a href="/meetings/{meeting_id}/">the meeting of '
+                    f"{_short(_local(meeting_at))}</a>"
+                )
+            if reason:
+                item += f". {terms.inline(reason)}"
+            out.append(item + "</li>")
+        out.append("</ol>")
+    else:
+        out.append(
+            f"<p>Raised on {_long(raised_on)} as a {STAGES[stage]}; it has not moved stage "
+            "since.</p>"
+        )
+    out.append("</section>\n")
+
+    out.append(
+        '<section aria-labelledby="glossary-heading"><h2 id="glossary-heading">Glossary</h2>'
+    )
+    if used:
+        out.append('<dl class="terms">')
+        out += [
+            f'<div><dt><a href="/glossary/#{term_anchor(a)}">{esc(a)}</a></dt><dd>{esc(f)}</dd>'
+            "</div>"
+            for a, f in used
+        ]
+        out.append("</dl>")
+    else:
+        out.append("<p>It uses no acronym from the glossary.</p>")
+    out.append("</section>")
+
+    head = (
+        f'<link rel="canonical" href="/modifications/{ref}/">\n<link rel="alternate" '
+        f'type="application/atom+xml" title="{ref} stage changes" href="/modifications/{ref}/'
+        'feed.atom">\n'
+    )
+    return _layout(f"{ref} {title}", "modifications", "".join(out), head)
+
+
+# --- Meetings calendar (ICS) --------------------------------------------------------------
+_ICS_SQL = """
+WITH meetings AS (
+    SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name
+      FROM committees_meeting mt
+      JOIN committees_committee c ON c.id = mt.committee_id
+     WHERE mt.starts_at >= %s
+),
+-- The agenda of all those meetings in one join, grouped by meeting: a subquery per meeting
+-- let the planner hash the whole modifications table once per meeting.
+agenda AS (
+    SELECT ai.meeting_id,
+           json_agg(json_build_array(m.number, m.suffix, m.legacy_reference, m.stage, m.title,
+                                     ai.purpose) ORDER BY ai."order", ai.id) AS items
+      FROM committees_agendaitem ai
+      JOIN modifications_modification m ON m.id = ai.modification_id
+     WHERE ai.meeting_id IN (SELECT id FROM meetings)
+       AND m.published_at IS NOT NULL AND m.published_at <= now()
+     GROUP BY ai.meeting_id
+)
+SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, mt.name,
+       (SELECT h.history_date FROM committees_historicalmeeting h
+         WHERE h.id = mt.id ORDER BY h.history_id DESC LIMIT 1),
+       coalesce(a.items, '[]')
+  FROM meetings mt
+  LEFT JOIN agenda a ON a.meeting_id = mt.id
+ ORDER BY mt.starts_at, mt.id
+"""
+
+# Europe/London's rule since 1996, as a client expects it (the real feed lists the
+# transitions of the years it covers instead: the same times either way).
+_VTIMEZONE = (
+    "BEGIN:VTIMEZONE",
+    "TZID:Europe/London",
+    "BEGIN:DAYLIGHT",
+    "TZOFFSETFROM:+0000",
+    "TZOFFSETTO:+0100",
+    "TZNAME:BST",
+    "DTSTART:19700329T010000",
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    "END:DAYLIGHT",
+    "BEGIN:STANDARD",
+    "TZOFFSETFROM:+0100",
+    "TZOFFSETTO:+0000",
+    "TZNAME:GMT",
+    "DTSTART:19701025T020000",
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+    "END:STANDARD",
+    "END:VTIMEZONE",
+)
+_NO_HISTORY_STAMP = "20000101T000000Z"
+
+
+def ics_text(value: str) -> str:
+    """An RFC 5545 TEXT value: backslash, semicolon, comma and newline escaped."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def ics_fold(line: str) -> str:
+    """Content lines of at most 75 octets, continued on lines that start with a space."""
+    if line.isascii():
+        return "\r\n ".join(line[i : i + 74] for i in range(0, len(line), 74))
+    out, octets = [], 0
+    for char in line:
+        size = len(char.encode())
+        octets += size
+        if octets >= 75:
+            out.append("\r\n ")
+            octets = size
+        out.append(char)
+    return "".join(out)
+
+
+def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
+    """/calendar/meetings.ics: meetings from twelve months ago on, with their published
+    agenda, one VEVENT each with the real feed's UID."""
+    london = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+    try:
+        since = today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        since = today.replace(year=today.year - 1, day=28)
+    host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"  # as calendars.py
+    duration: timedelta = settings.REGISTER_MEETING_DURATION
+    with connection.cursor() as cursor:
+        cursor.execute(_ICS_SQL, [datetime.combine(since, datetime.min.time(), london)])
+        rows = cursor.fetchall()
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//secmods//SEC modifications register//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:SEC meetings",
+        f"X-WR-TIMEZONE:{settings.TIME_ZONE}",
+        *_VTIMEZONE,
+    ]
+    for pk, starts_at, title, location, status, sequence, committee, changed, agenda in rows:
+        start = starts_at.astimezone(london)
+        stamp = changed.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") if changed else _NO_HISTORY_STAMP
+        description = committee
+        items = _loads(agenda)
+        if items:
+            description += "\n\nAgenda:\n" + "\n".join(
+                f"- {_reference(number, suffix, legacy, stage)} {m_title} ({PURPOSES[purpose]})"
+                for number, suffix, legacy, stage, m_title, purpose in items
+            )
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{ics_text(title or f'{committee} meeting')}",
+            f"DTSTART;TZID={settings.TIME_ZONE}:{start:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={settings.TIME_ZONE}:{start + duration:%Y%m%dT%H%M%S}",
+            f"DTSTAMP:{stamp}",
+            f"UID:meeting-{pk}@{host}",
+            f"SEQUENCE:{sequence}",
+            f"DESCRIPTION:{ics_text(description)}",
+            f"LAST-MODIFIED:{stamp}",
+        ]
+        if location:
+            lines.append(f"LOCATION:{ics_text(location)}")
+        lines += [
+            f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
+            f"URL:{settings.SITE_URL}/meetings/{pk}/",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    body = "".join(ics_fold(line) + "\r\n" for line in lines)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="sec-meetings.ics"'
+    response["Cache-Control"] = "public, max-age=300"
     return response

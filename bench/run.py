@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import api  # noqa: E402
+from bench import api, twins  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8014"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",") if s]
@@ -50,16 +50,19 @@ LOADED: list[int] = []  # the sizes whose database this run created and loaded
 
 
 def endpoints(size: int) -> list[tuple[str, str]]:
-    """(label, path) pairs; an API endpoint is followed by its plain twin when it has one."""
+    """(label, path) pairs; each endpoint is followed by its plain twin (bench/plain_views.py)."""
     ref = f"MP{max(1, size // 2)}"
     return [
         ("register page `/`", "/"),
+        ("  plain view, same rows", "/bench/plain/register/"),
         (f"modification page `/modifications/{ref}/`", f"/modifications/{ref}/"),
+        ("  plain view, same rows", f"/bench/plain/modifications/{ref}/page/"),
         ("API list `?page_size=50`", "/api/v1/modifications/?page_size=50"),
         ("  plain view, same rows", "/bench/plain/modifications/?page_size=50"),
         (f"API detail `{ref}`", f"/api/v1/modifications/{ref}/"),
         ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
         ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
+        ("  plain view, same rows", "/bench/plain/calendar/meetings.ics"),
     ]
 
 
@@ -135,6 +138,13 @@ def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
     runs: dict[str, list[dict[str, float]]] = {}
     try:
         api.wait_for(base + "/api/v1/modifications/?page_size=1")
+        # A twin is a yardstick only if it shows what its page shows (bench/twins.py).
+        differences = twins.check_twins(base, f"MP{max(1, size // 2)}")
+        if differences:
+            sys.exit(
+                f"[{size}] a plain twin shows other rows than its real page; fix the twin in "
+                "bench/plain_views.py before measuring:\n  " + "\n  ".join(differences)
+            )
         for _label, path in endpoints(size):
             api.wait_for(base + path)  # check it answers 200
             # Warm every worker (a worker's first page compiles its templates, ~250 ms),
@@ -143,13 +153,13 @@ def bench_size(size: int, lua: str) -> list[tuple[str, dict[str, float]]]:
         for round_ in range(ROUNDS):
             for label, path in endpoints(size):
                 result = measure(base + path, lua)
-                runs.setdefault(label, []).append(result)
+                runs.setdefault(path, []).append(result)  # by path: the twins share a label
                 print(
-                    f"[{size}] round {round_ + 1}/{ROUNDS} {label}: {result['rps']:.1f} req/s "
-                    f"p95 {result['p95_ms']:.1f} ms",
+                    f"[{size}] round {round_ + 1}/{ROUNDS} {label.strip()} {path}: "
+                    f"{result['rps']:.1f} req/s p95 {result['p95_ms']:.1f} ms",
                     flush=True,
                 )
-        rows = [(label, median_of(results)) for label, results in runs.items()]
+        rows = [(label, median_of(runs[path])) for label, path in endpoints(size)]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -183,12 +193,25 @@ def plot(results: dict[int, list[tuple[str, dict[str, float]]]], path: Path) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9, 5.5))
     sizes = sorted(results)
-    for i, _ in enumerate(results[sizes[0]]):
-        label = results[sizes[0]][i][0].strip().split(" `")[0]
+    colour = -1
+    page = ""
+    for i, (row_label, _) in enumerate(results[sizes[0]]):
+        plain = row_label.startswith(" ")
+        if not plain:  # a page and its twin share a colour; the twin is dashed
+            colour += 1
+            page = row_label.split(" `")[0]
         ys = [results[s][i][1]["p95_ms"] for s in sizes]
-        ax.plot(sizes, ys, marker="o", linestyle="--" if "plain" in label else "-", label=label)
+        ax.plot(
+            sizes,
+            ys,
+            marker="o",
+            color=f"C{colour}",
+            linestyle="--" if plain else "-",
+            label=f"{page}: plain twin" if plain else page,
+        )
+    ax.set_yscale("log")
     ax.set_xscale("log")
     ax.set_xlabel("modifications in the database")
     ax.set_ylabel("p95 latency (ms)")

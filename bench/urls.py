@@ -1,13 +1,23 @@
-"""The production URLs plus /bench/plain/..., the hand-written views the API is compared to."""
+"""The production URLs plus /bench/plain/..., the hand-written views the real ones are
+compared to (bench/plain_views.py)."""
 
 from django.urls import path
 
-from bench.plain_views import plain_detail, plain_list
+from bench.plain_views import (
+    plain_detail,
+    plain_list,
+    plain_meetings_ics,
+    plain_page,
+    plain_register,
+)
 from config.urls import handler404  # noqa: F401
 from config.urls import urlpatterns as production_urlpatterns
 
 urlpatterns = [
     path("bench/plain/modifications/", plain_list),
     path("bench/plain/modifications/<str:reference>/", plain_detail),
+    path("bench/plain/register/", plain_register),
+    path("bench/plain/modifications/<str:reference>/page/", plain_page),
+    path("bench/plain/calendar/meetings.ics", plain_meetings_ics),
     *production_urlpatterns,
 ]
