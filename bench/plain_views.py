@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -530,10 +531,16 @@ def plain_register(request: HttpRequest) -> HttpResponse:
         out.append('<nav class="pager" aria-label="Pages"><ul>')
         if number > 1:
             out.append(f'<li><a href="?page={number - 1}" rel="prev">Previous</a></li>')
-        for n in range(1, pages + 1):
+        # Django's own elided range over a range object: no rows are read or built.
+        links = Paginator(range(total), PAGE_SIZE).get_elided_page_range(
+            number, on_each_side=2, on_ends=1
+        )
+        for n in links:
             if n == number:
                 out.append(f'<li><a href="?page={n}" aria-current="page">{n}</a></li>')
-            elif n in (1, pages) or abs(n - number) <= 2:
+            elif n == Paginator.ELLIPSIS:
+                out.append(f'<li><span aria-hidden="true">{n}</span></li>')
+            else:
                 out.append(f'<li><a href="?page={n}">{n}</a></li>')
         if number < pages:
             out.append(f'<li><a href="?page={number + 1}" rel="next">Next</a></li>')

@@ -92,6 +92,11 @@ def modification_list(request: HttpRequest) -> HttpResponse:
             "query": query,
             "notices": notices,
             "page": page,
+            # First, last and two either side of the current page: a loop over every page
+            # number would make the page cost grow with the size of the register.
+            "page_links": page.paginator.get_elided_page_range(
+                page.number, on_each_side=2, on_ends=1
+            ),
             "columns": columns,
             "sort_choices": [
                 (f"{prefix}{key}", f"{label}, {direction}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -190,6 +191,19 @@ def test_pages_of_fifty(client, db):
     assert "page 1 of 2" in first
     second = client.get("/", {"page": 2}).content.decode()
     assert second.count('data-label="Reference"') == 5
+
+
+def test_the_pager_links_the_ends_and_two_either_side(client, db, monkeypatch):
+    # Pages of two, so that 24 modifications make 12 pages: the pager must not list them all
+    # (its cost grew with the register while it looped over every page number).
+    monkeypatch.setattr("secmods.register.selectors.PAGE_SIZE", 2)
+    ModificationFactory.create_batch(24, published_at=PUBLISHED)
+    html = client.get("/", {"page": 6}).content.decode()
+    pager = html[html.index('<nav class="pager"') :]
+    pager = pager[: pager.index("</nav>")]
+    links = re.findall(r">(\d+|…)</(?:a|span)>", pager)
+    assert links == ["1", "…", "4", "5", "6", "7", "8", "…", "12"]
+    assert 'aria-current="page">6<' in pager
 
 
 @pytest.mark.parametrize("rows", [1, 55])
