@@ -126,6 +126,9 @@ def main() -> int:
             ],
             cwd=ROOT,
             env=env,
+            # The banner goes to stdout, which `make bench` appends to results.md; warnings and
+            # errors still reach stderr.
+            stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
         for i in range(args.workers)

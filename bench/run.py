@@ -55,11 +55,11 @@ def endpoints(size: int) -> list[tuple[str, str]]:
     return [
         ("register page `/`", "/"),
         ("  plain view, same rows", "/bench/plain/register/"),
-        (f"modification page `/modifications/{ref}/`", f"/modifications/{ref}/"),
+        ("modification page `/modifications/MP<size/2>/`", f"/modifications/{ref}/"),
         ("  plain view, same rows", f"/bench/plain/modifications/{ref}/page/"),
-        ("API list `?page_size=50`", "/api/v1/modifications/?page_size=50"),
+        ("API list `/api/v1/modifications/?page_size=50`", "/api/v1/modifications/?page_size=50"),
         ("  plain view, same rows", "/bench/plain/modifications/?page_size=50"),
-        (f"API detail `{ref}`", f"/api/v1/modifications/{ref}/"),
+        ("API detail `/api/v1/modifications/MP<size/2>/`", f"/api/v1/modifications/{ref}/"),
         ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
         ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
         ("  plain view, same rows", "/bench/plain/calendar/meetings.ics"),
@@ -193,7 +193,7 @@ def plot(results: dict[int, list[tuple[str, dict[str, float]]]], path: Path) -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 5.5))
+    fig, ax = plt.subplots(figsize=(11, 5.5))
     sizes = sorted(results)
     colour = -1
     page = ""
@@ -217,7 +217,7 @@ def plot(results: dict[int, list[tuple[str, dict[str, float]]]], path: Path) -> 
     ax.set_ylabel("p95 latency (ms)")
     ax.set_title("secmods: p95 latency against data size")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
