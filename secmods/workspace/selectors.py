@@ -340,7 +340,8 @@ def next_days(user: Any, today: date, now: datetime) -> Timeline:
     first = today.replace(day=1)
     month = first
     while month <= end:
-        if month >= today:
+        # A label too near the right edge would hang out of the picture on a phone.
+        if month >= today and x(month) <= 92:
             ticks.append((x(month), f"{month:%b}"))
         month = (month + timedelta(days=32)).replace(day=1)
     return Timeline(today, end, ["Meetings", "My milestones", "Consultations close"], events, ticks)
