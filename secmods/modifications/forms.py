@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from secmods.committees.models import Meeting
@@ -140,6 +141,16 @@ class ModificationForm(forms.ModelForm):
             self.fields.pop("alternative_of")
             self.initial["loaded_version"] = self.instance.version
             self.fields["number"].required = True
+        if "lead_analyst" in self.fields:
+            # SECAS staff only (a modification already led by someone else keeps them).
+            from secmods.parties.staff import secas_staff_people
+
+            lead = self.fields["lead_analyst"]
+            assert isinstance(lead, forms.ModelChoiceField)
+            current = Q(pk=self.instance.lead_analyst_id) if self.instance.lead_analyst_id else Q()
+            staff = Q(pk__in=secas_staff_people().values("pk"))
+            lead.queryset = lead.queryset.filter(staff | current if current else staff)
+            lead.help_text = "A SECAS staff member (every staff login has a Person)."
         if "stage" in self.fields:
             # Stages move only through the lifecycle table (the "Move stage" page).
             self.fields["stage"].disabled = True

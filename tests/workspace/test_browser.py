@@ -108,7 +108,7 @@ def no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def people(seeded):  # type: ignore[no-untyped-def]  # noqa: F811
     analyst = UserFactory(secas_staff=True, username="ada", first_name="Ada", last_name="Lovel")
-    analyst_person = PersonFactory(name="Ada Lovel", user=analyst)
+    analyst_person = analyst.person  # made with the login (staff)
     member = UserFactory(committee_member=True, username="meg")
     member_person = PersonFactory(name="Meg Member", user=member)
     MembershipFactory(person=member_person)
