@@ -149,6 +149,7 @@ class ModificationForm(forms.ModelForm):
             assert isinstance(lead, forms.ModelChoiceField)
             current = Q(pk=self.instance.lead_analyst_id) if self.instance.lead_analyst_id else Q()
             staff = Q(pk__in=secas_staff_people().values("pk"))
+            assert lead.queryset is not None
             lead.queryset = lead.queryset.filter(staff | current if current else staff)
             lead.help_text = "A SECAS staff member (every staff login has a Person)."
         if "stage" in self.fields:
