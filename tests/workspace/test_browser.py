@@ -5,6 +5,7 @@ test-artifacts/ (look at them)."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.utils import timezone
@@ -21,17 +22,41 @@ from tests.factories import (
     PersonFactory,
     UserFactory,
 )
-from tests.register.test_browser import (  # noqa: F401 (fixtures)
+from tests.register.test_browser import (  # noqa: F401 (fixture)
     ARTIFACTS,
     PASSWORD,
     browser,
-    seeded,
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# No serialized_rollback here (unlike tests/register): these run after other transactional
+# tests whose flush re-made the content types with new ids, so restoring the serialized
+# ones collides. The roles and Party Categories that data migrations made are put back by
+# the `seeded` fixture below instead.
+# reset_sequences: the seed names Party Categories by id, as the migration numbered them.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
+
+
+@pytest.fixture
+def seeded(transactional_db):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from secmods.core.roles import SECAS_STAFF
+    from secmods.modifications.models import Modification
+
+    if not Group.objects.filter(name=SECAS_STAFF).exists():
+        roles = importlib.import_module(
+            "secmods.parties.migrations.0002_roles_and_party_categories"
+        )
+        state = MigrationLoader(connection).project_state(
+            ("parties", "0002_roles_and_party_categories")
+        )
+        roles.forwards(state.apps, None)
+    call_command("load_seed", verbosity=0)
+    return Modification.objects.get(number=160, suffix="")
+
 
 SIZES = {"laptop": (1366, 768), "phone": (390, 844)}
 
@@ -106,7 +131,7 @@ def no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def people(seeded):  # type: ignore[no-untyped-def]  # noqa: F811
+def people(seeded):  # type: ignore[no-untyped-def]
     analyst = UserFactory(secas_staff=True, username="ada", first_name="Ada", last_name="Lovel")
     analyst_person = analyst.person  # made with the login (staff)
     member = UserFactory(committee_member=True, username="meg")
