@@ -238,6 +238,8 @@ REGISTER_CSP_EXEMPT_PREFIXES = env.list(
 REGISTER_MEETING_DURATION = timedelta(minutes=env.int("REGISTER_MEETING_MINUTES", default=120))
 # --- Documents: Modification Reports in and out, and each modification's library ----------
 INSTALLED_APPS += ["secmods.documents"]
+# The admin home (staff dashboard, members' agendas): last, it reads every other app.
+INSTALLED_APPS += ["secmods.workspace"]
 # Largest file accepted for import or for the library (bytes). A 40-page report is well under
 # 1 MB as text or .docx and a few MB as PDF; 20 MB leaves room for scanned annexes while
 # keeping one request's memory bounded (uploads above FILE_UPLOAD_MAX_MEMORY_SIZE spool to

@@ -29,7 +29,7 @@ RECIPIENT_KIND = "secas_staff"
 
 def _event(meeting: Any) -> Event:
     from .models import MeetingStatus
-    from .selectors import papers_due_on
+    from .selectors import meeting_details, papers_due_on
 
     day = papers_due_on(meeting)
     # Papers are due by the end of their day (and never after the meeting starts).
@@ -52,6 +52,8 @@ def _event(meeting: Any) -> Event:
             "agenda_items": meeting.agenda_items.select_related("modification")
             .order_by("order", "pk")
             .all,
+            # Time, place, agenda and link; added to the email if its template omits it.
+            "meeting_details": lambda: meeting_details(meeting),
         },
     )
 

@@ -52,6 +52,39 @@ def meeting_agenda(meeting: Meeting) -> QuerySet[Any]:
     )
 
 
+def meeting_details(meeting: Meeting) -> str:
+    """A meeting's time, place, agenda and link, as plain text for reminder emails (the
+    email is often all a member reads before the meeting)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from .models import AgendaItem
+
+    local = timezone.localtime(meeting.starts_at)
+    lines = [
+        f"When: {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} (London time)",
+        f"Where: {meeting.location or 'to be confirmed'}",
+    ]
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("modification")
+        .order_by("order", "pk")
+    )
+    if items:
+        lines.append("Agenda:")
+        lines += [
+            f"  {n}. {item.modification.reference} {item.modification.title}"
+            f" ({item.get_purpose_display()})"
+            for n, item in enumerate(items, start=1)
+        ]
+    else:
+        lines.append("Agenda: not published yet")
+    path = reverse("admin:committees_meeting_change", args=[meeting.pk])
+    lines.append(f"The meeting, its agenda and papers: {settings.SITE_URL}{path}")
+    return "\n".join(lines)
+
+
 def meetings_with_papers_due_on(day: date) -> list[Meeting]:
     """Scheduled meetings whose papers are due on `day` (the "papers due" reminder)."""
     from datetime import timedelta

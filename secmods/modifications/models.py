@@ -4,11 +4,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
 
 from .dates import ApproxDate, Precision
+from .overdue import is_overdue
 from .references import format_reference
 
 
@@ -344,6 +346,11 @@ class Milestone(models.Model):
         if not self.baseline_precision:
             return None
         return ApproxDate(self.baseline_precision, self.baseline_from, self.baseline_to)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Planned, and its whole period has passed (secmods/modifications/overdue.py)."""
+        return is_overdue(self.status, self.date_to, timezone.localdate())
 
     @property
     def is_replanned(self) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
@@ -68,17 +69,32 @@ def search_modifications(queryset: QuerySet[Modification], text: str) -> QuerySe
     return queryset.filter(condition)
 
 
+def overdue_milestones(today: Any = None) -> Q:
+    """The database form of `overdue.is_overdue`: planned, and the whole period has passed."""
+    today = today or timezone.localdate()
+    return Q(status=MilestoneStatus.PLANNED, date_to__lt=today)
+
+
 def with_next_key_date(queryset: QuerySet[Modification]) -> QuerySet[Modification]:
-    """Annotate each modification with its next planned milestone (one subquery, any size)."""
+    """Annotate each modification with its next planned milestone not yet passed, and how
+    many planned ones have passed (`overdue_count`): two correlated subqueries, any size."""
     today = timezone.localdate()
     upcoming = Milestone.objects.filter(
         modification=OuterRef("pk"), status=MilestoneStatus.PLANNED, date_to__gte=today
     ).order_by("date_from", "order", "pk")
+    overdue = (
+        Milestone.objects.filter(overdue_milestones(today), modification=OuterRef("pk"))
+        .order_by()
+        .values("modification")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return queryset.annotate(
         next_key_label=Subquery(upcoming.values("label")[:1]),
         next_key_precision=Subquery(upcoming.values("precision")[:1]),
         next_key_from=Subquery(upcoming.values("date_from")[:1]),
         next_key_to=Subquery(upcoming.values("date_to")[:1]),
+        overdue_count=Coalesce(Subquery(overdue), 0),
     )
 
 
@@ -93,6 +109,11 @@ def next_key_milestone(milestones: list[Milestone]) -> Milestone | None:
     if not upcoming:
         return None
     return min(upcoming, key=lambda m: (m.date_from, m.order, m.pk))
+
+
+def overdue_count(milestones: list[Milestone]) -> int:
+    """The `overdue_count` that `with_next_key_date` annotates, from a fetched timetable."""
+    return sum(1 for m in milestones if m.is_overdue)
 
 
 def timetable(modification: Modification) -> QuerySet[Milestone]:
@@ -117,7 +138,7 @@ SUMMARY_VALUES = (
     "is_authority_led", "raised_on", "latest_update", "published_at", "updated_at", "version",
     "proposer_id", "proposer__name", "proposer__organisation__name",
     "proposer__organisation__short_name", "next_key_label", "next_key_precision",
-    "next_key_from", "next_key_to",
+    "next_key_from", "next_key_to", "overdue_count",
 )  # fmt: skip
 
 

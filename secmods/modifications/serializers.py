@@ -96,6 +96,9 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
     proposer = PersonSerializer(read_only=True, allow_null=True)
     sec_sections: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     next_key_date = serializers.SerializerMethodField()
+    overdue_count = serializers.SerializerMethodField(
+        help_text="Planned milestones whose date has passed."
+    )
 
     class Meta:
         model = Modification
@@ -114,6 +117,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "sec_sections",
             "latest_update",
             "next_key_date",
+            "overdue_count",
             "published_at",
             "updated_at",
             "version",
@@ -144,6 +148,13 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
         when = ApproxDate(precision, obj.next_key_from, obj.next_key_to)  # type: ignore[attr-defined]
         return {"label": obj.next_key_label, "when": approx_date(when)}  # type: ignore[attr-defined]
 
+    def get_overdue_count(self, obj: Modification) -> int:
+        if not hasattr(obj, "overdue_count"):
+            from .selectors import overdue_count
+
+            return overdue_count(_prefetched(obj, "milestones"))
+        return int(obj.overdue_count)  # type: ignore[attr-defined]
+
     def to_representation(self, instance: Modification) -> dict[str, Any]:
         # Fast path (see secmods.core.api); tests check it equals DRF's own output.
         return {
@@ -161,6 +172,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "sec_sections": [section.code for section in _prefetched(instance, "sec_sections")],
             "latest_update": instance.latest_update,
             "next_key_date": self.get_next_key_date(instance),
+            "overdue_count": self.get_overdue_count(instance),
             "published_at": iso_datetime(instance.published_at),
             "updated_at": iso_datetime(instance.updated_at),
             "version": instance.version,
@@ -206,6 +218,7 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
             "label": row["next_key_label"],
             "when": approx_date(ApproxDate(precision, row["next_key_from"], row["next_key_to"])),
         },
+        "overdue_count": row["overdue_count"],
         "published_at": iso_datetime(row["published_at"]),
         "updated_at": iso_datetime(row["updated_at"]),
         "version": row["version"],
@@ -248,6 +261,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MilestoneKind.choices)
     status = serializers.ChoiceField(choices=MilestoneStatus.choices, required=False)
     order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    overdue = serializers.BooleanField(
+        source="is_overdue",
+        read_only=True,
+        help_text="Planned, and its whole period has passed (a month from the 1st after it).",
+    )
 
     class Meta:
         model = Milestone
@@ -259,12 +277,13 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "when",
             "baseline",
             "is_replanned",
+            "overdue",
             "meeting",
             "date_text",
             "order",
             "version",
         ]
-        read_only_fields = ["id", "baseline", "is_replanned", "version"]
+        read_only_fields = ["id", "baseline", "is_replanned", "overdue", "version"]
 
     def to_representation(self, instance: Milestone) -> dict[str, Any]:
         baseline = instance.baseline
@@ -276,6 +295,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "when": approx_date(instance.when),
             "baseline": approx_date(baseline) if baseline is not None else None,
             "is_replanned": instance.is_replanned,
+            "overdue": instance.is_overdue,
             "meeting": instance.meeting_id,
             "date_text": instance.date_text,
             "order": instance.order,

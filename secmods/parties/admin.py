@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Membership
@@ -34,3 +36,20 @@ class PersonAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation", "user"]
     inlines = [MembershipInline]
+    change_list_template = "admin/parties/person/change_list.html"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Person], search_term: str
+    ) -> tuple[QuerySet[Person], bool]:
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        # The Lead Analyst picker (an autocomplete) offers SECAS staff only; the form
+        # behind it accepts no one else (ModificationForm).
+        if (
+            request.path.endswith("/autocomplete/")
+            and request.GET.get("model_name") == "modification"
+            and request.GET.get("field_name") == "lead_analyst"
+        ):
+            from .staff import secas_staff_people
+
+            queryset = queryset.filter(pk__in=secas_staff_people().values("pk"))
+        return queryset, distinct

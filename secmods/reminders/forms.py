@@ -18,6 +18,7 @@ DEFAULT_SUBJECT = "Reminder: {{ event_label }}"
 DEFAULT_TEXT = (
     "Dear {{ recipient_name|default:'colleague' }},\n\n"
     "This is a reminder of {{ event_label }} on {{ event_day|date:'j F Y' }}.\n"
+    "{% if meeting_details %}\n{{ meeting_details }}\n{% endif %}"
     "{% if modification_url %}\nModification: {{ modification_url }}\n{% endif %}"
 )
 

@@ -89,6 +89,7 @@ def milestone_matches(rule, event: Event) -> bool:  # type: ignore[no-untyped-de
 # --- Meetings ---------------------------------------------------------------------------
 def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
     from secmods.committees.models import MeetingStatus
+    from secmods.committees.selectors import meeting_details
 
     return Event(
         kind="meeting",
@@ -105,6 +106,8 @@ def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
             "agenda_items": meeting.agenda_items.select_related(
                 "modification__proposer", "modification__lead_analyst"
             ).all,
+            # Time, place, agenda and link; added to the email if its template omits it.
+            "meeting_details": lambda: meeting_details(meeting),
         },
     )
 

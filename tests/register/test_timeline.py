@@ -35,7 +35,9 @@ def test_seed_timeline_draws_days_as_dots_and_may_2021_as_a_month(seed):
     assert june.marker.x > may.marker.x + may.marker.width
     # On 28 April the next milestone is the sub-committees in May.
     assert may.status == "next"
-    assert rows["Presented to CSC for initial comment"].status == "planned"
+    # 27 April has passed while still planned: overdue, counted beside the next key date.
+    assert rows["Presented to CSC for initial comment"].status == "overdue"
+    assert timeline.overdue_count == 1
     assert timeline.today_x is not None
 
 

@@ -412,3 +412,13 @@ def test_next_key_date_is_shown_with_its_precision(client, db):
     assert '<span class="when precision-month">May 2031</span>' in html
     html = client.get("/", {"sort": "next_key_date"}).content.decode()
     assert "Has a plan" in html
+
+
+def test_passed_planned_dates_show_as_overdue_beside_the_next_key_date(seed, client):
+    planned = seed.milestones.filter(status="planned").count()
+    assert planned  # the seed's 2021 plan, years ago now
+    page = client.get("/modifications/MP160/").content.decode()
+    assert f'None planned · <span class="overdue">{planned} overdue</span>' in page
+    assert page.count('<strong class="overdue">Overdue</strong>') == planned
+    listing = client.get("/").content.decode()
+    assert f'<span class="overdue">{planned} overdue</span>' in listing

@@ -361,6 +361,7 @@ def test_proposers_of_the_modifications_on_a_meeting_agenda(csc) -> None:  # typ
     row = live()[0]
     assert row.recipient_email == "dcc@x.example"
     _, text, _ = render_reminder(row, load_meeting(str(meeting.pk)))
-    assert text == "DP160 (Initial comment)"
+    # The rule's own text, then the meeting's details (its template does not place them).
+    assert text.startswith("DP160 (Initial comment)\n\nWhen: Tuesday 3 June 2025, 10:00")
     item.delete()
     assert live() == []
