@@ -33,7 +33,7 @@ def meetings_for_commenting(user: Any, on: date) -> QuerySet[Meeting]:
 # --- Agendas and papers ------------------------------------------------------------------
 def papers_due_on(meeting: Meeting) -> date:
     """Papers go out this committee's number of Working Days before the meeting."""
-    from secmods.reminders.workdays import add_working_days
+    from secmods.rules.working_days import add_working_days
 
     return add_working_days(meeting.date, -meeting.committee.papers_due_working_days)
 
@@ -56,7 +56,7 @@ def meetings_with_papers_due_on(day: date) -> list[Meeting]:
     """Scheduled meetings whose papers are due on `day` (the "papers due" reminder)."""
     from datetime import timedelta
 
-    from secmods.reminders.workdays import add_working_days
+    from secmods.rules.working_days import add_working_days
 
     from .models import MeetingStatus
 

@@ -25,7 +25,7 @@ from secmods.reminders.registry import (
     register_recipient_kind,
 )
 from secmods.reminders.services import replan_event
-from secmods.reminders.workdays import LONDON
+from secmods.rules.working_days import LONDON
 
 EVENT_KIND = "consultation_closing"
 RECIPIENT_KIND = "respondents_not_answered"

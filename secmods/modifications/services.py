@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from secmods.reminders.workdays import add_working_days
+from secmods.rules.working_days import add_working_days
 
 from . import lifecycle
 from .dates import ApproxDate

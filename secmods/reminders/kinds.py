@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 
+from secmods.rules.working_days import LONDON
+
 from .registry import (
     Event,
     EventKind,
@@ -16,7 +18,6 @@ from .registry import (
     register_event_kind,
     register_recipient_kind,
 )
-from .workdays import LONDON
 
 
 def _end_of_day(day: date) -> datetime:
