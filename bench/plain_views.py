@@ -37,10 +37,10 @@ from secmods.consultations.services import display_deadline
 from secmods.documents.models import DocumentKind
 from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus, Path, Stage
-from secmods.modifications.references import format_reference, parse_reference
 from secmods.register.glossary_markup import term_anchor
 from secmods.register.timeline import build_timeline
 from secmods.register.views import COLUMNS, FILE_FORMATS
+from secmods.rules.references import format_reference, parse_reference
 
 JSON = {"separators": (",", ":"), "ensure_ascii": False}
 DRAFT = ("draft_proposal", "closed")

@@ -10,9 +10,9 @@ from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from secmods.core.roles import is_committee_member, is_secas_staff
+from secmods.rules.references import parse_reference
 
 from .models import Milestone, MilestoneStatus, Modification
-from .references import parse_reference
 
 
 def visible_modifications(user: Any = None) -> QuerySet[Modification]:

@@ -21,6 +21,7 @@ from secmods.core.api import (
 )
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
+from secmods.rules.references import format_reference
 
 from . import lifecycle
 from .dates import ApproxDate
@@ -38,7 +39,6 @@ from .models import (
     Stage,
     StageChange,
 )
-from .references import format_reference
 
 MAX_NUMBER = 999_999
 
