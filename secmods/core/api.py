@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from secmods.modifications.dates import ApproxDate, Precision
+from secmods.rules.dates import ApproxDate, Precision
 
 MAX_PAGE_SIZE = 200
 

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from secmods.modifications.dates import ApproxDate, DateParseError, Precision
 from secmods.modifications.models import MilestoneKind, MilestoneStatus
+from secmods.rules.dates import ApproxDate, DateParseError, Precision
 from secmods.rules.references import parse_reference
 
 # The default size limit; the service passes settings.DOCUMENT_MAX_BYTES.

@@ -7,9 +7,8 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
+from secmods.rules.dates import ApproxDate, Precision
 from secmods.rules.references import format_reference
-
-from .dates import ApproxDate, Precision
 
 
 class Stage(models.TextChoices):

@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from secmods.rules.dates import ApproxDate
 from secmods.rules.working_days import add_working_days
 
 from . import lifecycle
-from .dates import ApproxDate
 from .models import (
     Milestone,
     MilestoneStatus,

@@ -15,8 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from secmods.modifications.dates import ApproxDate, Precision
 from secmods.modifications.models import Milestone, MilestoneStatus
+from secmods.rules.dates import ApproxDate, Precision
 
 WIDTH = 720
 LEFT = 12

@@ -27,8 +27,8 @@ def _end_of_day(day: date) -> datetime:
 # --- Milestones -------------------------------------------------------------------------
 def _milestone_event(milestone) -> Event:  # type: ignore[no-untyped-def]
     from secmods.committees.models import MeetingStatus
-    from secmods.modifications.dates import Precision
     from secmods.modifications.models import CLOSED_STAGES, MilestoneStatus
+    from secmods.rules.dates import Precision
 
     modification = milestone.modification
     meeting = milestone.meeting
@@ -72,8 +72,8 @@ def load_milestone(ref: str) -> Event | None:
 
 
 def upcoming_milestones(today: date) -> Iterable[Event]:
-    from secmods.modifications.dates import Precision
     from secmods.modifications.models import CLOSED_STAGES, MilestoneStatus
+    from secmods.rules.dates import Precision
 
     for milestone in (
         _milestones()

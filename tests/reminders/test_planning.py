@@ -11,11 +11,11 @@ from django.db import transaction
 
 from secmods.committees.models import MeetingStatus
 from secmods.modifications import services as modification_services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneKind, MilestoneStatus, Stage
 from secmods.reminders import registry
 from secmods.reminders.models import Reminder, ReminderStatus, Unsubscription
 from secmods.reminders.services import replan_event, replan_rule
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     CommitteeFactory,
     MeetingFactory,
