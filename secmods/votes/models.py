@@ -15,6 +15,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
+from secmods.rules.change_board import BallotOutcome, VoteChoice
 
 
 class DecisionRule(models.Model):
@@ -55,11 +56,6 @@ class DecisionRule(models.Model):
         return self.name
 
 
-class BallotOutcome(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
 class Ballot(models.Model):
     """One Change Board vote on a modification: its votes, and once decided, its outcome.
 
@@ -95,12 +91,6 @@ class Ballot(models.Model):
     def __str__(self) -> str:
         state = self.get_outcome_display() if self.outcome else "open"
         return f"Change Board vote on {self.modification.reference} ({state})"
-
-
-class VoteChoice(models.TextChoices):
-    FOR = "for", "In favour"
-    AGAINST = "against", "Against"
-    ABSTAIN = "abstain", "Abstains"
 
 
 class Vote(models.Model):

@@ -16,6 +16,7 @@ from secmods.modifications import lifecycle
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Modification, Path, Stage, StageChange
 from secmods.parties.models import Person
+from secmods.rules import change_board
 
 from . import selectors
 from .models import Ballot, BallotOutcome, DecisionRule, Vote, VoteChoice
@@ -147,8 +148,8 @@ def record_vote_outcome(
     if ballot is None:
         raise ValidationError("No votes have been recorded for this Change Board vote.")
     ballot = selectors.ballot_with_votes(ballot)
-    decision = selectors.decide(
-        selectors.RuleSpec.of(ballot.rule),
+    decision = change_board.decide(
+        selectors.rule_spec(ballot.rule),
         ((v.party_category_id, v.choice) for v in ballot.votes.all()),
     )
     ballot.outcome = decision.outcome
