@@ -214,7 +214,7 @@ def _loads(value: Any) -> Any:
 
 
 def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
-    from secmods.modifications import lifecycle
+    from secmods.rules import lifecycle
 
     parsed = parse_reference(reference)
     if parsed is None:

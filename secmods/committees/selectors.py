@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from .models import Meeting, Membership
+from secmods.modifications.selectors import visible_to
+from secmods.rules.working_days import add_working_days
+
+from .models import AgendaItem, CommitteeKind, Meeting, MeetingStatus, Membership
 
 
 def active_memberships(on: date) -> QuerySet[Membership]:
@@ -33,16 +37,12 @@ def meetings_for_commenting(user: Any, on: date) -> QuerySet[Meeting]:
 # --- Agendas and papers ------------------------------------------------------------------
 def papers_due_on(meeting: Meeting) -> date:
     """Papers go out this committee's number of Working Days before the meeting."""
-    from secmods.rules.working_days import add_working_days
 
     return add_working_days(meeting.date, -meeting.committee.papers_due_working_days)
 
 
 def meeting_agenda(meeting: Meeting) -> QuerySet[Any]:
     """The agenda in order, with what a page shows per item; two queries, any length."""
-    from django.db.models import Count
-
-    from .models import AgendaItem
 
     return (
         AgendaItem.objects.filter(meeting=meeting)
@@ -54,11 +54,6 @@ def meeting_agenda(meeting: Meeting) -> QuerySet[Any]:
 
 def meetings_with_papers_due_on(day: date) -> list[Meeting]:
     """Scheduled meetings whose papers are due on `day` (the "papers due" reminder)."""
-    from datetime import timedelta
-
-    from secmods.rules.working_days import add_working_days
-
-    from .models import MeetingStatus
 
     # Papers are due at most N Working Days before; look at a generous window, then check.
     horizon = add_working_days(day, 40)
@@ -73,10 +68,6 @@ def meetings_with_papers_due_on(day: date) -> list[Meeting]:
 def next_agendas_for_member(user: Any, now: Any = None) -> list[Meeting]:
     """For a committee member's admin home: the next scheduled meeting of each committee
     they are an active member of, with its agenda items. Three queries."""
-    from django.db.models import Prefetch
-    from django.utils import timezone
-
-    from .models import AgendaItem, MeetingStatus
 
     now = now or timezone.now()
     committee_ids = active_committee_ids(user, timezone.localdate(now))
@@ -104,11 +95,6 @@ def next_agendas_for_member(user: Any, now: Any = None) -> list[Meeting]:
 def meetings_with_agenda(user: Any) -> QuerySet[Meeting]:
     """Meetings with the agenda items this user may see (no unpublished modification leaks
     to the public through an agenda)."""
-    from django.db.models import Prefetch
-
-    from secmods.modifications.selectors import visible_to
-
-    from .models import AgendaItem
 
     # Ordered within each meeting (the default ordering would join every meeting).
     visible_items = (
@@ -118,4 +104,17 @@ def meetings_with_agenda(user: Any) -> QuerySet[Meeting]:
     )
     return Meeting.objects.select_related("committee").prefetch_related(
         Prefetch("agenda_items", queryset=visible_items)
+    )
+
+
+def problem_statement_agreed_at_meeting(modification: Any) -> bool:
+    """The lifecycle's evidence that the CSC or Panel agreed the problem statement: an
+    agenda item of theirs for the modification with its outcome recorded."""
+    return (
+        AgendaItem.objects.filter(
+            modification=modification,
+            meeting__committee__kind__in=[CommitteeKind.CSC, CommitteeKind.PANEL],
+        )
+        .exclude(outcome="")
+        .exists()
     )

@@ -6,7 +6,7 @@ class ConsultationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The lifecycle table waits for consultations to close (DOMAIN.md's guards).
-        from secmods.modifications import lifecycle
+        from secmods.rules import lifecycle
 
         from . import selectors
 

@@ -16,8 +16,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from secmods.committees.models import AgendaItem, Meeting
 from secmods.core.admin import shared_choices_formset
 from secmods.glossary.selectors import terms_used_by
+from secmods.rules import lifecycle
 
-from . import lifecycle, selectors, services
+from . import selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
 from .models import Milestone, Modification, ReportSection, SecSection, StageChange
 

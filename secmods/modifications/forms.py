@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from secmods.committees.models import Meeting
+from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate, DateParseError
 
-from . import lifecycle
 from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
 from .services import keep_baseline, next_alternative_suffix, next_modification_number
 

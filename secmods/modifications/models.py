@@ -8,47 +8,15 @@ from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
 from secmods.rules.dates import ApproxDate, Precision
+from secmods.rules.lifecycle import (  # noqa: F401 - the models' choices, imported from here too
+    CLOSED_STAGES,
+    AuthorityDecision,
+    DecisionOutcome,
+    ImpactAssessment,
+    Path,
+    Stage,
+)
 from secmods.rules.references import format_reference
-
-
-class Stage(models.TextChoices):
-    DRAFT_PROPOSAL = "draft_proposal", "Draft Proposal"
-    REFINEMENT = "refinement", "Refinement"
-    REPORT_PHASE = "report_phase", "Report Phase"
-    CHANGE_BOARD = "change_board", "Change Board"
-    AUTHORITY_DECISION = "authority_decision", "Authority Decision"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    IMPLEMENTED = "implemented", "Implemented"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    CLOSED = "closed", "Closed"
-
-
-CLOSED_STAGES = frozenset({Stage.IMPLEMENTED, Stage.REJECTED, Stage.WITHDRAWN, Stage.CLOSED})
-
-
-class Path(models.TextChoices):
-    PATH_1 = "path_1", "Path 1: Authority-determined"
-    PATH_2 = "path_2", "Path 2: Authority-determined"
-    PATH_3 = "path_3", "Path 3: Self-Governance"
-    FAST_TRACK = "fast_track", "Fast-Track"
-
-
-class DecisionOutcome(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
-class AuthorityDecision(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    SENT_BACK = "sent_back", "Sent back"
-
-
-class ImpactAssessment(models.TextChoices):
-    PENDING = "pending", "Not yet received"
-    RECEIVED = "received", "Received"
-    NOT_NEEDED = "not_needed", "Not needed"
 
 
 class SecSection(models.Model):

@@ -21,10 +21,10 @@ from secmods.core.api import (
 )
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
+from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 from secmods.rules.references import format_reference
 
-from . import lifecycle
 from .models import (
     EDITABLE_FIELDS,
     AuthorityDecision,

@@ -6,7 +6,7 @@ class VotesConfig(AppConfig):
     verbose_name = "Change Board votes"
 
     def ready(self) -> None:
-        from secmods.modifications import lifecycle
+        from secmods.rules import lifecycle
 
         from . import services
 
