@@ -118,3 +118,18 @@ def problem_statement_agreed_at_meeting(modification: Any) -> bool:
         .exclude(outcome="")
         .exists()
     )
+
+
+def memberships_all_ended(user: Any) -> bool:
+    """A login whose person sat on committees and whose every membership has ended (the
+    day after the last end date): core.roles then no longer counts it a committee member."""
+    if not user.pk:
+        return False
+    today = timezone.localdate()
+    memberships = Membership.objects.filter(person__user_id=user.pk)
+    return (
+        memberships.exists()
+        and not memberships.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today
+        ).exists()
+    )

@@ -21,3 +21,10 @@ class ConsultationsConfig(AppConfig):
         from . import reminders
 
         reminders.register()
+
+        # forget_person asks this app to erase (or say what it keeps of) a person's data.
+        from secmods.parties import services as parties_services
+
+        from . import personal_data
+
+        parties_services.register_eraser(personal_data.erase)

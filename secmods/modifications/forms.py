@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from secmods.committees.models import Meeting
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate, DateParseError
 
+from . import related
 from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
 from .services import keep_baseline, next_alternative_suffix, next_modification_number
 
@@ -36,7 +36,7 @@ class MilestoneForm(forms.ModelForm):
         if "meeting" in self.fields:
             field = self.fields["meeting"]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = Meeting.objects.select_related("committee")
+            field.queryset = related.meeting_model().objects.select_related("committee")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -153,7 +153,7 @@ class MoveStageForm(forms.Form):
         choices=[("", "---------"), *lifecycle.DecidingBody.choices], required=False
     )
     meeting = forms.ModelChoiceField(
-        queryset=Meeting.objects.select_related("committee").order_by("-starts_at"),
+        queryset=related.meeting_model().objects.select_related("committee").order_by("-starts_at"),
         required=False,
         help_text="The meeting that decided the move, if any.",
     )

@@ -13,6 +13,7 @@ from secmods.rules.lifecycle import (  # noqa: F401 - the models' choices, impor
     AuthorityDecision,
     DecisionOutcome,
     ImpactAssessment,
+    MilestoneKind,
     Path,
     Stage,
 )
@@ -217,21 +218,6 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
-
-
-class MilestoneKind(models.TextChoices):
-    RAISED = "raised", "Raised"
-    CSC = "csc", "Change Sub-Committee"
-    PANEL = "panel", "Panel"
-    SUB_COMMITTEES = "sub_committees", "SEC Sub-Committees"
-    WORKING_GROUP = "working_group", "Working Group"
-    CONSULTATION_OPENS = "consultation_opens", "Consultation opens"
-    CONSULTATION_CLOSES = "consultation_closes", "Consultation closes"
-    IMPACT_ASSESSMENT = "impact_assessment", "DCC Impact Assessment"
-    CHANGE_BOARD = "change_board", "Change Board"
-    AUTHORITY_DECISION = "authority_decision", "Authority decision"
-    IMPLEMENTATION = "implementation", "Implementation"
-    OTHER = "other", "Other"
 
 
 class MilestoneStatus(models.TextChoices):

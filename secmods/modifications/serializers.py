@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from secmods.committees.models import AgendaItem, Meeting, Release
 from secmods.core.api import (
     ApproxDateField,
     approx_date,
@@ -25,6 +24,7 @@ from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 from secmods.rules.references import format_reference
 
+from . import related
 from .models import (
     EDITABLE_FIELDS,
     AuthorityDecision,
@@ -39,8 +39,15 @@ from .models import (
     Stage,
     StageChange,
 )
+from .selectors import get_by_reference, next_key_milestone
 
 MAX_NUMBER = 999_999
+
+
+# committees' models, through the relations declared by name (see related.py).
+Meeting = related.meeting_model()
+AgendaItem = related.agenda_item_model()
+Release = related.release_model()
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -132,7 +139,6 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
     def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
         if not hasattr(obj, "next_key_precision"):
             # The detail selector fetched the whole timetable instead of annotating.
-            from .selectors import next_key_milestone
 
             milestone = next_key_milestone(_prefetched(obj, "milestones"))
             if milestone is None:
@@ -292,7 +298,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["meeting", "purpose", "decision", "outcome"]
 
-    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         meeting = instance.meeting
         return {
             "meeting": {
@@ -485,8 +491,6 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
                 if name in attrs:
                     raise serializers.ValidationError({name: "Can be given on create only."})
         elif "alternative_of" in attrs:
-            from .selectors import get_by_reference
-
             original = get_by_reference(attrs["alternative_of"])
             if original is None or original.suffix:
                 raise serializers.ValidationError(

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from secmods.core.exceptions import MoveRefused
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 
@@ -20,10 +21,6 @@ from .models import (
     Modification,
     StageChange,
 )
-
-
-class MoveRefused(ValidationError):
-    """A lifecycle move the table forbids; `messages` says why."""
 
 
 def next_modification_number() -> int:

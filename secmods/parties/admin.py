@@ -1,7 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import Membership
+from secmods.core.admin import RegisteredInlines
 
 from .models import Organisation, PartyCategory, Person
 
@@ -20,17 +22,12 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["committee"]
-
-
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
     list_display = ["name", "email", "organisation", "user"]
     list_select_related = ["organisation", "user"]
     list_filter = ["organisation__party_category"]
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation", "user"]
-    inlines = [MembershipInline]
+    # The committees app adds the memberships inline (CommitteesConfig.ready).
+    inlines: list[Any] = []

@@ -70,6 +70,23 @@ class DecidingBody(Choices):
     PROPOSER = "Proposer", "Proposer"
 
 
+class MilestoneKind(Choices):
+    """The steps a progression timetable names (docs/domain.md, "The timetable")."""
+
+    RAISED = "raised", "Raised"
+    CSC = "csc", "Change Sub-Committee"
+    PANEL = "panel", "Panel"
+    SUB_COMMITTEES = "sub_committees", "SEC Sub-Committees"
+    WORKING_GROUP = "working_group", "Working Group"
+    CONSULTATION_OPENS = "consultation_opens", "Consultation opens"
+    CONSULTATION_CLOSES = "consultation_closes", "Consultation closes"
+    IMPACT_ASSESSMENT = "impact_assessment", "DCC Impact Assessment"
+    CHANGE_BOARD = "change_board", "Change Board"
+    AUTHORITY_DECISION = "authority_decision", "Authority decision"
+    IMPLEMENTATION = "implementation", "Implementation"
+    OTHER = "other", "Other"
+
+
 # Self-Governance approvals may be appealed to the Authority within this many Working Days.
 APPEAL_WINDOW_WORKING_DAYS = 15
 

@@ -13,3 +13,10 @@ class VotesConfig(AppConfig):
         lifecycle.register_condition(
             lifecycle.CHANGE_BOARD_VOTE_RECORDED, services.vote_recorded_guard
         )
+
+        # forget_person asks this app to erase (or say what it keeps of) a person's data.
+        from secmods.parties import services as parties_services
+
+        from . import personal_data
+
+        parties_services.register_eraser(personal_data.erase)
