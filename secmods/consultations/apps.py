@@ -5,7 +5,7 @@ class ConsultationsConfig(AppConfig):
     name = "secmods.consultations"
 
     def ready(self) -> None:
-        # The lifecycle table waits for consultations to close (DOMAIN.md's guards).
+        # The lifecycle table waits for consultations to close (docs/domain.md#stages-and-moves).
         from secmods.rules import lifecycle
 
         from . import selectors

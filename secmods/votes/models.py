@@ -1,7 +1,8 @@
 """Change Board votes by Party Category, and the decision rule that turns them into an outcome.
 
-The rule is data (DOMAIN.md: "Voting groups and the decision rule are data, not code"): SECAS
-edit it in the admin to match SEC Section D; each ballot keeps the rule it was decided under.
+The rule is data, not code (docs/domain.md#change-board-votes): SECAS edit it in the admin to
+match SEC Section D; each ballot keeps the rule it was decided under. The arithmetic is
+secmods/rules/change_board.py.
 """
 
 from __future__ import annotations
