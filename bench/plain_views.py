@@ -35,12 +35,12 @@ from secmods.committees.models import AgendaPurpose
 from secmods.consultations.models import ConsultationKind
 from secmods.consultations.services import display_deadline
 from secmods.documents.models import DocumentKind
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus, Path, Stage
-from secmods.modifications.references import format_reference, parse_reference
 from secmods.register.glossary_markup import term_anchor
 from secmods.register.timeline import build_timeline
 from secmods.register.views import COLUMNS, FILE_FORMATS
+from secmods.rules.dates import ApproxDate
+from secmods.rules.references import format_reference, parse_reference
 
 JSON = {"separators": (",", ":"), "ensure_ascii": False}
 DRAFT = ("draft_proposal", "closed")
@@ -220,7 +220,7 @@ def _loads(value: Any) -> Any:
 
 
 def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
-    from secmods.modifications import lifecycle
+    from secmods.rules import lifecycle
 
     parsed = parse_reference(reference)
     if parsed is None:

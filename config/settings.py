@@ -266,7 +266,7 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] = "secmods.core.api.exception_handler"
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
 SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = "/api/v1"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "StageEnum": "secmods.modifications.models.Stage",
+    "StageEnum": "secmods.rules.lifecycle.Stage.choices",
     "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",
     "MeetingStatusEnum": "secmods.committees.models.MeetingStatus",
 }
@@ -278,8 +278,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "QuestionKindEnum": "secmods.consultations.models.QuestionKind",
     "AnswerPositionEnum": "secmods.consultations.models.AnswerPosition",
     "AgendaPurposeEnum": "secmods.committees.models.AgendaPurpose",
-    "VoteChoiceEnum": "secmods.votes.models.VoteChoice",
-    "BallotOutcomeEnum": "secmods.votes.models.BallotOutcome",
+    "VoteChoiceEnum": "secmods.rules.change_board.VoteChoice.choices",
+    "BallotOutcomeEnum": "secmods.rules.change_board.BallotOutcome.choices",
 }
 
 # --- Proof under attack (issue 9): login lockout -----------------------------------------

@@ -21,9 +21,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
 from secmods.parties.models import Organisation, Person
+from secmods.rules.dates import ApproxDate
 
 from .models import (
     AgendaItem,

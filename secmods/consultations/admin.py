@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
 from secmods.core.roles import is_secas_staff
-from secmods.reminders.workdays import add_working_days
+from secmods.rules.working_days import add_working_days
 
 from .forms import ResponseForm
 from .models import (

@@ -26,7 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from secmods.modifications.dates import ApproxDate, Precision
+from secmods.core.exceptions import MoveRefused
+from secmods.rules.dates import ApproxDate, Precision
 
 MAX_PAGE_SIZE = 200
 
@@ -75,8 +76,6 @@ def _is_stale(exc: DjangoValidationError) -> bool:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus the services' Django ValidationErrors (400 / 409 / 412)."""
-    from secmods.modifications.services import MoveRefused
-
     if isinstance(exc, MoveRefused):
         exc = Conflict(list(exc.messages))
     elif isinstance(exc, DjangoValidationError):

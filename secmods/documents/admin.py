@@ -20,8 +20,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from secmods.modifications.models import Modification
-
 from . import services
 from .forms import ConfirmImportForm, DocumentForm, ReportImportForm
 from .models import Document, ReportVersion
@@ -301,14 +299,3 @@ class ReportVersionInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-# The modification page shows its library and its earlier texts. Added from here, so that the
-# modifications app does not depend on this one.
-_modification_admin = admin.site._registry.get(Modification)
-if _modification_admin is not None:
-    type(_modification_admin).inlines = [
-        *_modification_admin.inlines,
-        DocumentInline,
-        ReportVersionInline,
-    ]

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from secmods.modifications.dates import ApproxDate, DateParseError, Precision
 from secmods.modifications.models import MilestoneKind, MilestoneStatus
-from secmods.modifications.references import parse_reference
+from secmods.rules.dates import ApproxDate, DateParseError, Precision
+from secmods.rules.references import parse_reference
 
 # The default size limit; the service passes settings.DOCUMENT_MAX_BYTES.
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024

@@ -23,8 +23,8 @@ from secmods.modifications.models import (
     SecSection,
     Stage,
 )
-from secmods.modifications.references import parse_reference
 from secmods.parties.models import Organisation, Person
+from secmods.rules.references import parse_reference
 
 from .filetypes import FileTypeError, check_upload
 from .models import Document, ReportVersion, Visibility

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from secmods.committees.models import Meeting
 from secmods.modifications.selectors import get_by_reference, visible_modifications
 
 from . import exporting, filetypes, selectors
@@ -80,8 +81,6 @@ def report_html(request: HttpRequest, reference: str) -> HttpResponse:
 def meeting_pack_docx(request: HttpRequest, pk: int) -> HttpResponse:
     """The meeting pack (agenda and each report) as Word, for those who may see meetings in
     the admin (SECAS staff, committee members); the "Download" button of a meeting's page."""
-    from secmods.committees.models import Meeting
-
     user = request.user
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path())

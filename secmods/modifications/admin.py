@@ -14,11 +14,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import AgendaItem, Meeting
-from secmods.core.admin import shared_choices_formset
+from secmods.core.admin import RegisteredInlines, shared_choices_formset
 from secmods.glossary.selectors import terms_used_by
+from secmods.rules import lifecycle
 
-from . import lifecycle, selectors, services
+from . import selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
 from .models import Milestone, Modification, ReportSection, SecSection, StageChange
 
@@ -61,25 +61,6 @@ class MilestoneInline(admin.TabularInline):
         return super().get_queryset(request).select_related("meeting__committee")
 
 
-class AgendaItemInline(admin.TabularInline):
-    model = AgendaItem
-    formset = shared_choices_formset("meeting")
-    extra = 0
-    fields = ["meeting", "purpose", "decision", "outcome"]
-    # Outcomes are recorded from the meeting's agenda page (it marks milestones done).
-    readonly_fields = ["decision", "outcome"]
-    verbose_name = "meeting"
-    verbose_name_plural = "meetings where it is presented"
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "meeting":
-            kwargs["queryset"] = Meeting.objects.select_related("committee")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
-        return super().get_queryset(request).select_related("meeting__committee")
-
-
 _STAGE_CHANGE_COLUMNS: tuple[str, ...] = (
     "changed_at",
     "from_stage",
@@ -109,7 +90,7 @@ class StageChangeInline(admin.TabularInline):
 
 
 @admin.register(Modification)
-class ModificationAdmin(SimpleHistoryAdmin):
+class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
     form = ModificationForm
     change_form_template = "admin/modifications/modification/change_form.html"
     list_display = [
@@ -129,7 +110,8 @@ class ModificationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
     readonly_fields = ["reference_display", "glossary_terms", "version"]
-    inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
+    # Other apps add theirs (agenda items, reminders, documents) from their AppConfig.ready().
+    inlines = [ReportSectionInline, MilestoneInline, StageChangeInline]
     fieldsets: Any = [
         (
             None,

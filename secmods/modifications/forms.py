@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
-from secmods.committees.models import Meeting
+from secmods.parties.staff import secas_staff_people
+from secmods.rules import lifecycle
+from secmods.rules.dates import ApproxDate, DateParseError
+from secmods.rules.overdue import date_warnings
 
-from . import lifecycle
-from .dates import ApproxDate, DateParseError
+from . import related
 from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
-from .overdue import date_warnings
 from .services import keep_baseline, next_alternative_suffix, next_modification_number
 
 
@@ -57,7 +58,7 @@ class MilestoneForm(forms.ModelForm):
         if "meeting" in self.fields:
             field = self.fields["meeting"]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = Meeting.objects.select_related("committee")
+            field.queryset = related.meeting_model().objects.select_related("committee")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -143,8 +144,6 @@ class ModificationForm(forms.ModelForm):
             self.fields["number"].required = True
         if "lead_analyst" in self.fields:
             # SECAS staff only (a modification already led by someone else keeps them).
-            from secmods.parties.staff import secas_staff_people
-
             lead = self.fields["lead_analyst"]
             assert isinstance(lead, forms.ModelChoiceField)
             current = Q(pk=self.instance.lead_analyst_id) if self.instance.lead_analyst_id else Q()
@@ -204,7 +203,7 @@ class MoveStageForm(forms.Form):
         choices=[("", "---------"), *lifecycle.DecidingBody.choices], required=False
     )
     meeting = forms.ModelChoiceField(
-        queryset=Meeting.objects.select_related("committee").order_by("-starts_at"),
+        queryset=related.meeting_model().objects.select_related("committee").order_by("-starts_at"),
         required=False,
         help_text="The meeting that decided the move, if any.",
     )

@@ -11,7 +11,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from secmods.committees.models import AgendaItem, Meeting, Release
 from secmods.core.api import (
     ApproxDateField,
     approx_date,
@@ -21,9 +20,11 @@ from secmods.core.api import (
 )
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
+from secmods.rules import lifecycle
+from secmods.rules.dates import ApproxDate
+from secmods.rules.references import format_reference
 
-from . import lifecycle
-from .dates import ApproxDate
+from . import related
 from .models import (
     EDITABLE_FIELDS,
     AuthorityDecision,
@@ -38,9 +39,15 @@ from .models import (
     Stage,
     StageChange,
 )
-from .references import format_reference
+from .selectors import get_by_reference, next_key_milestone, overdue_count
 
 MAX_NUMBER = 999_999
+
+
+# committees' models, through the relations declared by name (see related.py).
+Meeting = related.meeting_model()
+AgendaItem = related.agenda_item_model()
+Release = related.release_model()
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -136,7 +143,6 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
     def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
         if not hasattr(obj, "next_key_precision"):
             # The detail selector fetched the whole timetable instead of annotating.
-            from .selectors import next_key_milestone
 
             milestone = next_key_milestone(_prefetched(obj, "milestones"))
             if milestone is None:
@@ -150,8 +156,6 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
 
     def get_overdue_count(self, obj: Modification) -> int:
         if not hasattr(obj, "overdue_count"):
-            from .selectors import overdue_count
-
             return overdue_count(_prefetched(obj, "milestones"))
         return int(obj.overdue_count)  # type: ignore[attr-defined]
 
@@ -312,7 +316,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["meeting", "purpose", "decision", "outcome"]
 
-    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         meeting = instance.meeting
         return {
             "meeting": {
@@ -505,8 +509,6 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
                 if name in attrs:
                     raise serializers.ValidationError({name: "Can be given on create only."})
         elif "alternative_of" in attrs:
-            from .selectors import get_by_reference
-
             original = get_by_reference(attrs["alternative_of"])
             if original is None or original.suffix:
                 raise serializers.ValidationError(

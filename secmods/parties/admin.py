@@ -1,11 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import Membership
+from secmods.core.admin import RegisteredInlines
 
 from .models import Organisation, PartyCategory, Person
+from .staff import secas_staff_people
 
 
 @admin.register(PartyCategory)
@@ -22,20 +25,15 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["committee"]
-
-
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
     list_display = ["name", "email", "organisation", "user"]
     list_select_related = ["organisation", "user"]
     list_filter = ["organisation__party_category"]
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation", "user"]
-    inlines = [MembershipInline]
+    # The committees app adds the memberships inline (CommitteesConfig.ready).
+    inlines: list[Any] = []
     change_list_template = "admin/parties/person/change_list.html"
 
     def get_search_results(
@@ -49,7 +47,5 @@ class PersonAdmin(SimpleHistoryAdmin):
             and request.GET.get("model_name") == "modification"
             and request.GET.get("field_name") == "lead_analyst"
         ):
-            from .staff import secas_staff_people
-
             queryset = queryset.filter(pk__in=secas_staff_people().values("pk"))
         return queryset, distinct

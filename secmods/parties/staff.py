@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.signals import m2m_changed, post_save
 
 from secmods.core.roles import SECAS_STAFF
 
@@ -56,8 +58,6 @@ def _user_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **
 
 
 def _groups_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kw: Any) -> None:
-    from django.contrib.auth.models import Group
-
     if action != "post_add" or not pk_set:
         return
     if isinstance(instance, Group):  # group.user_set.add(...): instance is the group
@@ -69,8 +69,6 @@ def _groups_changed(sender: Any, instance: Any, action: str, pk_set: Any, **kw: 
 
 
 def connect() -> None:
-    from django.db.models.signals import m2m_changed, post_save
-
     User = get_user_model()
     uid = "secmods.parties.staff"
     post_save.connect(_user_saved, sender=User, dispatch_uid=f"{uid}.user")

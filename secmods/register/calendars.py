@@ -20,8 +20,8 @@ from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
 from secmods.committees.models import Meeting, MeetingStatus
-from secmods.modifications.dates import Precision
 from secmods.modifications.models import Milestone, MilestoneStatus, Modification
+from secmods.rules.dates import Precision
 
 PRODID = "-//secmods//SEC modifications register//EN"
 # DTSTAMP of a row with no history (none is written by loaddata or QuerySet.update()): any

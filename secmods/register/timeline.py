@@ -15,9 +15,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from secmods.modifications.dates import ApproxDate, Precision
 from secmods.modifications.models import Milestone, MilestoneStatus
-from secmods.modifications.overdue import is_overdue
+from secmods.rules.dates import ApproxDate, Precision
+from secmods.rules.overdue import is_overdue
 
 WIDTH = 720
 LEFT = 12

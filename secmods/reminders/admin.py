@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from secmods.modifications.admin import ModificationAdmin
+from secmods.core.roles import is_secas_staff
 
 from . import selectors, services
 from .forms import ReminderRuleForm
@@ -152,7 +152,6 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        from secmods.core.roles import is_secas_staff
 
         if not is_secas_staff(request.user):
             return {}
@@ -211,8 +210,3 @@ class ReminderInline(admin.TabularInline):
             .select_related("rule")
             .order_by("-due_at", "pk")
         )
-
-
-# Each modification's page lists its reminders. Added from here, so that the modifications
-# app does not depend on this one (and its admin module stays as it is).
-ModificationAdmin.inlines = [*ModificationAdmin.inlines, ReminderInline]

@@ -15,10 +15,11 @@ from django.template.base import Lexer, TokenType
 from django.urls import reverse
 from django.utils.html import escape, format_html, linebreaks
 
+from secmods.rules.working_days import LONDON
+
 from . import registry
 from .models import Reminder, site_domain
 from .services import unsubscribe_token
-from .workdays import LONDON
 
 # Tags that would leak settings or other templates into an email staff can write.
 FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from secmods.modifications.models import MilestoneKind
+from secmods.rules.lifecycle import MilestoneKind
 
 from . import registry
 from .emails import validate_template

@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.core.roles import is_secas_staff
+from secmods.modifications.models import Modification, Stage
 
 from . import services
 from .models import Ballot, DecisionRule, Vote
@@ -117,7 +118,6 @@ class VoteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from secmods.modifications.models import Modification, Stage
 
         field = self.fields["modification"]
         assert isinstance(field, forms.ModelChoiceField)

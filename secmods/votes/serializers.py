@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from secmods.committees.models import Meeting
 from secmods.parties.models import Person
+from secmods.rules import change_board
 
 from . import selectors
 from .models import Ballot, Vote, VoteChoice
@@ -104,8 +105,8 @@ class BallotSerializer(serializers.ModelSerializer):
     def get_tally(self, obj: Ballot) -> dict[str, Any]:
         if obj.decided_at is not None and obj.tally:
             return dict(obj.tally)
-        decision = selectors.decide(
-            selectors.RuleSpec.of(obj.rule),
+        decision = change_board.decide(
+            selectors.rule_spec(obj.rule),
             ((v.party_category_id, v.choice) for v in obj.votes.all()),
         )
         return decision.as_tally()

@@ -13,15 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import Aggregate, Count, DateField, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from secmods.committees.models import Meeting, MeetingStatus
-from secmods.committees.selectors import papers_due_on
+from secmods.committees.selectors import next_agendas_for_member, papers_due_on
 from secmods.consultations.models import Comment, Consultation
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import (
     CLOSED_STAGES,
     Milestone,
@@ -32,6 +33,7 @@ from secmods.modifications.models import (
 )
 from secmods.modifications.selectors import overdue_milestones, with_next_key_date
 from secmods.reminders.models import LIVE_STATUSES, Reminder, ReminderStatus
+from secmods.rules.dates import ApproxDate
 
 ROWS = 12  # per list: enough for a week's work, never the whole register
 MEETING_WINDOW = timedelta(weeks=4)
@@ -272,8 +274,6 @@ def reminders_needing_attention(now: datetime) -> Listing:
 def next_days(user: Any, today: date, now: datetime) -> Timeline:
     """The next 90 days as lanes of dated events: meetings, the user's own modifications'
     milestones, consultations closing. Each lane is cut at a fixed number of events."""
-    from django.urls import reverse
-
     end = today + timedelta(days=TIMELINE_DAYS)
     span = (end - today).days or 1
 
@@ -368,8 +368,6 @@ def staff_dashboard(user: Any, now: datetime | None = None) -> StaffDashboard:
 
 
 def _has_person(user: Any) -> bool:
-    from django.core.exceptions import ObjectDoesNotExist
-
     try:
         return user.person is not None
     except ObjectDoesNotExist:
@@ -384,8 +382,6 @@ class MemberHome:
 
 
 def member_home(user: Any, now: datetime | None = None) -> MemberHome:
-    from secmods.committees.selectors import next_agendas_for_member
-
     agendas = [
         {"meeting": meeting, "papers_due": papers_due_on(meeting)}
         for meeting in next_agendas_for_member(user, now)

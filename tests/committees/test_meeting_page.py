@@ -9,10 +9,10 @@ import docx
 import pytest
 from django.urls import reverse
 
+from secmods.committees.reminders import load_meeting
 from secmods.committees.services import add_to_agenda
 from secmods.reminders.emails import render_reminder
 from secmods.reminders.forms import DEFAULT_SUBJECT, DEFAULT_TEXT
-from secmods.reminders.kinds import load_meeting
 from secmods.reminders.models import Reminder
 from secmods.reminders.services import replan_event
 from tests.factories import (

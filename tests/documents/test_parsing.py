@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from secmods.documents.parsing import DocumentError, parse_document, parse_text
-from secmods.modifications.dates import Precision
+from secmods.rules.dates import Precision
 from tests.documents.helpers import docx_bytes, seed_lines, seed_text, word_report
 from tests.documents.pdfmaker import text_pdf
 

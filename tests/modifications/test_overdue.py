@@ -1,4 +1,4 @@
-"""Overdue: one rule (secmods/modifications/overdue.py) for the admin, register, API and
+"""Overdue: one rule (secmods/rules/overdue.py) for the admin, register, API and
 dashboard; and the warning to confirm a date typed before the modification was raised."""
 
 import datetime as dt
@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 
 from secmods.modifications import selectors
-from secmods.modifications.dates import ApproxDate
-from secmods.modifications.overdue import date_warnings, is_overdue
+from secmods.rules.dates import ApproxDate
+from secmods.rules.overdue import date_warnings, is_overdue
 from tests.admin_forms import admin_form_data, as_post
 from tests.factories import MilestoneFactory, ModificationFactory
 

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from secmods.modifications import services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus
 from secmods.register.timeline import build_timeline
+from secmods.rules.dates import ApproxDate
 from tests.factories import MilestoneFactory, ModificationFactory
 
 pytestmark = pytest.mark.django_db

@@ -135,7 +135,7 @@ def test_the_modification_page_lists_its_reminders(staff_client) -> None:  # typ
     )
     modification = ModificationFactory(proposer=PersonFactory(email="proposer@dcc.example"))
     from secmods.modifications import services
-    from secmods.modifications.dates import ApproxDate
+    from secmods.rules.dates import ApproxDate
 
     services.add_milestone(
         modification,

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from secmods.committees.services import add_to_agenda
-from secmods.modifications.dates import ApproxDate
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     CommentFactory,
     ConsultationFactory,

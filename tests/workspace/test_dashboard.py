@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from secmods.committees.services import add_to_agenda
 from secmods.modifications import services as modification_services
-from secmods.modifications.dates import ApproxDate
 from secmods.reminders.models import Reminder, ReminderStatus
+from secmods.rules.dates import ApproxDate
 from secmods.workspace import selectors
 from tests.factories import (
     CommentFactory,

@@ -6,7 +6,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.safestring import SafeString
 
-from secmods.modifications.dates import ApproxDate
+from secmods.rules.dates import ApproxDate
 
 from ..glossary_markup import mark_acronyms, paragraphs, term_anchor
 

@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 import time_machine
 
-from secmods.modifications import lifecycle
 from secmods.modifications.models import (
     AuthorityDecision,
     DecisionOutcome,
@@ -14,6 +13,7 @@ from secmods.modifications.models import (
     Stage,
 )
 from secmods.modifications.services import MoveRefused, move_stage
+from secmods.rules import lifecycle
 from tests.factories import AgendaItemFactory, ModificationFactory, ReleaseFactory, UserFactory
 
 
@@ -174,3 +174,32 @@ def test_a_plugged_in_condition_can_refuse(db):
             move_stage(modification, to=Stage.CHANGE_BOARD)
     finally:
         lifecycle._conditions[lifecycle.REPORT_CONSULTATION_CLOSED].remove(consultation_still_open)
+
+
+# --- The table over plain values (no database) ---------------------------------------
+@pytest.mark.parametrize(
+    ("path", "outcome", "stage"),
+    [
+        (Path.PATH_1, DecisionOutcome.APPROVED, Stage.AUTHORITY_DECISION),
+        (Path.PATH_1, DecisionOutcome.REJECTED, Stage.AUTHORITY_DECISION),
+        (Path.PATH_2, DecisionOutcome.APPROVED, Stage.AUTHORITY_DECISION),
+        (Path.PATH_2, DecisionOutcome.REJECTED, Stage.AUTHORITY_DECISION),
+        (Path.PATH_3, DecisionOutcome.APPROVED, Stage.APPROVED),
+        (Path.PATH_3, DecisionOutcome.REJECTED, Stage.REJECTED),
+        (Path.FAST_TRACK, DecisionOutcome.APPROVED, None),
+        ("", DecisionOutcome.REJECTED, None),
+    ],
+)
+def test_the_stage_after_a_change_board_vote_comes_from_the_table(path, outcome, stage):
+    assert lifecycle.stage_after_vote(path, outcome) == stage
+
+
+def test_only_a_self_governance_approval_opens_the_appeal_window():
+    wednesday = dt.date(2021, 12, 22)
+    approved = lifecycle.MoveRequest(to=Stage.APPROVED, today=wednesday)
+    assert lifecycle.effects(Stage.CHANGE_BOARD, approved) == {
+        "stage": Stage.APPROVED,
+        "appeal_window_closes_on": dt.date(2022, 1, 17),
+    }
+    assert lifecycle.effects(Stage.AUTHORITY_DECISION, approved) == {"stage": Stage.APPROVED}
+    assert lifecycle.effects(Stage.DRAFT_PROPOSAL, approved) == {"stage": Stage.APPROVED}

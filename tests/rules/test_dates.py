@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from secmods.modifications.dates import ApproxDate, DateParseError, Precision
+from secmods.rules.dates import ApproxDate, DateParseError, Precision
 
 
 @pytest.mark.parametrize(

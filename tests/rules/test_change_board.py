@@ -1,4 +1,4 @@
-"""The decision rule as data: DOMAIN.md's default and other rule sets, ties, no votes,
+"""The decision rule as data: the default of docs/domain.md and other rule sets, ties, no votes,
 abstentions."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from secmods.votes.selectors import RuleSpec, decide
+from secmods.rules.change_board import RuleSpec, decide
 
 LARGE, SMALL, ELEC, GAS, OTHER, CONSUMER = 1, 2, 3, 4, 5, 99
 FIVE = ((LARGE, "Large"), (SMALL, "Small"), (ELEC, "Elec"), (GAS, "Gas"), (OTHER, "Other"))

@@ -12,16 +12,15 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from .choices import Choices
 
 
-class Precision(models.TextChoices):
-    DAY = "day", _("Day")
-    WEEK = "week", _("Week commencing")
-    MONTH = "month", _("Month")
-    QUARTER = "quarter", _("Quarter")
-    TBC = "tbc", _("To be confirmed")
+class Precision(Choices):
+    DAY = "day", "Day"
+    WEEK = "week", "Week commencing"
+    MONTH = "month", "Month"
+    QUARTER = "quarter", "Quarter"
+    TBC = "tbc", "To be confirmed"
 
 
 class DateParseError(ValueError):

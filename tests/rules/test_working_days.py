@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from secmods.reminders.workdays import (
+from secmods.rules.working_days import (
     add_working_days,
     is_bank_holiday,
     is_working_day,
