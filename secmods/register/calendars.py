@@ -150,6 +150,10 @@ def milestone_event(milestone: Milestone, modification: Modification) -> Event:
     return event
 
 
+# (offset before, after, name, summer, month, weekday, week of the month (-1: last), time)
+YearlyRule = tuple[dt.timedelta, dt.timedelta, str, bool, int, int, int, dt.time]
+
+
 class Change(NamedTuple):
     """A change of a zone's offset: BST starting or ending."""
 
@@ -164,7 +168,7 @@ class Change(NamedTuple):
         """The local time of the change in the offset before it: a component's DTSTART."""
         return (self.at + self.before).replace(tzinfo=None)
 
-    def yearly_rule(self) -> tuple[object, ...] | None:
+    def yearly_rule(self) -> YearlyRule | None:
         """What makes it "the last Sunday of March at 01:00": equal keys, one yearly rule."""
         local = self.onset
         if local.day + 7 > calendar.monthrange(local.year, local.month)[1]:
@@ -227,7 +231,7 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
         start = dt.datetime(first_year, 1, 1, tzinfo=zone)
         offset = start.utcoffset() or dt.timedelta(0)
         changes = [Change(start.astimezone(dt.UTC), offset, offset, start.tzname() or "", False)]
-    rules: dict[tuple[object, ...], list[Change]] = {}
+    rules: dict[YearlyRule, list[Change]] = {}
     singles: list[Change] = []
     for change in changes:
         key = change.yearly_rule()
@@ -236,25 +240,26 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
         else:
             rules.setdefault(key, []).append(change)
     components: list[tuple[Change, dict[str, object] | None]] = []
-    for key, members in rules.items():
+    for rule, members in rules.items():
         years = [member.onset.year for member in members]
         if len(years) < 2 or years != list(range(years[0], years[0] + len(years))):
             singles.extend(members)
             continue
+        month, weekday, week = rule[4], rule[5], rule[6]
         recur: dict[str, object] = {
             "freq": "yearly",
-            "bymonth": key[4],
-            "byday": f"{key[6]}{WEEKDAYS[key[5]]}",  # type: ignore[index]
+            "bymonth": month,
+            "byday": f"{week}{WEEKDAYS[weekday]}",
         }
         if years[-1] < last_year:
             recur["until"] = members[-1].at
         components.append((members[0], recur))
     components += [(change, None) for change in singles]
-    for change, recur in sorted(components, key=lambda item: item[0].at):
+    for change, yearly in sorted(components, key=lambda item: item[0].at):
         component = TimezoneDaylight() if change.summer else TimezoneStandard()
         component.add("dtstart", change.onset)
-        if recur is not None:
-            component.add("rrule", recur)
+        if yearly is not None:
+            component.add("rrule", yearly)
         component.add("tzoffsetfrom", change.before)
         component.add("tzoffsetto", change.after)
         component.add("tzname", change.name)
