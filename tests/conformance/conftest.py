@@ -9,6 +9,7 @@ tool fails the test; elsewhere the test skips and says how to install it.
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 import subprocess
@@ -35,6 +36,14 @@ def missing(message: str) -> None:
     if IN_CI:
         pytest.fail(f"conformance tool missing in CI: {message}", pytrace=False)
     pytest.skip(message)
+
+
+def python_tool(module: str) -> Any:
+    """Import a validator from the lock file, or refuse as `missing` does."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        missing(f"{module} is not installed: make lock, then pip install -r requirements.lock")
 
 
 def record(tool: str, verdict: str) -> None:

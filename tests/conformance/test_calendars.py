@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import vobject
 from django.conf import settings
 from icalendar import Calendar
 
@@ -22,7 +21,7 @@ from secmods.committees.services import add_to_agenda
 from secmods.modifications.dates import ApproxDate
 from tests.factories import MeetingFactory, MilestoneFactory, ModificationFactory
 
-from .conftest import record
+from .conftest import python_tool, record
 
 pytestmark = [pytest.mark.conformance, pytest.mark.django_db]
 LONDON = ZoneInfo("Europe/London")
@@ -51,7 +50,7 @@ def _iso(value: dt.datetime | dt.date) -> str:
 
 
 def read_with_vobject(text: str) -> list[dict[str, object]]:
-    calendar = vobject.readOne(text)
+    calendar = python_tool("vobject").readOne(text)
     found = []
     for event in calendar.vevent_list:
         start = event.dtstart.value
