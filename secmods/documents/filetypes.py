@@ -47,7 +47,14 @@ _CHUNK = 1 << 20
 
 
 def _inflate_count(
-    stream: Any, limit: int, deadline: float, what: str, filename: str, *, raw: bool = False
+    stream: Any,
+    limit: int,
+    deadline: float,
+    what: str,
+    filename: str,
+    *,
+    raw: bool = False,
+    stated: int = 0,
 ) -> int:
     """Decompress `stream` (bytes, or a readable file of decompressed data when not raw),
     counting the bytes and keeping none; ExpansionError past `limit` bytes or the deadline."""
@@ -62,7 +69,7 @@ def _inflate_count(
                 return total  # not Flate after all: the parser will say what it is
             total += len(out)
             if total > limit:
-                raise _too_big(filename, what, limit)
+                raise _too_big(filename, what, stated or limit)
             if time.monotonic() > deadline:
                 raise _too_slow(filename)
             pending = inflater.unconsumed_tail
@@ -72,7 +79,7 @@ def _inflate_count(
     while chunk := stream.read(_CHUNK):
         total += len(chunk)
         if total > limit:
-            raise _too_big(filename, what, limit)
+            raise _too_big(filename, what, stated or limit)
         if time.monotonic() > deadline:
             raise _too_slow(filename)
     return total
@@ -120,6 +127,7 @@ def check_zip_expansion(
                     deadline,
                     "XML" if is_xml else "in all",
                     filename,
+                    stated=xml_limit if is_xml and xml_limit - xml <= total_limit - total else 0,
                 )
             total += size
             if is_xml:
@@ -160,6 +168,7 @@ def check_pdf_expansion(
             "one stream" if stream_limit < total_limit - total else "in all",
             filename,
             raw=True,
+            stated=stream_limit if stream_limit < total_limit - total else total_limit,
         )
         total += size
 

@@ -641,6 +641,8 @@ def _text_blocks(
                 table.rows and _TERMINATOR.search(line) is None and _wrapped_term(line)
             ):
                 table.rows.append(([split[0], split[1]], where(index)))
+            elif not table.rows and len(line.split()) == 1 and _is_acronym(line):
+                table.rows.append(([line], where(index)))  # an acronym without its term
             elif table.rows and not _TERMINATOR.search(line):
                 # The full term wrapped onto the next line.
                 cells, row_where = table.rows[-1]
@@ -698,7 +700,7 @@ def _split_glossary_line(line: str) -> tuple[str, str] | None:
         acronym, term = words[:count], words[count:]
         if count > 1 and not all(_acronym_part(w) for w in acronym[1:]):
             break
-        if acronym[-1] in {"&", "+"} or not term[0][:1].isupper() and not term[0][:1].isdigit():
+        if acronym[-1] in {"&", "+"} or (not term[0][:1].isupper() and not term[0][:1].isdigit()):
             continue
         if count == 1 and not (_is_acronym(acronym[0]) or acronym[0][:1].isupper()):
             return None
@@ -864,8 +866,16 @@ class _PdfLine:
     band: bool  # in the header or footer band of its page
 
 
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
+
+
+def _pdf_text(text: str) -> str:
+    """pdfminer writes '(cid:7)' for a glyph its font maps to no character: not words."""
+    return _clean(_UNMAPPED_GLYPH.sub("", text))
+
+
 def _cell_text(cell: str | None) -> str:
-    return _join_lines([_clean(part) for part in (cell or "").splitlines() if _clean(part)])
+    return _join_lines([_pdf_text(part) for part in (cell or "").splitlines() if _pdf_text(part)])
 
 
 def _read_pdf(
@@ -907,21 +917,27 @@ def _read_pdf(
                 for line in text_page.extract_text_lines(return_chars=False):
                     top = float(line["top"])
                     band = top < height * _FURNITURE_BAND or top > height * (1 - _FURNITURE_BAND)
-                    placed.append((top, _PdfLine(_clean(line["text"]), number, top, band)))
+                    placed.append((top, _PdfLine(_pdf_text(line["text"]), number, top, band)))
                 for table in found:
                     rows = [[_cell_text(cell) for cell in row] for row in table.extract()]
-                    placed.append((float(table.bbox[1]), _RuledTable(rows, f"page {number}", False)))
+                    placed.append(
+                        (float(table.bbox[1]), _RuledTable(rows, f"page {number}", False))
+                    )
                 placed.sort(key=lambda pair: pair[0])
                 items.extend(item for _, item in placed)
             page_count = len(pages)
     except DocumentError:
         raise
     except PDFPasswordIncorrect:
-        raise DocumentError(f"{filename} is a password-protected PDF: remove the password") from None
+        raise DocumentError(
+            f"{filename} is a password-protected PDF: remove the password"
+        ) from None
     except RecursionError:
         raise DocumentError(f"{filename} is not a readable PDF (nested too deeply)") from None
     except _LIBRARY_FAILURES as exc:
-        if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
+        # pdfplumber wraps pdfminer's errors: look at the one inside too.
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+        if isinstance(inner, PDFPasswordIncorrect) or "password" in repr(inner).lower():
             raise DocumentError(
                 f"{filename} is a password-protected PDF: remove the password"
             ) from None
@@ -935,9 +951,7 @@ def _pdf_furniture(items: list[_PdfLine | _RuledTable], page_count: int) -> set[
     places: dict[str, list[tuple[int, float, int]]] = {}
     for position, item in enumerate(items):
         if isinstance(item, _PdfLine) and item.band and item.text:
-            places.setdefault(_furniture_key(item.text), []).append(
-                (item.page, item.top, position)
-            )
+            places.setdefault(_furniture_key(item.text), []).append((item.page, item.top, position))
     furniture: set[int] = set()
     for seen in places.values():
         pages = {page for page, _, _ in seen}
@@ -982,7 +996,7 @@ def parse_pdf(
     report = _assemble(blocks, source_format="pdf")
     report.warnings[:0] = warnings
     report.reference = report.reference or _footer_reference(
-        "\n".join(item.text for p, item in enumerate(items) if p in furniture and isinstance(item, _PdfLine))
+        "\n".join(item.text for item in items if isinstance(item, _PdfLine))
     )
     return report
 
@@ -1187,7 +1201,7 @@ def parse_docx(
 # quote is the last ’ not followed by a letter (‘Supplier’s’ keeps its apostrophe).
 _COVER = re.compile(
     r"^(?P<reference>(?:SECMP\s*\d{1,4}|[DM]P\s*\d{1,6})[A-Z]?)\b\s*[:\-–]?\s*"
-    r"[‘“\"'](?P<title>.{3,300}?)[’”\"'](?![A-Za-z])"
+    r"[‘“\"'](?P<title>.{3,300})[’”\"'](?![A-Za-z])"
 )
 
 
@@ -1232,7 +1246,6 @@ def _assemble(
     bodies: list[tuple[ParsedSection, list[str]]] = []
     skip_section = False
     glossary_heading: _Heading | None = None
-    glossary_tables = 0
     all_text: list[str] = [*before]
     for block in blocks[first_heading:]:
         if isinstance(block, _Heading):
@@ -1255,14 +1268,9 @@ def _assemble(
             if block.kind == "timetable":
                 report.milestones.extend(_milestones(block, report.warnings))
             else:
-                glossary_tables += 1
-                before_terms = len(report.glossary)
                 _merge_terms(report, _terms(block, report.warnings))
-                if len(report.glossary) == before_terms and not block.rows:
-                    report.warnings.append(
-                        f"{block.rows[0][1] if block.rows else 'the glossary'}: a glossary table "
-                        "with no rows"
-                    )
+                if not block.rows:
+                    report.warnings.append("a glossary table with no rows (only its header)")
     timetable_heading = next(
         (b for b in headings if b.level == 1 and "timetable" in b.text.lower()), None
     )
@@ -1314,7 +1322,9 @@ def _milestones(table: _Table, warnings: list[str]) -> Iterator[ParsedMilestone]
                         raise DocumentError(
                             f"cannot read the date in the timetable row '{row}': {exc}", where
                         ) from None
-                warnings.append(f"{where}: the timetable row '{row}' has no date at its end: left out")
+                warnings.append(
+                    f"{where}: the timetable row '{row}' has no date at its end: left out"
+                )
                 continue
         label = _clean(label)
         if not label:
@@ -1332,7 +1342,9 @@ def _milestones(table: _Table, warnings: list[str]) -> Iterator[ParsedMilestone]
 def _terms(table: _Table, warnings: list[str]) -> Iterator[ParsedTerm]:
     for cells, where in table.rows:
         if len(cells) < 2 or not cells[0] or not cells[-1]:
-            warnings.append(f"{where}: the glossary row '{' '.join(cells)}' has no full term: left out")
+            warnings.append(
+                f"{where}: the glossary row '{' '.join(cells)}' has no full term: left out"
+            )
             continue
         acronym, full_term = _clean(cells[0]), _clean(" ".join(cells[1:]))
         if len(acronym) > 30:
@@ -1369,9 +1381,7 @@ def _find_facts(report: ParsedReport, text: str) -> None:
         report.proposer_organisation = _clean(match["org"])
         report.proposer_organisation_short = _clean(match["short"] or "")
     elif match := re.search(r"\braised by\b.{0,100}", text):
-        report.warnings.append(
-            f"the proposer could not be read from '{_clean(match[0])[:100]}'"
-        )
+        report.warnings.append(f"the proposer could not be read from '{_clean(match[0])[:100]}'")
     raised = [m for m in report.milestones if m.kind == MilestoneKind.RAISED]
     if raised and raised[0].when.precision == Precision.DAY:
         report.raised_on = raised[0].when.start

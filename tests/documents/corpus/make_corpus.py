@@ -110,7 +110,9 @@ def _raised_by(entry: dict) -> str:
     article = "the " if org.split()[0] in {"Data", "Smart"} else ""
     short = f" ({entry['short']})" if entry.get("short") else ""
     behalf = f" on behalf of {entry['on_behalf']}" if entry.get("on_behalf") else ""
-    return f"This proposal has been raised by {entry['proposer']} from {article}{org}{short}{behalf}."
+    return (
+        f"This proposal has been raised by {entry['proposer']} from {article}{org}{short}{behalf}."
+    )
 
 
 def _sec_sentence(entry: dict) -> str:
@@ -134,12 +136,21 @@ def content(entry: dict) -> list[tuple]:
     number = 0
     for level, heading in entry["sections"]:
         label = heading
-        if level == 1 and heading not in {"About this document"} and not heading.startswith("Appendix"):
+        if (
+            level == 1
+            and heading not in {"About this document"}
+            and not heading.startswith("Appendix")
+        ):
             number += 1
             label = f"{number}. {heading}"
         items.append(("heading", level, label))
         if heading == "About this document":
-            items.append(("para", f"This document is a {entry['kind'].lower()}. It sets out the background, issue, and progression timetable for this modification, along with any relevant discussions, views and conclusions."))
+            items.append(
+                (
+                    "para",
+                    f"This document is a {entry['kind'].lower()}. It sets out the background, issue, and progression timetable for this modification, along with any relevant discussions, views and conclusions.",
+                )
+            )
         elif heading == "Summary":
             items.append(("para", _raised_by(entry)))
             if sec := _sec_sentence(entry):
@@ -148,29 +159,68 @@ def content(entry: dict) -> list[tuple]:
             if entry["impacted_form"] == "list":
                 items.append(("heading", 2, "Who is impacted?"))
                 items.append(("para", "The following Parties are impacted by this modification:"))
-                items.append(("bullets", [CATEGORY_WORDS[s] for s in CATEGORY_WORDS if s in entry["impacted"]]))
+                items.append(
+                    (
+                        "bullets",
+                        [CATEGORY_WORDS[s] for s in CATEGORY_WORDS if s in entry["impacted"]],
+                    )
+                )
             else:
                 items.append(("para", "Parties impacted:"))
-                items.append(("ticks", [(word, slug in entry["impacted"]) for slug, word in CATEGORY_WORDS.items()]))
+                items.append(
+                    (
+                        "ticks",
+                        [
+                            (word, slug in entry["impacted"])
+                            for slug, word in CATEGORY_WORDS.items()
+                        ],
+                    )
+                )
         elif "timetable" in heading.lower():
-            items.append(("para", f"This {entry['kind']} was raised on {entry['timetable'][0][1]}. The timetable below was approved by the Change Sub-Committee."))
+            items.append(
+                (
+                    "para",
+                    f"This {entry['kind']} was raised on {entry['timetable'][0][1]}. The timetable below was approved by the Change Sub-Committee.",
+                )
+            )
             items += [("para", p) for p in _filler(entry, heading, max(1, entry["filler"] - 1))]
-            items.append(("table", "timetable", ("Event/Action", "Date"), [(label, when) for label, when, _ in entry["timetable"]]))
+            items.append(
+                (
+                    "table",
+                    "timetable",
+                    ("Event/Action", "Date"),
+                    [(label, when) for label, when, _ in entry["timetable"]],
+                )
+            )
         else:
             items += [("para", p) for p in _filler(entry, heading, entry["filler"])]
     appendix = sum(1 for _, h in entry["sections"] if h.startswith("Appendix")) + 1
     items.append(("heading", 1, f"Appendix {appendix}: Glossary"))
-    items.append(("para", "This table lists all the acronyms used in this document and the full term they are an abbreviation for."))
+    items.append(
+        (
+            "para",
+            "This table lists all the acronyms used in this document and the full term they are an abbreviation for.",
+        )
+    )
     items.append(("table", "glossary", ("Acronym", "Full term"), list(entry["glossary"])))
     return items
 
 
 def _cover(entry: dict) -> list[str]:
-    return [f"{entry['reference']} ‘{entry['title']}’", entry["kind"], f"Version {entry['version']}", entry["issued"]]
+    return [
+        f"{entry['reference']} ‘{entry['title']}’",
+        entry["kind"],
+        f"Version {entry['version']}",
+        entry["issued"],
+    ]
 
 
 def _classification(entry: dict) -> str:
-    return "Classification: Public" if _variant(entry) == 0 else "This document has a Classification of White"
+    return (
+        "Classification: Public"
+        if _variant(entry) == 0
+        else "This document has a Classification of White"
+    )
 
 
 # --- Word -----------------------------------------------------------------------------------
@@ -263,15 +313,28 @@ def libreoffice(docx_paths: list[Path]) -> None:
     """Render every .docx to PDF in one LibreOffice run (it is slow to start)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise SystemExit("LibreOffice is not installed: apt-get install -y libreoffice-writer-nogui")
+        raise SystemExit(
+            "LibreOffice is not installed: apt-get install -y libreoffice-writer-nogui"
+        )
     with tempfile.TemporaryDirectory() as profile, tempfile.TemporaryDirectory() as work:
         inputs = []
         for path in docx_paths:
             inputs.append(Path(work) / f"{path.parent.name}.docx")
             shutil.copy(path, inputs[-1])
         subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", work, *map(str, inputs)],
-            check=True, capture_output=True, timeout=600,
+            [
+                soffice,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                work,
+                *map(str, inputs),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
         )
         for path in docx_paths:
             shutil.move(Path(work) / f"{path.parent.name}.pdf", path.with_name("libreoffice.pdf"))
@@ -279,22 +342,35 @@ def libreoffice(docx_paths: list[Path]) -> None:
 
 # --- reportlab ------------------------------------------------------------------------------
 def reportlab_pdf(entry: dict) -> bytes:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-    from xml.sax.saxutils import escape
+    from reportlab.platypus import (
+        ListFlowable,
+        ListItem,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     pdfmetrics.registerFont(TTFont("DejaVu", str(FONT)))
     pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONT_BOLD)))
     body = ParagraphStyle("body", fontName="DejaVu", fontSize=10, leading=13, spaceAfter=6)
     cell = ParagraphStyle("cell", parent=body, spaceAfter=0)
     head = ParagraphStyle("head", parent=cell, fontName="DejaVu-Bold")
-    h1 = ParagraphStyle("h1", parent=body, fontName="DejaVu-Bold", fontSize=15, leading=19, spaceBefore=10)
-    h2 = ParagraphStyle("h2", parent=body, fontName="DejaVu-Bold", fontSize=12, leading=15, spaceBefore=6)
+    h1 = ParagraphStyle(
+        "h1", parent=body, fontName="DejaVu-Bold", fontSize=15, leading=19, spaceBefore=10
+    )
+    h2 = ParagraphStyle(
+        "h2", parent=body, fontName="DejaVu-Bold", fontSize=12, leading=15, spaceBefore=6
+    )
     title = ParagraphStyle("title", parent=body, fontName="DejaVu-Bold", fontSize=20, leading=25)
     repeat = 1 if _variant(entry) == 1 else 0
 
@@ -312,17 +388,30 @@ def reportlab_pdf(entry: dict) -> bytes:
     story.append(Paragraph(escape(cover[0]), title))
     story += [Paragraph(escape(line), body) for line in cover[1:]]
     story.append(Spacer(1, 12))
-    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    grid = TableStyle(
+        [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    )
     for item in content(entry):
         if item[0] == "heading":
             story.append(Paragraph(escape(item[2]), h1 if item[1] == 1 else h2))
         elif item[0] == "para":
             story.append(Paragraph(escape(item[1]), body))
         elif item[0] == "bullets":
-            story.append(ListFlowable([ListItem(Paragraph(escape(t), body)) for t in item[1]], bulletType="bullet", bulletFontName="DejaVu"))
+            story.append(
+                ListFlowable(
+                    [ListItem(Paragraph(escape(t), body)) for t in item[1]],
+                    bulletType="bullet",
+                    bulletFontName="DejaVu",
+                )
+            )
         elif item[0] == "ticks":
-            cells = [Paragraph(f"{'☒' if ticked else '☐'} {escape(text)}", cell) for text, ticked in item[1]]
-            story.append(Table([cells[0:2], cells[2:4], cells[4:6]], colWidths=[8 * cm, 8 * cm], style=grid))
+            cells = [
+                Paragraph(f"{'☒' if ticked else '☐'} {escape(text)}", cell)
+                for text, ticked in item[1]
+            ]
+            story.append(
+                Table([cells[0:2], cells[2:4], cells[4:6]], colWidths=[8 * cm, 8 * cm], style=grid)
+            )
             story.append(Spacer(1, 8))
         else:
             _, kind, header, rows = item
@@ -332,8 +421,16 @@ def reportlab_pdf(entry: dict) -> bytes:
             story.append(Table(data, colWidths=widths, repeatRows=repeat, style=grid))
             story.append(Spacer(1, 8))
     out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=2 * cm, bottomMargin=2 * cm,
-                      title=cover[0], author="SECAS").build(story, onFirstPage=furniture, onLaterPages=furniture)
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=2 * cm,
+        bottomMargin=2 * cm,
+        title=cover[0],
+        author="SECAS",
+    ).build(story, onFirstPage=furniture, onLaterPages=furniture)
     return out.getvalue()
 
 
@@ -382,7 +479,12 @@ def extracted_text(entry: dict) -> str:
         count += 1
         if count >= limit:
             page += 1
-            out += [entry["footer"], f"{entry['reference']} {entry['kind']} Page {page - 1} of {total_pages}", entry["header"], _classification(entry)]
+            out += [
+                entry["footer"],
+                f"{entry['reference']} {entry['kind']} Page {page - 1} of {total_pages}",
+                entry["header"],
+                _classification(entry),
+            ]
             count = 0
             limit = rng.randint(38, 46)
     out += [entry["footer"], f"{entry['reference']} {entry['kind']} Page {page} of {total_pages}"]
@@ -402,7 +504,9 @@ def main() -> None:
             continue
         folder = out / entry["name"]
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "expected.json").write_text(json.dumps(expected(entry), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (folder / "expected.json").write_text(
+            json.dumps(expected(entry), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (folder / "word.docx").write_bytes(word(entry))
         (folder / "reportlab.pdf").write_bytes(reportlab_pdf(entry))
         (folder / "extracted.txt").write_text(extracted_text(entry), encoding="utf-8")

@@ -54,7 +54,9 @@ def fields(report, expected: dict) -> dict[str, tuple[list, list]]:
         ("raised", str(raised)),
     ]
     sec = expected["sec"]
-    want_sec = [("section", c) for c in sec["sections"]] + [("document", d) for d in sec["documents"]]
+    want_sec = [("section", c) for c in sec["sections"]] + [
+        ("document", d) for d in sec["documents"]
+    ]
     found_sec = [("section", c) for c, _ in report.sec_sections] + [
         ("document", d) for d in report.sec_documents
     ]
@@ -135,7 +137,9 @@ def table(totals: dict, producers: list[str] = PRODUCERS) -> str:
             right_all, total_all = right_all + right, total_all + total
             cells.append(f"{right}/{total}")
         share = 100 * right_all / total_all if total_all else 100
-        lines.append(f"| {kind} | " + " | ".join(cells) + f" | {right_all}/{total_all} ({share:.1f}%) |")
+        lines.append(
+            f"| {kind} | " + " | ".join(cells) + f" | {right_all}/{total_all} ({share:.1f}%) |"
+        )
     return "\n".join(lines)
 
 
