@@ -242,3 +242,19 @@ def test_report_data_takes_a_fixed_number_of_queries(db, seed, django_assert_max
     with django_assert_max_num_queries(6):
         data = report_data(seed)
         report_docx(data) if fmt == "docx" else report_html(data)
+
+
+def test_the_dry_run_shows_every_warning_before_anything_is_written(run, db, tmp_path, capsys):
+    path = tmp_path / "dp160.txt"
+    path.write_text(SEED.read_text().replace("  May 2021", " Mayish"), encoding="utf-8")
+    assert (
+        run("import_report", str(path), "--reference", "DP160", "--title", TITLE, "--dry-run") == 0
+    )
+    out = capsys.readouterr().out
+    assert "Warnings    1 (read them before relying on it)" in out
+    assert (
+        "Warning: line 135: the timetable line 'Presented to SEC Sub-Committees for initial "
+        "comment Mayish' has no date: left out"
+    ) in out
+    assert "Dry run: nothing was written." in out
+    assert not Modification.objects.exists()

@@ -22,6 +22,9 @@ def format_summary(summary: ImportSummary) -> str:
         f"{summary.reference} {summary.title} ({action}, from {summary.source_format})",
         f"  Proposer    {summary.proposer or '-'}",
         f"  Raised      {summary.raised_on:%d %b %Y}" if summary.raised_on else "  Raised      -",
+        f"  SEC         {'; '.join(summary.sec_sections) or '-'}"
+        + (f": {summary.sec_provisions}" if summary.sec_provisions else ""),
+        f"  Impacted    {', '.join(summary.impacted) or '-'}",
         f"  Sections    {len(summary.sections)}",
     ]
     for level, heading in summary.sections:
@@ -36,6 +39,8 @@ def format_summary(summary: ImportSummary) -> str:
     )
     if summary.version_kept:
         lines.append(f"  Previous text kept as version {summary.version_kept}")
+    if summary.warnings:
+        lines.append(f"  Warnings    {len(summary.warnings)} (read them before relying on it)")
     lines += [f"  Warning: {warning}" for warning in summary.warnings]
     if summary.dry_run:
         lines.append("Dry run: nothing was written.")
