@@ -117,6 +117,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in goes when its `next` is missing or refused (another site, javascript:):
+# everyone who signs in works in the admin. Django's default, /accounts/profile/, is a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
