@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +44,11 @@ class CommitteeAdmin(admin.ModelAdmin):
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Only SECAS staff invite members: nobody else is shown a link that would refuse them.
+        shown = list(super().get_list_display(request))
+        return shown if is_secas_staff(request.user) else [f for f in shown if f != "invite_link"]
 
     @admin.display(description="")
     def invite_link(self, obj: Committee) -> str:

@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
+from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
 from secmods.reminders.workdays import add_working_days
 
@@ -90,26 +91,32 @@ class CommentAdmin(SimpleHistoryAdmin):
     actions = ["mark_noted", "mark_not_noted"]
     list_display = [
         "modification",
-        "author",
+        "author_name",
         "meeting",
         "position",
         "noted_in_report",
         "created_at",
     ]
-    list_select_related = ["modification", "author", "meeting__committee"]
+    list_select_related = ["modification", "author__person", "meeting__committee"]
     list_filter = ["position", "noted_in_report", "meeting__committee", CommentMeetingFilter]
     search_fields = ["text", "author__username", "author__first_name", "author__last_name"]
     autocomplete_fields = ["modification"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        readonly = ["author", "created_at", "updated_at"]
+        readonly = ["author_name", "created_at", "updated_at"]
         if not is_secas_staff(request.user):
             readonly.append("noted_in_report")
         return readonly
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["modification", "meeting", "text", "position", "noted_in_report"]
-        return [*fields, "author", "created_at", "updated_at"] if obj else fields
+        return [*fields, "author_name", "created_at", "updated_at"] if obj else fields
+
+    @admin.display(description="author", ordering="author__person__name")
+    def author_name(self, obj: Comment) -> str:
+        # The person's name, not their login; and no link to the user page, which only
+        # SECAS staff may open.
+        return display_name(obj.author)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change, **kwargs)
