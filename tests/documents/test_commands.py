@@ -245,3 +245,13 @@ def test_report_data_takes_a_fixed_number_of_queries(db, seed, django_assert_max
     with django_assert_max_num_queries(6):
         data = report_data(seed)
         report_docx(data) if fmt == "docx" else report_html(data)
+
+
+def test_the_command_says_which_option_gives_a_missing_reference(run, db, capsys, tmp_path):
+    path = tmp_path / "no-reference.txt"
+    path.write_text(SEED.read_text(encoding="utf-8").replace("DP160", ""), encoding="utf-8")
+    assert run("import_report", str(path)) == 1
+    assert capsys.readouterr().err.strip() == (
+        "CommandError: no-reference.txt: the document gives no reference (MP160, DP160...): "
+        "pass --reference"
+    )

@@ -273,3 +273,13 @@ def test_members_see_the_library_list_without_the_import_link(member_client, db)
     page = member_client.get(reverse("admin:documents_document_changelist"))
     assert page.status_code == 200
     assert reverse(IMPORT_URL) not in page.content.decode()
+
+
+def test_a_report_without_reference_or_title_asks_in_web_words(secas_client, db):
+    text = SEED.read_text(encoding="utf-8").replace("DP160", "").encode("utf-8")
+    response = preview(secas_client, text, "no-reference.txt")
+    html = response.content.decode()
+    assert "The document gives no reference (MP160, DP160...): type it here." in html
+    assert "--reference" not in html and "--title" not in html
+    titled = preview(secas_client, SEED.read_bytes(), "dp160.txt", reference="DP160")
+    assert "--title" not in titled.content.decode()
