@@ -34,12 +34,13 @@ def _words(field: models.Field[Any, Any] | None, value: Any) -> str:
         return str(dict((str(k), v) for k, v in field.flatchoices).get(text, text))
     if isinstance(field, models.BooleanField):
         return {"True": "yes", "False": "no"}.get(text, text)
-    if field.is_relation and field.related_model is not None:
+    related: Any = field.related_model
+    if field.is_relation and related is not None and not isinstance(related, str):
         # Related rows arrive as their str(); an empty one as "Deleted person (pk=None)".
         if text.endswith("(pk=None)"):
             return NOTHING
-        if field.related_model._meta.label_lower == "auth.user":
-            user = field.related_model._default_manager.filter(username=text).first()
+        if related._meta.label_lower == "auth.user":
+            user = related._default_manager.filter(username=text).first()
             return display_name(user) if user is not None else text
     return text
 
