@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
@@ -201,7 +201,11 @@ class InvitationInline(admin.TabularInline):
 class InviteForm(forms.Form):
     invitees = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-        help_text="One per line: email, or 'Name <email>'.",
+        # Help text is HTML in the admin: the <...> must be escaped or it disappears.
+        help_text=escape(
+            "One per line: an address (ann@example.org), or a name and address "
+            "(Ann Example <ann@example.org>)."
+        ),
     )
 
     def clean_invitees(self) -> list[Invitee]:
