@@ -77,24 +77,26 @@ def not_found_or(public_handler: str) -> Callable[..., HttpResponse]:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """Something failed: say so plainly with a way back. The admin's look needs the admin's
-    context; if even that fails (the database is what broke), the plain 500.html, which
-    needs no context at all, is the answer."""
+    """Something failed: say so plainly with a way back, in the look of the part of the site
+    the reader was in. No request context (no database, no user: they may be what broke); if
+    even that fails, the plain 500.html, which needs no context at all, is the answer."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error. It has been logged."}, status=500)
-    if _in_admin(request):
-        try:
+    try:
+        if _in_admin(request):
             from django.contrib import admin
 
-            context = {
+            context: dict[str, Any] = {
                 "base_template": ADMIN_BASE,
                 "title": "Something went wrong",
                 "site_header": admin.site.site_header,
                 "site_title": admin.site.site_title,
                 "site_url": admin.site.site_url,
-                "admin_home": "/admin/",
             }
-            return HttpResponse(loader.render_to_string("500.html", context), status=500)
-        except Exception:
-            logger.exception("the admin's 500 page failed; sending the plain one")
+        else:
+            # The register's look (its stylesheet: the register's CSP refuses inline styles).
+            context = {"base_template": PUBLIC_BASE}
+        return HttpResponse(loader.render_to_string("500.html", context), status=500)
+    except Exception:
+        logger.exception("the styled 500 page failed; sending the plain one")
     return HttpResponse(loader.get_template("500.html").render(), status=500)

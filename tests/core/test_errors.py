@@ -99,6 +99,7 @@ def test_a_public_500_is_plain_and_the_api_answers_json(db):
     client = Client(raise_request_exception=False)
     html = client.get("/test-boom/").content.decode()
     assert "<h1>Something went wrong</h1>" in html and ADMIN_HEADER not in html
+    assert "register.css" in html  # the register's look
     api = client.get("/api/test-boom/")
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
     assert api.json() == {"detail": "Server error. It has been logged."}
