@@ -31,11 +31,18 @@ PAGES = [
 ]
 
 
+@pytest.fixture
+def member(seeded):  # type: ignore[no-untyped-def]
+    # Made before Chromium starts: with Playwright's event loop running, the ORM in this
+    # thread would get a separate connection that outlives the test (PostgreSQL then refuses
+    # to drop the test database).
+    return UserFactory(committee_member=True, username="member", first_name="Mo")
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_error_pages_look_like_their_part_of_the_site_and_lead_back(
-    seeded, live_server, browser, width
+    seeded, member, live_server, browser, width
 ):  # type: ignore[no-untyped-def]
-    UserFactory(committee_member=True, username="member", first_name="Mo", last_name="Member")
     w, h = WIDTHS[width]
     context = browser.new_context(base_url=live_server.url, viewport={"width": w, "height": h})
     page = context.new_page()
