@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 
+from secmods.core.runaddr import DEFAULT_ADDR, site_url_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -29,8 +31,11 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Links in emails and feeds: Celery has no request to build them from.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and feeds: Celery has no request to build them from. Unless set, they
+# point where `make run` serves (RUN_ADDR, default 127.0.0.1:8000).
+SITE_URL = env.str(
+    "SITE_URL", default=site_url_for(env.str("RUN_ADDR", default=DEFAULT_ADDR))
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +122,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in goes when its `next` is missing or refused (another site, javascript:):
+# everyone who signs in works in the admin. Django's default, /accounts/profile/, is a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -9,6 +9,7 @@ from rest_framework.routers import SimpleRouter
 from secmods.committees.api import AgendaViewSet, CommitteeViewSet, MeetingViewSet
 from secmods.consultations.api import CommentViewSet, ConsultationViewSet
 from secmods.core.api import api_not_found_or
+from secmods.core.errors import not_found_or
 from secmods.glossary.api import GlossaryTermViewSet
 from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
 from secmods.votes.api import VoteViewSet
@@ -104,5 +105,8 @@ urlpatterns = [
     path("", include("secmods.register.urls")),
 ]
 
-# Unknown URLs answer JSON under /api/ and the register's 404 page (with a search box) elsewhere.
-handler404 = api_not_found_or("secmods.register.views.page_not_found")
+# Errors (DEBUG=False): JSON under /api/, the admin's look with a way back under /admin/, the
+# register's look elsewhere (its 404 page has a search box). secmods/templates/4xx-500.html.
+handler403 = "secmods.core.errors.permission_denied"
+handler404 = api_not_found_or(not_found_or("secmods.register.views.page_not_found"))
+handler500 = "secmods.core.errors.server_error"

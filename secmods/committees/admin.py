@@ -49,6 +49,11 @@ class CommitteeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
 
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Only SECAS staff invite members: nobody else is shown a link that would refuse them.
+        shown = list(super().get_list_display(request))
+        return shown if is_secas_staff(request.user) else [f for f in shown if f != "invite_link"]
+
     @admin.display(description="")
     def invite_link(self, obj: Committee) -> str:
         return format_html(

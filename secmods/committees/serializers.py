@@ -41,6 +41,18 @@ class MeetingSerializer(serializers.ModelSerializer):
         return sensible_datetime(value)
 
 
+def _number_from_one(items: list[Any]) -> list[Any]:
+    """Each item's `order` is its place in the list this reader gets (1..n), not the stored
+    order: the public does not see items of unpublished modifications, and a gap in the
+    numbers (an only item numbered 2) would tell them one is there."""
+    for position, item in enumerate(items, start=1):
+        item["order"] = position
+    return items
+
+
+_ORDER_HELP = "Place on the agenda as this reader sees it, from 1."
+
+
 class AgendaItemSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(source="modification.reference", read_only=True)
     title = serializers.CharField(source="modification.title", read_only=True)
@@ -49,6 +61,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["order", "reference", "title", "purpose", "decision", "outcome"]
         read_only_fields = fields
+        extra_kwargs = {"order": {"help_text": _ORDER_HELP}}
 
 
 class MeetingDetailSerializer(MeetingSerializer):
@@ -57,6 +70,11 @@ class MeetingDetailSerializer(MeetingSerializer):
     class Meta(MeetingSerializer.Meta):
         fields = [*MeetingSerializer.Meta.fields, "agenda"]
         read_only_fields = [*MeetingSerializer.Meta.read_only_fields, "agenda"]
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        _number_from_one(data["agenda"])
+        return data
 
 
 # --- Agendas (issue 6) -------------------------------------------------------------------
@@ -78,6 +96,7 @@ class AgendaItemEntrySerializer(serializers.ModelSerializer):
             "outcome_recorded_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"order": {"help_text": _ORDER_HELP}}
 
 
 class AgendaSerializer(serializers.Serializer):
@@ -86,6 +105,11 @@ class AgendaSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField(source="meeting.starts_at")
     papers_due_on = serializers.DateField()
     items = AgendaItemEntrySerializer(many=True)
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        _number_from_one(data["items"])
+        return data
 
 
 class AgendaAddSerializer(serializers.Serializer):

@@ -72,6 +72,15 @@ class ImportSummary:
     dry_run: bool = False
 
 
+class MissingDetail(DocumentError):
+    """The document does not give its reference or title, and the importer gave none: each
+    way in says how to give it (`--reference` on the command line, a form field on the web)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail  # "reference" or "title": the option / form field that gives it
+
+
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back after it has done everything."""
 
@@ -112,7 +121,7 @@ def import_report(
 def _resolve_reference(report: ParsedReport, reference: str) -> tuple[int, str, str]:
     text = reference or report.reference
     if not text:
-        raise DocumentError("the document gives no reference (MP160, DP160...): pass --reference")
+        raise MissingDetail("the document gives no reference (MP160, DP160...)", "reference")
     parsed = parse_reference(text)
     if parsed is None:
         raise DocumentError(f"'{text}' is not a modification reference (e.g. MP160, DP160)")
@@ -261,7 +270,7 @@ def _import(
     if modification is None:
         title = title or report.title
         if not title:
-            raise DocumentError("the document gives no title: pass --title")
+            raise MissingDetail("the document gives no title", "title")
         if report.raised_on is None:
             raise DocumentError(
                 "the document gives no raised date (a 'Draft Proposal raised' timetable row "

@@ -49,3 +49,15 @@ class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
         ):
             queryset = queryset.filter(pk__in=secas_staff_people().values("pk"))
         return queryset, distinct
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return fields
+        # Read-only, Django would link the login to the user page, which only staff may
+        # open (a 403 for a committee member): name it as text instead.
+        return ["login" if f == "user" else f for f in fields]
+
+    @admin.display(description="login")
+    def login(self, obj: Person) -> str:
+        return obj.user.get_username() if obj.user is not None else "—"

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from secmods.core.caching import cache_for_reader
 from secmods.modifications.models import Modification
 
 from . import selectors
@@ -44,7 +45,10 @@ class ModificationsFeed(Feed):
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.request = request
-        return super().__call__(request, *args, **kwargs)
+        response = super().__call__(request, *args, **kwargs)
+        # A member's feed lists unpublished modifications: never public in a shared cache.
+        cache_for_reader(request, response, max_age=300)
+        return response
 
     def link(self) -> str:
         return reverse("register:modifications")

@@ -286,3 +286,13 @@ def test_the_preview_shows_the_warnings_before_confirming(secas_client, db):
     assert "the glossary row &#x27;CSC&#x27; has no full term: left out" in content
     assert 'value="Confirm the import"' in content
     assert not Modification.objects.exists()
+
+
+def test_a_report_without_reference_or_title_asks_in_web_words(secas_client, db):
+    text = SEED.read_text(encoding="utf-8").replace("DP160", "").encode("utf-8")
+    response = preview(secas_client, text, "no-reference.txt")
+    html = response.content.decode()
+    assert "The document gives no reference (MP160, DP160...): type it here." in html
+    assert "--reference" not in html and "--title" not in html
+    titled = preview(secas_client, SEED.read_bytes(), "dp160.txt", reference="DP160")
+    assert "--title" not in titled.content.decode()

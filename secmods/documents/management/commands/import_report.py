@@ -8,7 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from secmods.documents.parsing import DocumentError
-from secmods.documents.services import ImportSummary, import_report, max_bytes, read_report
+from secmods.documents.services import (
+    ImportSummary,
+    MissingDetail,
+    import_report,
+    max_bytes,
+    read_report,
+)
 
 
 def format_summary(summary: ImportSummary) -> str:
@@ -80,6 +86,8 @@ class Command(BaseCommand):
             )
         except DocumentError as exc:
             message = str(exc)
+            if isinstance(exc, MissingDetail):
+                message += f": pass --{exc.detail}"
             raise CommandError(
                 message if file.name in message else f"{file.name}: {message}"
             ) from None
