@@ -167,6 +167,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 3.1: a nullable reference is `oneOf: [{$ref}, {type: null}]`, which validators and
+    # generators read as meant (3.0.3's `allOf` + `nullable` is ignored by them).
+    "OAS_VERSION": "3.1.0",
 }
 
 # --- Celery ---------------------------------------------------------------------------

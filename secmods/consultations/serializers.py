@@ -146,11 +146,11 @@ class ResponseSerializer(serializers.ModelSerializer):
     def _staff(self) -> bool:
         return bool(self.context.get("staff"))
 
-    @extend_schema_field({"type": "string", "nullable": True})
+    @extend_schema_field({"type": ["string", "null"]})
     def get_respondent_email(self, obj: Response) -> str | None:
         return obj.respondent_email if self._staff() else None
 
-    @extend_schema_field({"type": "boolean", "nullable": True})
+    @extend_schema_field({"type": ["boolean", "null"]})
     def get_entered_by_secas(self, obj: Response) -> bool | None:
         return obj.entered_by_id is not None if self._staff() else None
 
@@ -160,7 +160,9 @@ class ResponseWriteSerializer(serializers.Serializer):
     against the consultation's window."""
 
     respondent_name = serializers.CharField(max_length=200)
-    respondent_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default: the service takes "" for a missing email (a "" default would be no valid
+    # `format: email` value in the schema).
+    respondent_email = serializers.EmailField(required=False, allow_blank=True)
     organisation_name = serializers.CharField(max_length=200)
     party_category = serializers.SlugRelatedField(
         slug_field="slug", queryset=PartyCategory.objects.all()

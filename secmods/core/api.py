@@ -35,6 +35,18 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # DRF writes OpenAPI 3.0's `nullable`, which 3.1 (JSON Schema) ignores.
+        body = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            body["properties"][link] = {
+                "type": ["string", "null"],
+                "format": "uri",
+                "example": f"http://api.example.org/accounts/?page={4 if link == 'next' else 2}",
+            }
+        body["required"] = ["count", "next", "previous", "results"]
+        return body
+
 
 # --- Errors --------------------------------------------------------------------------
 class PreconditionFailed(exceptions.APIException):
@@ -183,7 +195,7 @@ APPROX_DATE_SCHEMA = {
     "description": "A date known to a precision. `date` is the first day of the period "
     "(null for TBC); `display` is how SEC documents write it (read only).",
     "properties": {
-        "date": {"type": "string", "format": "date", "nullable": True},
+        "date": {"type": ["string", "null"], "format": "date"},
         "precision": {"type": "string", "enum": list(Precision.values)},
         "display": {"type": "string", "readOnly": True, "example": "May 2021"},
     },

@@ -80,7 +80,10 @@ class BallotSerializer(serializers.ModelSerializer):
     rule = serializers.CharField(source="rule.name", read_only=True)
     decided = serializers.SerializerMethodField()
     tally = serializers.SerializerMethodField()
-    votes = VoteSerializer(many=True, read_only=True)
+    votes = serializers.SerializerMethodField(
+        help_text="Each member's vote: for SECAS staff and Change Board members only, null "
+        "for everyone else (the tally per Party Category is public)."
+    )
 
     class Meta:
         model = Ballot
@@ -99,6 +102,12 @@ class BallotSerializer(serializers.ModelSerializer):
 
     def get_decided(self, obj: Ballot) -> bool:
         return obj.decided_at is not None
+
+    @extend_schema_field(VoteSerializer(many=True, allow_null=True))
+    def get_votes(self, obj: Ballot) -> list[dict[str, Any]] | None:
+        if not self.context.get("named_votes"):
+            return None
+        return list(VoteSerializer(obj.votes.all(), many=True).data)
 
     @extend_schema_field(TALLY_SCHEMA)
     def get_tally(self, obj: Ballot) -> dict[str, Any]:
