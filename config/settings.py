@@ -268,6 +268,11 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] = "secmods.core.api.exception_handler"
 # asked of clients, which keeps the schema exact for generators and fuzzers.
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
 SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = "/api/v1"
+# Request bodies refuse fields the serializers do not take (secmods.core.api): say so.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "secmods.core.api.refuse_extra_request_properties",
+]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "StageEnum": "secmods.modifications.models.Stage",
     "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",

@@ -20,7 +20,6 @@ from .models import GlossaryTerm
 from .selectors import all_terms
 from .serializers import GlossaryTermSerializer
 
-
 ACRONYM = OpenApiParameter(
     "acronym", OpenApiTypes.STR, OpenApiParameter.PATH, description="In any case."
 )

@@ -13,6 +13,8 @@ from rest_framework.reverse import reverse
 
 from secmods.committees.models import AgendaItem, Meeting, Release
 from secmods.core.api import (
+    ApiModelSerializer,
+    ApiSerializer,
     ApproxDateField,
     approx_date,
     iso_date,
@@ -43,7 +45,7 @@ from .references import format_reference
 MAX_NUMBER = 999_999
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ApiModelSerializer):
     organisation = serializers.CharField(
         source="organisation.name", default=None, allow_null=True, read_only=True
     )
@@ -81,12 +83,12 @@ def _prefetched(instance: Any, name: str) -> list[Any]:
     return list(cache[name]) if name in cache else list(getattr(instance, name).all())
 
 
-class NextKeyDateSerializer(serializers.Serializer):
+class NextKeyDateSerializer(ApiSerializer):
     label: Any = serializers.CharField()
     when = ApproxDateField()
 
 
-class ModificationSummarySerializer(serializers.ModelSerializer):
+class ModificationSummarySerializer(ApiModelSerializer):
     """A row of the list: the summary fields and the next key date."""
 
     reference = serializers.CharField(read_only=True)
@@ -230,7 +232,7 @@ def detail_url_template(request: Any) -> str:
     return reverse("modification-detail", kwargs={"reference": "REFERENCE"}, request=request)
 
 
-class ReportSectionSerializer(serializers.ModelSerializer):
+class ReportSectionSerializer(ApiModelSerializer):
     class Meta:
         model = ReportSection
         fields = ["order", "level", "heading", "body"]
@@ -244,7 +246,7 @@ class ReportSectionSerializer(serializers.ModelSerializer):
         }
 
 
-class MeetingBriefSerializer(serializers.ModelSerializer):
+class MeetingBriefSerializer(ApiModelSerializer):
     committee = serializers.CharField(source="committee.abbreviation", read_only=True)
 
     class Meta:
@@ -252,7 +254,7 @@ class MeetingBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "committee", "starts_at", "title", "status"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ApiModelSerializer):
     when = ApproxDateField(required=False, help_text="Ignored when a meeting is given.")
     baseline = ApproxDateField(read_only=True, allow_null=True)
     meeting = serializers.PrimaryKeyRelatedField(
@@ -285,6 +287,14 @@ class MilestoneSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "baseline", "is_replanned", "overdue", "version"]
 
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        **{
+            name: 'Send the date as "when": {"date": "2021-05-01", "precision": "month"}.'
+            for name in ("date", "precision", "display")
+        },
+    }
+
     def to_representation(self, instance: Milestone) -> dict[str, Any]:
         baseline = instance.baseline
         return {
@@ -303,7 +313,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         }
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(ApiModelSerializer):
     """A meeting where the modification is presented, and why."""
 
     meeting = MeetingBriefSerializer(read_only=True)
@@ -328,7 +338,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         }
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ApiModelSerializer):
     meeting: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -346,12 +356,12 @@ class StageChangeSerializer(serializers.ModelSerializer):
         }
 
 
-class GlossaryEntrySerializer(serializers.Serializer):
+class GlossaryEntrySerializer(ApiSerializer):
     acronym = serializers.CharField()
     full_term = serializers.CharField()
 
 
-class ReleaseSerializer(serializers.ModelSerializer):
+class ReleaseSerializer(ApiModelSerializer):
     class Meta:
         model = Release
         fields = ["id", "name", "date"]
@@ -453,7 +463,7 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
         return body
 
 
-class ModificationWriteSerializer(serializers.ModelSerializer):
+class ModificationWriteSerializer(ApiModelSerializer):
     """What SECAS staff send to create or change a modification (the stage moves only by
     POST .../transitions/)."""
 
@@ -486,6 +496,12 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=PartyCategory.objects.all(), many=True, required=False
     )
 
+    read_only_names = ModificationDetailSerializer.Meta.fields
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        "stage": "The stage moves by POST .../transitions/ (the lifecycle's checks apply).",
+    }
+
     class Meta:
         model = Modification
         fields = [
@@ -516,7 +532,7 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(ApiSerializer):
     to = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     decided_by = serializers.ChoiceField(

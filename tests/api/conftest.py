@@ -8,6 +8,24 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
+def _answers_match_the_schema(monkeypatch):  # type: ignore[no-untyped-def]
+    """Every answer under /api/v1/ that a test here receives must be one the OpenAPI schema
+    describes (see tests/api/schema_check.py)."""
+    from django.test.client import Client
+
+    from tests.api.schema_check import check_response
+
+    original = Client.request
+
+    def request(self, **kwargs):  # type: ignore[no-untyped-def]
+        response = original(self, **kwargs)
+        check_response(response.wsgi_request, response)
+        return response
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):  # type: ignore[no-untyped-def]
     # The factories set real passwords; the default hasher costs ~0.3 s a user on CI.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -88,7 +88,9 @@ def _change_board_login():  # type: ignore[no-untyped-def]
     from tests.factories import UserFactory
 
     user = UserFactory(committee_member=True, username="cb-member")
-    ChangeBoardMembershipFactory(person=PersonFactory(user=user), party_category=party_category("large-supplier"))
+    ChangeBoardMembershipFactory(
+        person=PersonFactory(user=user), party_category=party_category("large-supplier")
+    )
     return user
 
 
@@ -195,7 +197,9 @@ def test_votes_of_an_unpublished_modification_are_404_to_the_public(apis):  # ty
 
 @pytest.mark.parametrize("caller, budget", [("anonymous", 6), ("staff", 9)])
 @pytest.mark.parametrize("rows", [1, 12])
-def test_ballots_query_count_does_not_grow(apis, django_assert_max_num_queries, rows, caller, budget):  # type: ignore[no-untyped-def]
+def test_ballots_query_count_does_not_grow(
+    apis, django_assert_max_num_queries, rows, caller, budget
+):  # type: ignore[no-untyped-def]
     modification = _at_change_board()
     slugs = ["large-supplier", "small-supplier", "gas-network"]
     for n in range(rows):
