@@ -8,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from secmods.committees.api import AgendaViewSet, CommitteeViewSet, MeetingViewSet
 from secmods.consultations.api import CommentViewSet, ConsultationViewSet
-from secmods.core.api import api_not_found_or
+from secmods.core.api import ApiRootView, api_error_or
 from secmods.glossary.api import GlossaryTermViewSet
 from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
 from secmods.votes.api import VoteViewSet
@@ -54,6 +54,7 @@ vote_routes: list[URLPattern | URLResolver] = [
 api_urls: list[URLPattern | URLResolver] = [
     path("v1/meetings/<str:meeting_id>/agenda/", include(agenda_routes)),
     path("v1/modifications/<str:reference>/votes/", include(vote_routes)),
+    path("v1/", ApiRootView.as_view(), name="api-root"),
     path("v1/", include(api_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -104,5 +105,9 @@ urlpatterns = [
     path("", include("secmods.register.urls")),
 ]
 
-# Unknown URLs answer JSON under /api/ and the register's 404 page (with a search box) elsewhere.
-handler404 = api_not_found_or("secmods.register.views.page_not_found")
+# Unknown URLs answer JSON under /api/ and the register's 404 page (with a search box) elsewhere;
+# so do the other errors Django answers itself (a body over 2.5 MB, an uncaught exception).
+handler400 = api_error_or(400, "django.views.defaults.bad_request")
+handler403 = api_error_or(403, "django.views.defaults.permission_denied")
+handler404 = api_error_or(404, "secmods.register.views.page_not_found")
+handler500 = api_error_or(500, "django.views.defaults.server_error")

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -19,13 +22,16 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import ISO_8601, exceptions, serializers, status
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from secmods.modifications.dates import ApproxDate, Precision
@@ -71,6 +77,12 @@ class Conflict(exceptions.APIException):
         self.reasons = reasons
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this API takes."
+    default_code = "too_large"
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -91,7 +103,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus the services' Django ValidationErrors (400 / 409 / 412)."""
     from secmods.modifications.services import MoveRefused
 
-    if isinstance(exc, MoveRefused):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(
+            f"The request body is larger than this API takes ({limit / 1024 / 1024:g} MB)."
+            if limit
+            else None
+        )
+    elif isinstance(exc, MoveRefused):
         exc = Conflict(list(exc.messages))
     elif isinstance(exc, DjangoValidationError):
         if _is_stale(exc):
@@ -119,19 +138,32 @@ def _field_messages(exc: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
-def api_not_found_or(
-    site_handler: str | Callable[..., HttpResponse],
+API_ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "Server error: SECAS has been told. Try again later.",
+}
+
+
+def api_error_or(
+    status_code: int, site_handler: str | Callable[..., HttpResponse]
 ) -> Callable[..., HttpResponse]:
-    """A 404 handler for URLs no route matches: JSON under /api/ (clients parse it), the
-    site's own handler (HTML) elsewhere."""
+    """A handler for errors Django answers itself (no route, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, an uncaught exception): JSON under /api/ (clients parse
+    it), the site's own handler (HTML) elsewhere."""
 
-    def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": "Not found."}, status=404)
-        handler = import_string(site_handler) if isinstance(site_handler, str) else site_handler
-        return handler(request, exception or Http404())
+            if isinstance(exception, RequestDataTooBig):
+                return JsonResponse({"detail": str(PayloadTooLarge().detail)}, status=413)
+            return JsonResponse({"detail": API_ERROR_DETAILS[status_code]}, status=status_code)
+        site = import_string(site_handler) if isinstance(site_handler, str) else site_handler
+        if status_code == 500:
+            return site(request)
+        return site(request, exception or Http404())
 
-    return not_found
+    return handler
 
 
 # --- Optimistic concurrency ----------------------------------------------------------
@@ -403,6 +435,8 @@ class SecmodsAutoSchema(AutoSchema):
         if self.method not in ("GET", "HEAD") or getattr(self.view, "read_needs_role", False):
             codes["401"] = ErrorSerializer
             codes["403"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes["413"] = ErrorSerializer
         if action == "transitions" or action in getattr(self.view, "moves_stage", ()):
             codes["409"] = MoveRefusedErrorSerializer
         if self._writes_existing():
@@ -480,3 +514,48 @@ class ApiViewMixin:
         response = Response(data, status=status_code)
         response["ETag"] = etag_for(version)
         return response
+
+
+# --- /api/v1/ itself: what is here ---------------------------------------------------
+class EndpointSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        help_text='A URL template, e.g. "/api/v1/modifications/{reference}/".'
+    )
+    methods = serializers.ListField(child=serializers.CharField())
+
+
+class ApiRootSerializer(serializers.Serializer):
+    schema = serializers.URLField(help_text="The OpenAPI schema (YAML; ?format=json for JSON).")
+    docs = serializers.URLField(help_text="The schema in Swagger UI.")
+    endpoints = EndpointSerializer(many=True)
+
+
+@lru_cache(maxsize=1)
+def api_endpoints(prefix: str = "/api/v1/") -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every path under `prefix` with its methods, as the schema lists them (same walk of
+    the URL patterns as drf-spectacular's)."""
+    from drf_spectacular.generators import EndpointEnumerator
+
+    methods: dict[str, list[str]] = {}
+    for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
+        if path.startswith(prefix) and method not in methods.setdefault(path, []):
+            methods[path].append(method)
+    return tuple((path, tuple(found)) for path, found in methods.items())
+
+
+class ApiRootView(ApiViewMixin, APIView):
+    # Anyone may ask what the API offers (a comment: a docstring would be the description).
+    permission_classes = [AllowAny]
+    pagination_class = None
+
+    @extend_schema(summary="The API's endpoints, its schema and docs", responses=ApiRootSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "schema": reverse("schema", request=request),
+                "docs": reverse("api-docs", request=request),
+                "endpoints": [
+                    {"path": path, "methods": list(methods)} for path, methods in api_endpoints()
+                ],
+            }
+        )
