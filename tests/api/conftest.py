@@ -56,3 +56,18 @@ def member_api(member_user) -> APIClient:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def apis(anon_api, member_api, staff_api):  # type: ignore[no-untyped-def]
     return {"anonymous": anon_api, "member": member_api, "staff": staff_api}
+
+
+@pytest.fixture
+def _keep_test_connection():  # type: ignore[no-untyped-def]
+    """Requests that go through the real WSGI app (not Django's test client: schemathesis,
+    the generated client) fire request_started/finished, whose handler would close the
+    test's connection mid-transaction; detach it as Django's own test client does."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
