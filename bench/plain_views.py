@@ -51,8 +51,8 @@ def _dt(value: datetime | str | None) -> str | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    # As the API writes times (secmods.core.api.iso_datetime): London's offset, never Z.
+    return timezone.localtime(value).isoformat()
 
 
 def _day(value: date | str | None) -> date | None:

@@ -12,6 +12,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from secmods.core.api import (
+    ApiModelSerializer,
+    ApiSerializer,
     ApproxDateField,
     approx_date,
     iso_date,
@@ -50,7 +52,7 @@ AgendaItem = related.agenda_item_model()
 Release = related.release_model()
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ApiModelSerializer):
     organisation = serializers.CharField(
         source="organisation.name", default=None, allow_null=True, read_only=True
     )
@@ -88,12 +90,12 @@ def _prefetched(instance: Any, name: str) -> list[Any]:
     return list(cache[name]) if name in cache else list(getattr(instance, name).all())
 
 
-class NextKeyDateSerializer(serializers.Serializer):
+class NextKeyDateSerializer(ApiSerializer):
     label: Any = serializers.CharField()
     when = ApproxDateField()
 
 
-class ModificationSummarySerializer(serializers.ModelSerializer):
+class ModificationSummarySerializer(ApiModelSerializer):
     """A row of the list: the summary fields and the next key date."""
 
     reference = serializers.CharField(read_only=True)
@@ -234,7 +236,7 @@ def detail_url_template(request: Any) -> str:
     return reverse("modification-detail", kwargs={"reference": "REFERENCE"}, request=request)
 
 
-class ReportSectionSerializer(serializers.ModelSerializer):
+class ReportSectionSerializer(ApiModelSerializer):
     class Meta:
         model = ReportSection
         fields = ["order", "level", "heading", "body"]
@@ -248,7 +250,7 @@ class ReportSectionSerializer(serializers.ModelSerializer):
         }
 
 
-class MeetingBriefSerializer(serializers.ModelSerializer):
+class MeetingBriefSerializer(ApiModelSerializer):
     committee = serializers.CharField(source="committee.abbreviation", read_only=True)
 
     class Meta:
@@ -256,7 +258,7 @@ class MeetingBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "committee", "starts_at", "title", "status"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ApiModelSerializer):
     when = ApproxDateField(required=False, help_text="Ignored when a meeting is given.")
     baseline = ApproxDateField(read_only=True, allow_null=True)
     meeting = serializers.PrimaryKeyRelatedField(
@@ -289,6 +291,14 @@ class MilestoneSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "baseline", "is_replanned", "overdue", "version"]
 
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        **{
+            name: 'Send the date as "when": {"date": "2021-05-01", "precision": "month"}.'
+            for name in ("date", "precision", "display")
+        },
+    }
+
     def to_representation(self, instance: Milestone) -> dict[str, Any]:
         baseline = instance.baseline
         return {
@@ -307,7 +317,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         }
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(ApiModelSerializer):
     """A meeting where the modification is presented, and why."""
 
     meeting = MeetingBriefSerializer(read_only=True)
@@ -332,7 +342,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         }
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ApiModelSerializer):
     meeting: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -350,12 +360,12 @@ class StageChangeSerializer(serializers.ModelSerializer):
         }
 
 
-class GlossaryEntrySerializer(serializers.Serializer):
+class GlossaryEntrySerializer(ApiSerializer):
     acronym = serializers.CharField()
     full_term = serializers.CharField()
 
 
-class ReleaseSerializer(serializers.ModelSerializer):
+class ReleaseSerializer(ApiModelSerializer):
     class Meta:
         model = Release
         fields = ["id", "name", "date"]
@@ -457,7 +467,7 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
         return body
 
 
-class ModificationWriteSerializer(serializers.ModelSerializer):
+class ModificationWriteSerializer(ApiModelSerializer):
     """What SECAS staff send to create or change a modification (the stage moves only by
     POST .../transitions/)."""
 
@@ -490,6 +500,12 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=PartyCategory.objects.all(), many=True, required=False
     )
 
+    read_only_names = ModificationDetailSerializer.Meta.fields
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        "stage": "The stage moves by POST .../transitions/ (the lifecycle's checks apply).",
+    }
+
     class Meta:
         model = Modification
         fields = [
@@ -518,7 +534,7 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(ApiSerializer):
     to = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     decided_by = serializers.ChoiceField(

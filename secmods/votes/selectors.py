@@ -41,6 +41,25 @@ def default_rule() -> DecisionRule | None:
     return DecisionRule.objects.filter(is_default=True).first()
 
 
+def sees_named_votes(user: Any) -> bool:
+    """How each named member voted is for SECAS staff and sitting Change Board members; the
+    public (and other committees) get the outcome and the tally per Party Category, as SECAS
+    publishes decisions."""
+    from django.utils import timezone
+
+    from secmods.committees.models import CommitteeKind
+    from secmods.committees.selectors import active_memberships
+    from secmods.core.roles import is_committee_member, is_secas_staff
+
+    if is_secas_staff(user):
+        return True
+    return is_committee_member(user) and (
+        active_memberships(timezone.localdate())
+        .filter(person__user=user, committee__kind=CommitteeKind.CHANGE_BOARD)
+        .exists()
+    )
+
+
 def ballots_for(modification: Modification) -> Any:
     """Every ballot of a modification, newest first, with its votes and rule: four queries
     whatever the number of ballots and votes."""
