@@ -80,8 +80,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """Something failed: say so plainly with a way back, in the look of the part of the site
     the reader was in. No request context (no database, no user: they may be what broke); if
     even that fails, the plain 500.html, which needs no context at all, is the answer."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Server error. It has been logged."}, status=500)
+    # /api/ is answered as JSON before this (core.api.api_error_or, config/urls.py).
     try:
         if _in_admin(request):
             from django.contrib import admin

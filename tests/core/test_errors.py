@@ -102,7 +102,7 @@ def test_a_public_500_is_plain_and_the_api_answers_json(db):
     assert "register.css" in html  # the register's look
     api = client.get("/api/test-boom/")
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
-    assert api.json() == {"detail": "Server error. It has been logged."}
+    assert api.json() == {"detail": "Server error: SECAS has been told. Try again later."}
 
 
 def test_the_500_template_needs_no_context():
