@@ -1,7 +1,10 @@
 """Test-wide fixtures: services the suite runs against, roles, and the seed.
 
 Redis is always there: CELERY_BROKER_URL from the environment, else an embedded Redis
-started for the session. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
+started for the session. Under pytest-xdist (`make test` runs 2 workers) each worker has its
+own test database (pytest-django suffixes the name: test_x_gw0, test_x_gw1) and its own
+Redis database: CELERY_BROKER_URL's number plus the worker's index, so one worker's Celery
+never takes another's tasks; an embedded Redis is per worker anyway. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
 when DATABASE_URL is not PostgreSQL. With CI=true a service that this pass is configured to
 use but cannot reach fails the run instead of skipping.
 """
@@ -28,6 +31,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def xdist_worker_index() -> int:
+    """0 outside xdist and on its first worker (gw0), 1 on gw1, ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+
+
+def per_worker_redis_url(url: str, index: int) -> str:
+    """The same Redis, database number + `index` (Redis has 16: 0-15)."""
+    if index == 0 or not url.startswith(("redis://", "rediss://")):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base + index
+    if db > 15:
+        raise ValueError(
+            f"CELERY_BROKER_URL={url}: xdist worker {index} would use Redis database {db}; "
+            "Redis has 0-15, so give a lower database number"
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
 def _redis_reachable(url: str) -> bool:
     import redis
 
@@ -46,6 +72,10 @@ def broker_url() -> Iterator[str]:
     """A real Redis broker URL for tests that run Celery."""
     configured = os.environ.get("CELERY_BROKER_URL")
     if configured:
+        try:
+            configured = per_worker_redis_url(configured, xdist_worker_index())
+        except ValueError as error:
+            pytest.fail(str(error))
         if not _redis_reachable(configured):
             message = f"Redis at CELERY_BROKER_URL={configured} is not reachable"
             if IN_CI:
