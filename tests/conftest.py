@@ -22,13 +22,22 @@ from secmods.core.embedded_redis import EmbeddedRedis
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+#: Tests that xdist keeps together on one worker, one after another (`--dist loadgroup`,
+#: as `make test` runs): the fault tests start real workers, beats, web servers and restart
+#: their private PostgreSQL cluster (one per worker process), and two of them side by side
+#: on 2 cores would slow each other past their timeouts; the browser tests each drive a
+#: Chromium. The rest of the suite shares the other worker meanwhile.
+SERIAL_GROUPS = ("faults", "browser")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if settings.IS_POSTGRES:
-        return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
     for item in items:
-        if "postgres" in item.keywords:
+        if "postgres" in item.keywords and not settings.IS_POSTGRES:
             item.add_marker(skip)
+        for group in SERIAL_GROUPS:
+            if group in item.keywords:
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def xdist_worker_index() -> int:
