@@ -130,7 +130,6 @@ def load(size: int, *, log: Callable[[str], None] = print) -> None:
     from secmods.committees.models import AgendaItem, Committee, Meeting
     from secmods.consultations.models import Answer, Comment, Consultation, Question, Response
     from secmods.glossary.models import GlossaryTerm
-    from secmods.modifications.dates import ApproxDate
     from secmods.modifications.models import (
         Milestone,
         Modification,
@@ -139,6 +138,7 @@ def load(size: int, *, log: Callable[[str], None] = print) -> None:
         StageChange,
     )
     from secmods.parties.models import Organisation, PartyCategory, Person
+    from secmods.rules.dates import ApproxDate
 
     if connection.vendor != "postgresql":
         raise SystemExit("the bench data set is loaded with COPY: PostgreSQL only")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
 import sys
 import textwrap
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +178,43 @@ def docx_bytes(model: dict) -> bytes:
     return out.getvalue()
 
 
+def reportlab_pdf(model: dict) -> bytes:
+    """The same report laid out by reportlab: ruled tables (read cell by cell), a running
+    header and footer on every page (recognised as furniture and dropped)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+
+    def furniture(canvas, doc) -> None:
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(56, 815, "MP900 Modification Report")
+        canvas.drawString(56, 30, f"Version 1.0 14 December 2022 (c) SECCo 2022   Page {doc.page}")
+
+    story = [Paragraph("MP900 ‘Generated forty-page report’", styles["Title"])]
+    story.append(Paragraph("About this document", styles["Heading1"]))
+    story.append(Paragraph("This document is a generated Modification Report.", styles["Normal"]))
+    number = 0
+    for level, heading, paragraphs in model["sections"]:
+        if level == 1:
+            number += 1
+            heading = f"{number}. {heading}"
+        story.append(Paragraph(heading, styles["Heading1" if level == 1 else "Heading2"]))
+        story += [Paragraph(text, styles["Normal"]) for text in paragraphs]
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)])
+    for title, header, rows in (
+        ("Appendix 1: Progression timetable", ("Event/Action", "Date"), model["timetable"]),
+        ("Appendix 2: Glossary", ("Acronym", "Full term"), model["glossary"]),
+    ):
+        story.append(Paragraph(title, styles["Heading1"]))
+        story.append(Table([header, *rows], repeatRows=1, style=grid))
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4).build(story, onFirstPage=furniture, onLaterPages=furniture)
+    return out.getvalue()
+
+
 def pages_of(model: dict) -> int:
     return -(-len(paged(text_lines(model))) // LINES_PER_PAGE)
 
@@ -193,7 +232,13 @@ def forty_pages() -> tuple[str, bytes, bytes, int]:
     lines = paged(text_lines(model))
     text = "\n\n".join(lines)  # an empty line after every line, as in the seed
     pdf = text_pdf(lines, lines_per_page=LINES_PER_PAGE)
-    return text, pdf, docx_bytes(model), len(lines)
+    return (
+        text,
+        pdf,
+        docx_bytes(model),
+        len(lines),
+        reportlab_pdf(report_model(paragraphs - 2, terms)),
+    )
 
 
 def measure(name: str, data: bytes, filename: str, runs: int, first_number: int) -> int:
@@ -227,12 +272,15 @@ def main() -> None:
     from secmods.modifications.models import Modification
 
     Modification.objects.filter(number__gte=1000).delete()
-    text, pdf, docx, line_count = forty_pages()
+    text, pdf, docx, line_count, ruled = forty_pages()
     from pypdf import PdfReader
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    ruled_pages = len(PdfReader(io.BytesIO(ruled)).pages)
     print(f"database: {django.db.connection.vendor}; runs: {args.runs} (median)")
-    print(f"generated report: {line_count} lines, {pages} PDF pages")
+    print(
+        f"generated report: {line_count} lines, {pages} PDF pages; reportlab: {ruled_pages} pages"
+    )
     number = 1000
     seed = SEED.read_bytes()
     number = measure("seed (text)", seed, "seed.txt", args.runs, number)
@@ -246,6 +294,17 @@ def main() -> None:
     number = measure("40 pages (text)", text.encode(), "forty.txt", args.runs, number)
     number = measure("40 pages (PDF)", pdf, "forty.pdf", args.runs, number)
     number = measure("40 pages (docx)", docx, "forty.docx", args.runs, number)
+    number = measure(f"{ruled_pages} pages (reportlab)", ruled, "ruled.pdf", args.runs, number)
+    # Memory: the peak that Python allocates while parsing and importing the largest PDF.
+    tracemalloc.start()
+    import_report(parse_document(ruled, "ruled.pdf"), reference=f"MP{number}", title="memory")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"peak allocated while importing the reportlab PDF: {peak / 1_048_576:.0f} MB; "
+        f"process peak RSS over the whole run: {rss:.0f} MB"
+    )
     Modification.objects.filter(number__gte=1000).delete()
 
 

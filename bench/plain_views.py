@@ -35,12 +35,12 @@ from secmods.committees.models import AgendaPurpose
 from secmods.consultations.models import ConsultationKind
 from secmods.consultations.services import display_deadline
 from secmods.documents.models import DocumentKind
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus, Path, Stage
-from secmods.modifications.references import format_reference, parse_reference
 from secmods.register.glossary_markup import term_anchor
 from secmods.register.timeline import build_timeline
 from secmods.register.views import COLUMNS, FILE_FORMATS
+from secmods.rules.dates import ApproxDate
+from secmods.rules.references import format_reference, parse_reference
 
 JSON = {"separators": (",", ":"), "ensure_ascii": False}
 DRAFT = ("draft_proposal", "closed")
@@ -51,8 +51,8 @@ def _dt(value: datetime | str | None) -> str | None:
         return None
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    # As the API writes times (secmods.core.api.iso_datetime): London's offset, never Z.
+    return timezone.localtime(value).isoformat()
 
 
 def _day(value: date | str | None) -> date | None:
@@ -78,7 +78,9 @@ _SUMMARY_COLUMNS = """
        FROM modifications_modification_sec_sections ms
        JOIN modifications_secsection s ON s.id = ms.secsection_id
       WHERE ms.modification_id = m.id),
-    nk.label, nk.precision, nk.date_from, nk.date_to
+    nk.label, nk.precision, nk.date_from, nk.date_to,
+    (SELECT count(*) FROM modifications_milestone od
+      WHERE od.modification_id = m.id AND od.status = 'planned' AND od.date_to < %(today)s)
 """
 _SUMMARY_JOINS = """
     FROM modifications_modification m
@@ -86,7 +88,7 @@ _SUMMARY_JOINS = """
     LEFT JOIN parties_organisation o ON o.id = p.organisation_id
     LEFT JOIN LATERAL (
         SELECT label, precision, date_from, date_to FROM modifications_milestone ms
-         WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %s
+         WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %(today)s
          ORDER BY ms.date_from, ms."order", ms.id LIMIT 1
     ) nk ON true
 """
@@ -101,7 +103,7 @@ _DETAIL_JOINS = """
 def _summary(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
     (_, number, suffix, legacy, title, stage, path, urgent, authority_led, raised_on,
      latest_update, published_at, updated_at, version, person_id, person_name, org_name,
-     org_short, sec_codes, nk_label, nk_precision, nk_from, nk_to) = row[:23]  # fmt: skip
+     org_short, sec_codes, nk_label, nk_precision, nk_from, nk_to, overdue) = row[:24]  # fmt: skip
     reference = format_reference(number, suffix, draft=stage in DRAFT and not suffix, legacy=legacy)
     return {
         "reference": reference,
@@ -129,6 +131,7 @@ def _summary(request: HttpRequest, row: tuple[Any, ...]) -> dict[str, Any]:
         "next_key_date": None
         if not nk_precision
         else {"label": nk_label, "when": _when(nk_precision, nk_from, nk_to)},
+        "overdue_count": overdue,
         "published_at": _dt(published_at),
         "updated_at": _dt(updated_at),
         "version": version,
@@ -141,13 +144,16 @@ def plain_list(request: HttpRequest) -> JsonResponse:
     # The page first (LIMIT on the indexed order), then its joins and next key dates; the
     # count as a scalar subquery: one statement, no work on rows that are not shown.
     page_sql = f"""(SELECT * FROM modifications_modification m {_VISIBLE}
-                    ORDER BY m.number DESC, m.suffix ASC LIMIT %s OFFSET %s)"""  # noqa: S608
+                    ORDER BY m.number DESC, m.suffix ASC LIMIT %(limit)s OFFSET %(offset)s)"""  # noqa: S608
     joins = _SUMMARY_JOINS.replace("FROM modifications_modification m", f"FROM {page_sql} m")
     sql = f"""SELECT {_SUMMARY_COLUMNS},
                      (SELECT count(*) FROM modifications_modification m {_VISIBLE})
               {joins} ORDER BY m.number DESC, m.suffix ASC"""  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [page_size, (page - 1) * page_size, timezone.localdate()])
+        cursor.execute(
+            sql,
+            {"limit": page_size, "offset": (page - 1) * page_size, "today": timezone.localdate()},
+        )
         rows = cursor.fetchall()
     count = rows[0][-1] if rows else 0
     url = request.build_absolute_uri()
@@ -214,22 +220,23 @@ def _loads(value: Any) -> Any:
 
 
 def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
-    from secmods.modifications import lifecycle
+    from secmods.rules import lifecycle
 
     parsed = parse_reference(reference)
     if parsed is None:
         raise Http404
     sql = f"""SELECT {_SUMMARY_COLUMNS} {_DETAIL_COLUMNS} {_SUMMARY_JOINS} {_DETAIL_JOINS}
-              {_VISIBLE} AND m.number = %s AND m.suffix = %s LIMIT 1"""
+              {_VISIBLE} AND m.number = %(number)s AND m.suffix = %(suffix)s LIMIT 1"""
+    today = timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.localdate(), parsed.number, parsed.suffix])
+        cursor.execute(sql, {"today": today, "number": parsed.number, "suffix": parsed.suffix})
         row = cursor.fetchone()
     if row is None:
         raise Http404
     body = _summary(request, row)
     (la_id, la_name, lo_name, lo_short, r_id, r_name, r_date, provisions, agreed,
      not_needed, impact, cb_outcome, authority, appeal, created_at, categories, sections,
-     milestones, agenda, history, glossary) = row[23:]  # fmt: skip
+     milestones, agenda, history, glossary) = row[24:]  # fmt: skip
     sections, milestones = _loads(sections), _loads(milestones)
     timetable = []
     for t in milestones:
@@ -248,6 +255,9 @@ def plain_detail(request: HttpRequest, reference: str) -> JsonResponse:
                 "when": when,
                 "baseline": baseline,
                 "is_replanned": replanned,
+                "overdue": t["status"] == "planned"
+                and t["to"] is not None
+                and _day(t["to"]) < today,  # type: ignore[operator]
                 "meeting": t["meeting"],
                 "date_text": t["date_text"],
                 "order": t["order"],
@@ -394,16 +404,19 @@ SELECT h.total, h.committees, h.categories, h.sections, pg.*
     SELECT m.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title, m.path,
            m.latest_update, m.updated_at, p.name AS proposer, o.name AS org, o.short_name,
            la.name AS analyst, r.name AS release,
-           nk.label, nk.precision, nk.date_from, nk.date_to
+           nk.label, nk.precision, nk.date_from, nk.date_to,
+           (SELECT count(*) FROM modifications_milestone od
+             WHERE od.modification_id = m.id AND od.status = 'planned'
+               AND od.date_to < %(today)s) AS overdue
       FROM (SELECT * FROM modifications_modification m {_VISIBLE}
-             ORDER BY m.number DESC, m.suffix, m.id LIMIT %s OFFSET %s) m
+             ORDER BY m.number DESC, m.suffix, m.id LIMIT %(limit)s OFFSET %(offset)s) m
       LEFT JOIN parties_person p ON p.id = m.proposer_id
       LEFT JOIN parties_organisation o ON o.id = p.organisation_id
       LEFT JOIN parties_person la ON la.id = m.lead_analyst_id
       LEFT JOIN committees_release r ON r.id = m.target_release_id
       LEFT JOIN LATERAL (
         SELECT label, precision, date_from, date_to FROM modifications_milestone ms
-         WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %s
+         WHERE ms.modification_id = m.id AND ms.status = 'planned' AND ms.date_to >= %(today)s
          ORDER BY ms.date_from, ms."order", ms.id LIMIT 1
       ) nk ON true
   ) pg ON true
@@ -425,7 +438,14 @@ def plain_register(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page", "1")
     number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
     with connection.cursor() as cursor:
-        cursor.execute(_REGISTER_SQL, [PAGE_SIZE, (number - 1) * PAGE_SIZE, timezone.localdate()])
+        cursor.execute(
+            _REGISTER_SQL,
+            {
+                "limit": PAGE_SIZE,
+                "offset": (number - 1) * PAGE_SIZE,
+                "today": timezone.localdate(),
+            },
+        )
         rows = cursor.fetchall()
     total, committees, categories, sections = rows[0][:4]
     pages = max(1, -(-total // PAGE_SIZE))
@@ -500,7 +520,8 @@ def plain_register(request: HttpRequest) -> HttpResponse:
         out.append("</tr></thead>\n<tbody>\n")
         for row in rows:
             (_, number_, suffix, legacy, stage, title, path, latest, updated, proposer, org,
-             short, analyst, release, nk_label, nk_precision, nk_from, nk_to) = row[4:]  # fmt: skip
+             short, analyst, release, nk_label, nk_precision, nk_from, nk_to,
+             overdue) = row[4:]  # fmt: skip
             reference = _reference(number_, suffix, legacy, stage)
             if nk_precision:
                 when = ApproxDate(nk_precision, nk_from, nk_to).display()
@@ -510,6 +531,8 @@ def plain_register(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 next_key = '<span class="muted">None planned</span>'
+            if overdue:
+                next_key += f' · <span class="overdue">{overdue} overdue</span>'
             updated = timezone.localtime(updated)
             out.append(
                 f'<tr><th scope="row" data-label="Reference"><a href="/modifications/'
@@ -756,7 +779,7 @@ def _timeline_svg(reference: str, timeline: Any) -> str:
         was = f" ({row.baseline_text})" if row.baseline_text else ""
         flag = (
             f'<tspan class="flag" dx="8">{row.status}</tspan>'
-            if row.status in ("next", "done")
+            if row.status in ("next", "overdue", "done")
             else ""
         )
         was_span = (
@@ -786,9 +809,10 @@ def _timeline_svg(reference: str, timeline: Any) -> str:
         out.append("</g>")
     out.append(
         '</svg></div><p class="legend" aria-hidden="true"><span class="key key-done"></span> '
-        'done <span class="key key-next"></span> next <span class="key key-planned"></span> '
-        'planned <span class="key key-span"></span> a bar is a week, month or quarter <span '
-        'class="key key-baseline"></span> first plan</p>'
+        'done <span class="key key-next"></span> next <span class="key key-overdue"></span> '
+        'overdue <span class="key key-planned"></span> planned <span class="key key-span">'
+        '</span> a bar is a week, month or quarter <span class="key key-baseline"></span> '
+        "first plan</p>"
     )
     return "".join(out)
 
@@ -849,6 +873,8 @@ def plain_page(request: HttpRequest, reference: str) -> HttpResponse:
         next_key = f"{upcoming.when.display()}: {esc(upcoming.label)}"
     else:
         next_key = "None planned"
+    if timeline and timeline.overdue_count:
+        next_key += f' · <span class="overdue">{timeline.overdue_count} overdue</span>'
     target = f"{esc(release)} ({_long(release_date)})" if release else "Not yet set"
     secs = "; ".join(f"Section {esc(c)} ({esc(t)})" for c, t in _loads(sec_sections))
     secs = (secs or "Not recorded") + (f": {esc(provisions)}" if provisions else "")
@@ -890,6 +916,8 @@ def plain_page(request: HttpRequest, reference: str) -> HttpResponse:
             status = (
                 "<strong>Next</strong>"
                 if r.status == "next"
+                else '<strong class="overdue">Overdue</strong>'
+                if r.status == "overdue"
                 else MILESTONE_STATUSES[r.milestone.status]
             )
             out.append(

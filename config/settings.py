@@ -12,6 +12,8 @@ from pathlib import Path
 
 import environ
 
+from secmods.core.runaddr import DEFAULT_ADDR, site_url_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -29,8 +31,11 @@ if not DEBUG and SECRET_KEY == _DEV_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Links in emails and feeds: Celery has no request to build them from.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Links in emails and feeds: Celery has no request to build them from. Unless set, they
+# point where `make run` serves (RUN_ADDR, default 127.0.0.1:8000).
+SITE_URL = env.str(
+    "SITE_URL", default=site_url_for(env.str("RUN_ADDR", default=DEFAULT_ADDR))
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +122,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in goes when its `next` is missing or refused (another site, javascript:):
+# everyone who signs in works in the admin. Django's default, /accounts/profile/, is a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # --- Time -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -167,6 +175,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 3.1: a nullable reference is `oneOf: [{$ref}, {type: null}]`, which validators and
+    # generators read as meant (3.0.3's `allOf` + `nullable` is ignored by them).
+    "OAS_VERSION": "3.1.0",
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -238,6 +249,8 @@ REGISTER_CSP_EXEMPT_PREFIXES = env.list(
 REGISTER_MEETING_DURATION = timedelta(minutes=env.int("REGISTER_MEETING_MINUTES", default=120))
 # --- Documents: Modification Reports in and out, and each modification's library ----------
 INSTALLED_APPS += ["secmods.documents"]
+# The admin home (staff dashboard, members' agendas): last, it reads every other app.
+INSTALLED_APPS += ["secmods.workspace"]
 # Largest file accepted for import or for the library (bytes). A 40-page report is well under
 # 1 MB as text or .docx and a few MB as PDF; 20 MB leaves room for scanned annexes while
 # keeping one request's memory bounded (uploads above FILE_UPLOAD_MAX_MEMORY_SIZE spool to
@@ -266,8 +279,13 @@ REST_FRAMEWORK["EXCEPTION_HANDLER"] = "secmods.core.api.exception_handler"
 # asked of clients, which keeps the schema exact for generators and fuzzers.
 SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] = True
 SPECTACULAR_SETTINGS["SCHEMA_PATH_PREFIX"] = "/api/v1"
+# Request bodies refuse fields the serializers do not take (secmods.core.api): say so.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "secmods.core.api.refuse_extra_request_properties",
+]
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    "StageEnum": "secmods.modifications.models.Stage",
+    "StageEnum": "secmods.rules.lifecycle.Stage.choices",
     "MilestoneStatusEnum": "secmods.modifications.models.MilestoneStatus",
     "MeetingStatusEnum": "secmods.committees.models.MeetingStatus",
 }
@@ -279,8 +297,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "QuestionKindEnum": "secmods.consultations.models.QuestionKind",
     "AnswerPositionEnum": "secmods.consultations.models.AnswerPosition",
     "AgendaPurposeEnum": "secmods.committees.models.AgendaPurpose",
-    "VoteChoiceEnum": "secmods.votes.models.VoteChoice",
-    "BallotOutcomeEnum": "secmods.votes.models.BallotOutcome",
+    "VoteChoiceEnum": "secmods.rules.change_board.VoteChoice.choices",
+    "BallotOutcomeEnum": "secmods.rules.change_board.BallotOutcome.choices",
 }
 
 # --- Proof under attack (issue 9): login lockout -----------------------------------------

@@ -8,7 +8,8 @@ from rest_framework.routers import SimpleRouter
 
 from secmods.committees.api import AgendaViewSet, CommitteeViewSet, MeetingViewSet
 from secmods.consultations.api import CommentViewSet, ConsultationViewSet
-from secmods.core.api import api_not_found_or
+from secmods.core.api import ApiRootView, api_error_or
+from secmods.core.errors import not_found_or
 from secmods.glossary.api import GlossaryTermViewSet
 from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
 from secmods.votes.api import VoteViewSet
@@ -54,6 +55,7 @@ vote_routes: list[URLPattern | URLResolver] = [
 api_urls: list[URLPattern | URLResolver] = [
     path("v1/meetings/<str:meeting_id>/agenda/", include(agenda_routes)),
     path("v1/modifications/<str:reference>/votes/", include(vote_routes)),
+    path("v1/", ApiRootView.as_view(), name="api-root"),
     path("v1/", include(api_router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -104,5 +106,10 @@ urlpatterns = [
     path("", include("secmods.register.urls")),
 ]
 
-# Unknown URLs answer JSON under /api/ and the register's 404 page (with a search box) elsewhere.
-handler404 = api_not_found_or("secmods.register.views.page_not_found")
+# Errors (DEBUG=False): JSON under /api/ (also for errors Django answers itself: a body over
+# 2.5 MB, an uncaught exception), the admin's look with a way back under /admin/, the
+# register's look elsewhere (its 404 page has a search box). secmods/templates/4xx-500.html.
+handler400 = api_error_or(400, "django.views.defaults.bad_request")
+handler403 = api_error_or(403, "secmods.core.errors.permission_denied")
+handler404 = api_error_or(404, not_found_or("secmods.register.views.page_not_found"))
+handler500 = api_error_or(500, "secmods.core.errors.server_error")

@@ -20,7 +20,6 @@ from secmods.committees.models import (
 from secmods.consultations.models import Comment
 from secmods.core.roles import COMMITTEE_MEMBER, SECAS_STAFF
 from secmods.glossary.models import GlossaryTerm
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import (
     Milestone,
     MilestoneKind,
@@ -29,6 +28,7 @@ from secmods.modifications.models import (
     SecSection,
 )
 from secmods.parties.models import Organisation, PartyCategory, Person
+from secmods.rules.dates import ApproxDate
 
 LONDON = ZoneInfo("Europe/London")
 

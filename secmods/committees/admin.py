@@ -1,7 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -9,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.admin import shared_choices_formset
 from secmods.core.roles import is_secas_staff
 from secmods.modifications import services as modification_services
 from secmods.parties.models import Organisation, PartyCategory
@@ -42,6 +48,11 @@ class CommitteeAdmin(admin.ModelAdmin):
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Only SECAS staff invite members: nobody else is shown a link that would refuse them.
+        shown = list(super().get_list_display(request))
+        return shown if is_secas_staff(request.user) else [f for f in shown if f != "invite_link"]
 
     @admin.display(description="")
     def invite_link(self, obj: Committee) -> str:
@@ -237,3 +248,31 @@ class AgendaOutcomeForm(forms.Form):
 class ReleaseAdmin(admin.ModelAdmin):
     list_display = ["name", "date"]
     search_fields = ["name"]
+
+
+# --- Inlines on other apps' pages (registered in CommitteesConfig.ready) ---------------
+class ModificationAgendaInline(admin.TabularInline):
+    """On a modification's page: the meetings where it is presented."""
+
+    model = AgendaItem
+    formset = shared_choices_formset("meeting")
+    extra = 0
+    fields = ["meeting", "purpose", "decision", "outcome"]
+    # Outcomes are recorded from the meeting's agenda page (it marks milestones done).
+    readonly_fields = ["decision", "outcome"]
+    verbose_name = "meeting"
+    verbose_name_plural = "meetings where it is presented"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "meeting":
+            kwargs["queryset"] = Meeting.objects.select_related("committee")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
+        return super().get_queryset(request).select_related("meeting__committee")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["committee"]

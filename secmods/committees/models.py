@@ -95,6 +95,10 @@ class Meeting(models.Model):
         return f"{self.committee} {local.day} {local:%b %Y}"
 
     @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+    @property
     def date(self):  # type: ignore[no-untyped-def]
         return timezone.localtime(self.starts_at).date()
 

@@ -10,8 +10,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
+from secmods.core.roles import SECAS_STAFF
+from secmods.modifications.models import Milestone
 from secmods.reminders.registry import (
     Event,
     EventKind,
@@ -21,15 +26,16 @@ from secmods.reminders.registry import (
     register_recipient_kind,
 )
 from secmods.reminders.services import replan_event
-from secmods.reminders.workdays import LONDON
+from secmods.rules.working_days import LONDON
+
+from .models import AgendaItem, Committee, Meeting, MeetingStatus, Membership
+from .selectors import meeting_details, papers_due_on
 
 EVENT_KIND = "papers_due"
 RECIPIENT_KIND = "secas_staff"
 
 
 def _event(meeting: Any) -> Event:
-    from .models import MeetingStatus
-    from .selectors import papers_due_on
 
     day = papers_due_on(meeting)
     # Papers are due by the end of their day (and never after the meeting starts).
@@ -52,12 +58,13 @@ def _event(meeting: Any) -> Event:
             "agenda_items": meeting.agenda_items.select_related("modification")
             .order_by("order", "pk")
             .all,
+            # Time, place, agenda and link; added to the email if its template omits it.
+            "meeting_details": lambda: meeting_details(meeting),
         },
     )
 
 
 def _meetings():  # type: ignore[no-untyped-def]
-    from .models import Meeting
 
     return Meeting.objects.select_related("committee")
 
@@ -68,7 +75,6 @@ def load_papers_due(ref: str) -> Event | None:
 
 
 def upcoming_papers_due(today: date) -> Iterable[Event]:
-    from .models import MeetingStatus
 
     start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
     for meeting in _meetings().filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start):
@@ -81,9 +87,6 @@ def papers_due_matches(rule: Any, event: Event) -> bool:
 
 def secas_staff(rule: Any, event: Event) -> list[Recipient]:
     """Active users of the "SECAS staff" group who have an email address."""
-    from django.contrib.auth import get_user_model
-
-    from secmods.core.roles import SECAS_STAFF
 
     users = (
         get_user_model()
@@ -103,9 +106,6 @@ def _meeting_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: An
 
 def _committee_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     # papers_due_working_days may have changed: every coming meeting's papers-due day moves.
-    from django.utils import timezone
-
-    from .models import MeetingStatus
 
     if raw:
         return
@@ -116,9 +116,105 @@ def _committee_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: 
         replan_event(EVENT_KIND, pk)
 
 
-def register() -> None:
-    from .models import Committee, Meeting
+# --- The "meeting" event kind and its members ---------------------------------------
+def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
+    return Event(
+        kind="meeting",
+        ref=str(meeting.pk),
+        label=f"{meeting.title or meeting}",
+        day=meeting.date,
+        ends_at=meeting.starts_at,
+        cancelled=meeting.status != MeetingStatus.SCHEDULED,
+        committee_id=meeting.committee_id,
+        context={
+            "meeting": meeting,
+            "committee": meeting.committee,
+            # Read only when a template or a recipient kind asks (templates call callables).
+            "agenda_items": meeting.agenda_items.select_related(
+                "modification__proposer", "modification__lead_analyst"
+            ).all,
+            # Time, place, agenda and link; added to the email if its template omits it.
+            "meeting_details": lambda: meeting_details(meeting),
+        },
+    )
 
+
+def load_meeting(ref: str) -> Event | None:
+    meeting = _meetings().filter(pk=int(ref)).first() if ref.isdigit() else None
+    return _meeting_event(meeting) if meeting is not None else None
+
+
+def upcoming_meetings(today: date) -> Iterable[Event]:
+    start = datetime.combine(today, time(0, 0), tzinfo=LONDON)
+    for meeting in _meetings().filter(status=MeetingStatus.SCHEDULED, starts_at__gte=start):
+        yield _meeting_event(meeting)
+
+
+def meeting_matches(rule, event: Event) -> bool:  # type: ignore[no-untyped-def]
+    return rule.committee_id is None or rule.committee_id == event.committee_id
+
+
+def committee_members(rule, event: Event) -> list[Recipient]:  # type: ignore[no-untyped-def]
+    committee_id = event.committee_id or rule.committee_id
+    if committee_id is None or event.day is None:
+        return []
+    memberships = (
+        Membership.objects.filter(committee_id=committee_id, start_date__lte=event.day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=event.day))
+        .exclude(person__email="")
+        .select_related("person")
+    )
+    return [Recipient(m.person.email, m.person.name) for m in memberships]
+
+
+def _meeting_changed_all(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    replan_event("meeting", instance.pk)
+    # Milestones tied to the meeting end when it starts: a new time of day moves them too.
+    for pk in instance.milestones.values_list("pk", flat=True):
+        replan_event("milestone", pk)
+
+
+def _meeting_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    replan_event("meeting", instance.pk)
+
+
+def _agenda_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # The proposers and lead analysts of a meeting's modifications may be its recipients.
+    if not raw:
+        replan_event("meeting", instance.meeting_id)
+
+
+def _membership_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw:
+        return
+    # A member who joins gets the reminders of the committee's coming meetings; one who
+    # leaves stops getting them.
+    upcoming = Meeting.objects.filter(
+        committee_id=instance.committee_id,
+        status=MeetingStatus.SCHEDULED,
+        starts_at__gte=timezone.now(),
+    ).values_list("pk", flat=True)
+    for pk in list(upcoming):
+        replan_event("meeting", pk)
+    for pk in Milestone.objects.filter(meeting_id__in=list(upcoming)).values_list("pk", flat=True):
+        replan_event("milestone", pk)
+
+
+def register() -> None:
+    register_event_kind(
+        EventKind(
+            key="meeting",
+            label="A committee meeting",
+            load=load_meeting,
+            upcoming=upcoming_meetings,
+            matches=meeting_matches,
+        )
+    )
+    register_recipient_kind(
+        RecipientKind("committee_members", "The committee's active members", committee_members)
+    )
     register_event_kind(
         EventKind(
             key=EVENT_KIND,
@@ -133,3 +229,11 @@ def register() -> None:
     post_save.connect(_meeting_changed, sender=Meeting, dispatch_uid=f"{uid}.mt")
     post_delete.connect(_meeting_changed, sender=Meeting, dispatch_uid=f"{uid}.mt_del")
     post_save.connect(_committee_changed, sender=Committee, dispatch_uid=f"{uid}.cm")
+    # The "meeting" kind keeps the dispatch uids it had in the reminders app.
+    outbox = "secmods.reminders"
+    post_save.connect(_meeting_changed_all, sender=Meeting, dispatch_uid=f"{outbox}.mt")
+    post_delete.connect(_meeting_deleted, sender=Meeting, dispatch_uid=f"{outbox}.mt_del")
+    post_save.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{outbox}.ag")
+    post_delete.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{outbox}.ag_del")
+    post_save.connect(_membership_changed, sender=Membership, dispatch_uid=f"{outbox}.mb")
+    post_delete.connect(_membership_changed, sender=Membership, dispatch_uid=f"{outbox}.mb_del")

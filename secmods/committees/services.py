@@ -21,9 +21,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
 from secmods.parties.models import Organisation, Person
+from secmods.rules.dates import ApproxDate
 
 from .models import (
     AgendaItem,
@@ -69,9 +69,13 @@ def schedule_meeting(
     return create_meeting(committee=committee, starts_at=starts_at, title=title, location=location)
 
 
+# What a calendar client must be told about: a new SEQUENCE makes it replace the event.
+CALENDAR_FIELDS = ("starts_at", "location", "status")
+
+
 @transaction.atomic
 def _update_meeting(
-    meeting: Meeting, *, expected_version: int | None = None, **fields: Any
+    meeting: Meeting, *, expected_version: int | None = None, user: Any = None, **fields: Any
 ) -> tuple[Meeting, int]:
     locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if expected_version is not None and locked.version != expected_version:
@@ -81,20 +85,28 @@ def _update_meeting(
             code="stale",
             params={"current_version": locked.version},
         )
-    moved = "starts_at" in fields and fields["starts_at"] != locked.starts_at
-    status_changed = "status" in fields and fields["status"] != locked.status
+    before = {name: getattr(locked, name) for name in CALENDAR_FIELDS}
     for name, value in fields.items():
         setattr(locked, name, value)
-    if moved or status_changed:
+    changed = {name for name in CALENDAR_FIELDS if getattr(locked, name) != before[name]}
+    if changed:
         locked.sequence += 1  # calendars see the event as changed
     locked.version += 1
     locked.full_clean()
+    if user is not None and getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
     locked.save()
-    for name in ("starts_at", "status", "sequence", "version"):
+    for name in ("starts_at", "location", "status", "sequence", "version"):
         setattr(meeting, name, getattr(locked, name))
+    was_cancelled = before["status"] == MeetingStatus.CANCELLED
     milestones_moved = 0
-    if moved:
+    if locked.status == MeetingStatus.CANCELLED:
+        if not was_cancelled:
+            milestones_moved = _milestones_to_be_confirmed(locked)
+    elif "starts_at" in changed or was_cancelled:
+        # Moved, or re-instated: its planned milestones take its day (again).
         milestones_moved = modification_services.follow_meeting(locked)
+    if milestones_moved:
         # The moved milestones changed their modifications' timetables: stale edits of
         # those (API If-Match, the admin's loaded version) must be refused.
         Modification.objects.filter(
@@ -103,12 +115,36 @@ def _update_meeting(
     return locked, milestones_moved
 
 
+def _milestones_to_be_confirmed(meeting: Meeting) -> int:
+    """A cancelled meeting's planned milestones become TBC, keeping their first plan as the
+    baseline ("TBC, was 29 Jun 2027") and their tie to the meeting (the register marks it
+    cancelled). TBC is never a next key date; the analyst re-plans them to another meeting
+    or date, or re-instates the meeting, which gives them its day again."""
+    count = 0
+    for milestone in Milestone.objects.select_for_update().filter(
+        meeting=meeting, status=MilestoneStatus.PLANNED
+    ):
+        previous = milestone.when
+        milestone.precision, milestone.date_from, milestone.date_to = (
+            ApproxDate.tbc().precision,
+            None,
+            None,
+        )
+        modification_services.keep_baseline(milestone, previous)
+        milestone.version += 1
+        milestone.full_clean()
+        milestone.save()
+        count += 1
+    return count
+
+
 def update_meeting(
-    meeting: Meeting, *, expected_version: int | None = None, **fields: Any
+    meeting: Meeting, *, expected_version: int | None = None, user: Any = None, **fields: Any
 ) -> Meeting:
-    """Change a meeting, version-checked; moving it moves the milestones tied to it and
-    bumps its calendar SEQUENCE so subscribed calendars update the event."""
-    return _update_meeting(meeting, expected_version=expected_version, **fields)[0]
+    """Change a meeting, version-checked. A change of time, place or status bumps its
+    calendar SEQUENCE so subscribed calendars update the event; moving it moves the planned
+    milestones tied to it; cancelling it makes them TBC (see `_milestones_to_be_confirmed`)."""
+    return _update_meeting(meeting, expected_version=expected_version, user=user, **fields)[0]
 
 
 def move_meeting(meeting: Meeting, *, starts_at: datetime) -> int:
@@ -116,6 +152,16 @@ def move_meeting(meeting: Meeting, *, starts_at: datetime) -> int:
     if meeting.starts_at == starts_at:
         return 0
     return _update_meeting(meeting, starts_at=starts_at)[1]
+
+
+def cancel_meeting(
+    meeting: Meeting, *, expected_version: int | None = None, user: Any = None
+) -> Meeting:
+    """Cancel a meeting: calendars get STATUS:CANCELLED with a higher SEQUENCE, and its
+    planned milestones become TBC (no longer anyone's next key date)."""
+    return update_meeting(
+        meeting, expected_version=expected_version, user=user, status=MeetingStatus.CANCELLED
+    )
 
 
 # --- Agenda ----------------------------------------------------------------------------
@@ -219,8 +265,8 @@ def record_agenda_outcome(
         milestone.full_clean()
         milestone.save()
     if meeting.status == MeetingStatus.SCHEDULED:
-        meeting.status = MeetingStatus.HELD
-        meeting.save(update_fields=["status"])
+        # Through the meeting's own update: a change of status is a new calendar SEQUENCE.
+        _update_meeting(meeting, user=user, status=MeetingStatus.HELD)
     modification_services.bump_version(locked.modification)
     for name in ("outcome", "decision", "actions", "outcome_recorded_at"):
         setattr(item, name, getattr(locked, name))

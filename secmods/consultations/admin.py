@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
+from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
-from secmods.reminders.workdays import add_working_days
+from secmods.rules.working_days import add_working_days
 
 from .forms import ResponseForm
 from .models import (
@@ -90,26 +91,32 @@ class CommentAdmin(SimpleHistoryAdmin):
     actions = ["mark_noted", "mark_not_noted"]
     list_display = [
         "modification",
-        "author",
+        "author_name",
         "meeting",
         "position",
         "noted_in_report",
         "created_at",
     ]
-    list_select_related = ["modification", "author", "meeting__committee"]
+    list_select_related = ["modification", "author__person", "meeting__committee"]
     list_filter = ["position", "noted_in_report", "meeting__committee", CommentMeetingFilter]
     search_fields = ["text", "author__username", "author__first_name", "author__last_name"]
     autocomplete_fields = ["modification"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        readonly = ["author", "created_at", "updated_at"]
+        readonly = ["author_name", "created_at", "updated_at"]
         if not is_secas_staff(request.user):
             readonly.append("noted_in_report")
         return readonly
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["modification", "meeting", "text", "position", "noted_in_report"]
-        return [*fields, "author", "created_at", "updated_at"] if obj else fields
+        return [*fields, "author_name", "created_at", "updated_at"] if obj else fields
+
+    @admin.display(description="author", ordering="author__person__name")
+    def author_name(self, obj: Comment) -> str:
+        # The person's name, not their login; and no link to the user page, which only
+        # SECAS staff may open.
+        return display_name(obj.author)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
         form = super().get_form(request, obj, change, **kwargs)
@@ -194,7 +201,11 @@ class InvitationInline(admin.TabularInline):
 class InviteForm(forms.Form):
     invitees = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-        help_text="One per line: email, or 'Name <email>'.",
+        # Help text is HTML in the admin: the <...> must be escaped or it disappears.
+        help_text=escape(
+            "One per line: an address (ann@example.org), or a name and address "
+            "(Ann Example <ann@example.org>)."
+        ),
     )
 
     def clean_invitees(self) -> list[Invitee]:

@@ -5,8 +5,8 @@ class ConsultationsConfig(AppConfig):
     name = "secmods.consultations"
 
     def ready(self) -> None:
-        # The lifecycle table waits for consultations to close (DOMAIN.md's guards).
-        from secmods.modifications import lifecycle
+        # The lifecycle table waits for consultations to close (docs/domain.md#stages-and-moves).
+        from secmods.rules import lifecycle
 
         from . import selectors
 
@@ -21,3 +21,10 @@ class ConsultationsConfig(AppConfig):
         from . import reminders
 
         reminders.register()
+
+        # forget_person asks this app to erase (or say what it keeps of) a person's data.
+        from secmods.parties import services as parties_services
+
+        from . import personal_data
+
+        parties_services.register_eraser(personal_data.erase)

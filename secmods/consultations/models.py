@@ -42,7 +42,9 @@ class Comment(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"Comment by {self.author} on {self.modification.reference}"
+        from secmods.core.people import display_name
+
+        return f"Comment by {display_name(self.author)} on {self.modification.reference}"
 
 
 # --- Consultations -------------------------------------------------------------------

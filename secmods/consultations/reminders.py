@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models.functions import Lower
 from django.db.models.signals import post_delete, post_save
 
+from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.reminders.registry import (
     Event,
     EventKind,
@@ -25,7 +26,11 @@ from secmods.reminders.registry import (
     register_recipient_kind,
 )
 from secmods.reminders.services import replan_event
-from secmods.reminders.workdays import LONDON
+from secmods.rules.working_days import LONDON
+
+from .models import Consultation, Invitation, Response
+from .selectors import respondents_yet_to_answer
+from .services import display_deadline, response_link
 
 EVENT_KIND = "consultation_closing"
 RECIPIENT_KIND = "respondents_not_answered"
@@ -34,9 +39,6 @@ WITHDRAWN_LINK = "their link to the consultation was withdrawn"
 
 
 def _event(consultation: Any) -> Event:
-    from secmods.modifications.models import CLOSED_STAGES
-
-    from .services import display_deadline
 
     modification = consultation.modification
     deadline = display_deadline(consultation.closes_at)
@@ -64,7 +66,6 @@ def _event(consultation: Any) -> Event:
 
 
 def _consultations():  # type: ignore[no-untyped-def]
-    from .models import Consultation
 
     return Consultation.objects.select_related("modification")
 
@@ -81,7 +82,6 @@ def upcoming_consultations(today: date) -> Iterable[Event]:
 
 
 def respondents_not_answered(rule: Any, event: Event) -> list[Recipient]:
-    from .selectors import respondents_yet_to_answer
 
     consultation = event.context.get("consultation") if event.kind == EVENT_KIND else None
     if consultation is None:
@@ -91,8 +91,6 @@ def respondents_not_answered(rule: Any, event: Event) -> list[Recipient]:
 
 def personal_link(event: Event, email: str) -> dict[str, Any]:
     """The respondent's own link, for the email (built, not reissued: earlier links live)."""
-    from .models import Invitation
-    from .services import response_link
 
     invitation = (
         Invitation.objects.filter(
@@ -109,7 +107,6 @@ def personal_link(event: Event, email: str) -> dict[str, Any]:
 def no_longer_to_remind(event: Event, emails: Collection[str]) -> dict[str, str]:
     """Asked when a reminder is claimed and sent: someone who answered (through their link,
     or by email entered by staff) or whose link was withdrawn since planning is dropped."""
-    from .models import Invitation, Response
 
     consultation_id = int(event.ref)
     wanted = {email.lower() for email in emails}
@@ -149,7 +146,6 @@ def _respondents_changed(sender: Any, instance: Any, raw: bool = False, **kwargs
 
 
 def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    from secmods.modifications.models import CLOSED_STAGES
 
     if raw or instance.stage not in CLOSED_STAGES:
         return
@@ -158,9 +154,6 @@ def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwarg
 
 
 def register() -> None:
-    from secmods.modifications.models import Modification
-
-    from .models import Consultation, Invitation, Response
 
     register_event_kind(
         EventKind(

@@ -28,6 +28,7 @@ from .models import (
     QuestionKind,
     Response,
 )
+from .services import display_deadline
 
 
 # --- Summary by Party Category -----------------------------------------------------------
@@ -226,15 +227,12 @@ def _still_open(modification: Modification, kind: str, now: datetime) -> list[Co
 def refinement_consultations_closed(modification: Modification, request: Any) -> str | None:
     still_open = _still_open(modification, ConsultationKind.REFINEMENT, timezone.now())
     if still_open:
-        from .services import display_deadline
-
         first = still_open[0]
         return f"The Refinement Consultation closes at {display_deadline(first.closes_at)}."
     return None
 
 
 def report_consultation_closed(modification: Modification, request: Any) -> str | None:
-    from .services import display_deadline
 
     now = timezone.now()
     held = Consultation.objects.filter(modification=modification, kind=ConsultationKind.REPORT)

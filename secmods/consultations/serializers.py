@@ -2,11 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from secmods.committees.models import Meeting
-from secmods.core.api import EARLIEST_YEAR, LATEST_YEAR, sensible_datetime
+from secmods.core.api import (
+    EARLIEST_YEAR,
+    LATEST_YEAR,
+    ApiModelSerializer,
+    ApiSerializer,
+    LondonDateTimeField,
+    sensible_datetime,
+)
 from secmods.parties.models import PartyCategory
 
 from .models import (
@@ -20,7 +27,7 @@ from .models import (
 )
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ApiModelSerializer):
     modification = serializers.CharField(source="modification.reference", read_only=True)
     author = serializers.CharField(source="author.get_username", read_only=True)
     meeting = serializers.PrimaryKeyRelatedField(
@@ -48,7 +55,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 # --- Consultations (issue 6) -------------------------------------------------------------
-class QuestionSerializer(serializers.Serializer):
+class QuestionSerializer(ApiSerializer):
     id = serializers.IntegerField(read_only=True)
     order = serializers.IntegerField(read_only=True)
     text = serializers.CharField(max_length=5000)
@@ -57,7 +64,7 @@ class QuestionSerializer(serializers.Serializer):
     )
 
 
-class ConsultationSerializer(serializers.ModelSerializer):
+class ConsultationSerializer(ApiModelSerializer):
     modification = serializers.CharField(source="modification.reference", read_only=True)
     questions = QuestionSerializer(many=True, read_only=True)
 
@@ -76,9 +83,11 @@ class ConsultationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConsultationWriteSerializer(serializers.Serializer):
+class ConsultationWriteSerializer(ApiSerializer):
     """What `open_consultation` takes; the deadline is `closes_at`, else 5pm London on
     `closes_on`, else 5pm on the 15th Working Day after opening."""
+
+    read_only_names = ("id", "created_at")
 
     modification = serializers.CharField(
         max_length=40, help_text='The reference in any spelling, e.g. "MP160".'
@@ -86,8 +95,8 @@ class ConsultationWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ConsultationKind.choices)
     title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     questions = QuestionSerializer(many=True, allow_empty=False)
-    opens_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    closes_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    opens_at = LondonDateTimeField(required=False, allow_null=True, default=None)
+    closes_at = LondonDateTimeField(required=False, allow_null=True, default=None)
     closes_on = serializers.DateField(required=False, allow_null=True, default=None)
 
     def validate_opens_at(self, value: Any) -> Any:
@@ -104,7 +113,7 @@ class ConsultationWriteSerializer(serializers.Serializer):
         return value
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(ApiSerializer):
     question = serializers.IntegerField(source="question_id")
     order = serializers.IntegerField(source="question.order", read_only=True)
     position = serializers.ChoiceField(
@@ -113,7 +122,9 @@ class AnswerSerializer(serializers.Serializer):
     text = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+# "Response" would clash with generated clients' own Response type (openapi-python-client).
+@extend_schema_serializer(component_name="ConsultationResponse")
+class ResponseSerializer(ApiModelSerializer):
     """A consultation response. `respondent_email`, `entered_by_secas` and `confidential`
     mean something to SECAS staff only; others only ever see published, non-confidential
     responses, with the email null."""
@@ -146,34 +157,38 @@ class ResponseSerializer(serializers.ModelSerializer):
     def _staff(self) -> bool:
         return bool(self.context.get("staff"))
 
-    @extend_schema_field({"type": "string", "nullable": True})
+    @extend_schema_field({"type": ["string", "null"]})
     def get_respondent_email(self, obj: Response) -> str | None:
         return obj.respondent_email if self._staff() else None
 
-    @extend_schema_field({"type": "boolean", "nullable": True})
+    @extend_schema_field({"type": ["boolean", "null"]})
     def get_entered_by_secas(self, obj: Response) -> bool | None:
         return obj.entered_by_id is not None if self._staff() else None
 
 
-class ResponseWriteSerializer(serializers.Serializer):
+class ResponseWriteSerializer(ApiSerializer):
     """A response SECAS staff enter from an email; `received_at` (default now) is checked
     against the consultation's window."""
 
+    read_only_names = ("id", "party_category_name", "entered_by_secas", "published_at")
+
     respondent_name = serializers.CharField(max_length=200)
-    respondent_email = serializers.EmailField(required=False, allow_blank=True, default="")
+    # No default: the service takes "" for a missing email (a "" default would be no valid
+    # `format: email` value in the schema).
+    respondent_email = serializers.EmailField(required=False, allow_blank=True)
     organisation_name = serializers.CharField(max_length=200)
     party_category = serializers.SlugRelatedField(
         slug_field="slug", queryset=PartyCategory.objects.all()
     )
     confidential = serializers.BooleanField(required=False, default=False)
-    received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    received_at = LondonDateTimeField(required=False, allow_null=True, default=None)
     answers = AnswerSerializer(many=True, allow_empty=False)
 
     def validate_received_at(self, value: Any) -> Any:
         return sensible_datetime(value)
 
 
-class CategoryCountSerializer(serializers.Serializer):
+class CategoryCountSerializer(ApiSerializer):
     category = serializers.CharField(source="category.name")
     agree = serializers.IntegerField()
     disagree = serializers.IntegerField()
@@ -182,7 +197,7 @@ class CategoryCountSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
 
 
-class QuestionSummarySerializer(serializers.Serializer):
+class QuestionSummarySerializer(ApiSerializer):
     question = QuestionSerializer()
     categories = CategoryCountSerializer(source="rows", many=True)
     sentences = serializers.ListField(child=serializers.CharField())

@@ -24,7 +24,7 @@ from secmods.committees.selectors import active_committee_ids
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
-from secmods.reminders.workdays import add_working_days, is_working_day
+from secmods.rules.working_days import add_working_days, is_working_day
 
 from .models import (
     Answer,

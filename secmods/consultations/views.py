@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from secmods.core.caching import cache_for_reader
 from secmods.core.roles import is_secas_staff
 
 from . import selectors, services
@@ -115,7 +116,10 @@ def responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{consultation.modification.reference}-{consultation.kind}-responses.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store" if staff else "public, max-age=300"
+    if staff:  # confidential responses: kept by no cache at all
+        response["Cache-Control"] = "private, no-store"
+    else:
+        cache_for_reader(request, response, max_age=300)
     response.write("\ufeff")  # Excel needs the BOM to read UTF-8
     selectors.write_responses_csv(
         cast(TextIO, response),

@@ -4,7 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.admin.options import InlineModelAdmin
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+
+# --- Inlines that other apps add to a model's admin page ------------------------------
+# A modification's page shows its agenda items, reminders, documents and earlier report
+# texts; a person's page their memberships. Those belong to apps above (or beside) the one
+# whose admin it is, so each app adds its own from its AppConfig.ready():
+#     core_admin.register_inline("modifications.Modification", ReminderInline)
+# and admins that take them inherit `RegisteredInlines`. Keyed by the model's label, so
+# that registering needs no import of the app whose page it is.
+_inlines: dict[str, list[type[InlineModelAdmin[Any, Any]]]] = {}
+
+
+def register_inline(model_label: str, inline: type[InlineModelAdmin[Any, Any]]) -> None:
+    registered = _inlines.setdefault(model_label, [])
+    if inline not in registered:
+        registered.append(inline)
+
+
+def registered_inlines(model_label: str) -> list[type[InlineModelAdmin[Any, Any]]]:
+    return list(_inlines.get(model_label, []))
+
+
+class RegisteredInlines:
+    """ModelAdmin mixin: the class's own `inlines`, then those other apps registered."""
+
+    model: Any
+    inlines: Any
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return [*self.inlines, *registered_inlines(self.model._meta.label)]
 
 
 class SharedChoicesFormSet(BaseInlineFormSet):

@@ -10,23 +10,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, ClassVar
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import ISO_8601, exceptions, serializers, status
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from secmods.modifications.dates import ApproxDate, Precision
+from secmods.core.exceptions import MoveRefused
+from secmods.rules.dates import ApproxDate, Precision
 
 MAX_PAGE_SIZE = 200
 
@@ -34,6 +43,18 @@ MAX_PAGE_SIZE = 200
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        # DRF writes OpenAPI 3.0's `nullable`, which 3.1 (JSON Schema) ignores.
+        body = super().get_paginated_response_schema(schema)
+        for link in ("next", "previous"):
+            body["properties"][link] = {
+                "type": ["string", "null"],
+                "format": "uri",
+                "example": f"http://api.example.org/accounts/?page={4 if link == 'next' else 2}",
+            }
+        body["required"] = ["count", "next", "previous", "results"]
+        return body
 
 
 # --- Errors --------------------------------------------------------------------------
@@ -57,6 +78,12 @@ class Conflict(exceptions.APIException):
         self.reasons = reasons
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than this API takes."
+    default_code = "too_large"
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -75,9 +102,14 @@ def _is_stale(exc: DjangoValidationError) -> bool:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus the services' Django ValidationErrors (400 / 409 / 412)."""
-    from secmods.modifications.services import MoveRefused
-
-    if isinstance(exc, MoveRefused):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(
+            f"The request body is larger than this API takes ({limit / 1024 / 1024:g} MB)."
+            if limit
+            else None
+        )
+    elif isinstance(exc, MoveRefused):
         exc = Conflict(list(exc.messages))
     elif isinstance(exc, DjangoValidationError):
         if _is_stale(exc):
@@ -105,19 +137,32 @@ def _field_messages(exc: DjangoValidationError) -> dict[str, list[str]]:
     }
 
 
-def api_not_found_or(
-    site_handler: str | Callable[..., HttpResponse],
+API_ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "Server error: SECAS has been told. Try again later.",
+}
+
+
+def api_error_or(
+    status_code: int, site_handler: str | Callable[..., HttpResponse]
 ) -> Callable[..., HttpResponse]:
-    """A 404 handler for URLs no route matches: JSON under /api/ (clients parse it), the
-    site's own handler (HTML) elsewhere."""
+    """A handler for errors Django answers itself (no route, a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, an uncaught exception): JSON under /api/ (clients parse
+    it), the site's own handler (HTML) elsewhere."""
 
-    def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    def handler(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": "Not found."}, status=404)
-        handler = import_string(site_handler) if isinstance(site_handler, str) else site_handler
-        return handler(request, exception or Http404())
+            if isinstance(exception, RequestDataTooBig):
+                return JsonResponse({"detail": str(PayloadTooLarge().detail)}, status=413)
+            return JsonResponse({"detail": API_ERROR_DETAILS[status_code]}, status=status_code)
+        site = import_string(site_handler) if isinstance(site_handler, str) else site_handler
+        if status_code == 500:
+            return site(request)
+        return site(request, exception or Http404())
 
-    return not_found
+    return handler
 
 
 # --- Optimistic concurrency ----------------------------------------------------------
@@ -144,11 +189,11 @@ def expected_version(request: Request) -> int | None:
 # more than the database for a 20-milestone timetable); these helpers keep the output
 # byte-identical to the DRF fields they stand in for.
 def iso_datetime(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField renders it: current (London) time, ISO 8601, Z for UTC."""
+    """London time, ISO 8601, with its offset in winter too ("+00:00", never DRF's "Z"):
+    docs/api.md promises London offsets, and a client that shows the offset shows GMT."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return timezone.localtime(value).isoformat()
 
 
 def iso_date(value: date | None) -> str | None:
@@ -161,6 +206,16 @@ def approx_date(value: ApproxDate) -> dict[str, Any]:
         "precision": str(value.precision),
         "display": value.display(),
     }
+
+
+class LondonDateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, rendered as `iso_datetime` does (the London offset, never Z)."""
+
+    def to_representation(self, value: Any) -> Any:
+        output_format = getattr(self, "format", api_settings.DATETIME_FORMAT)
+        if isinstance(value, datetime) and str(output_format).lower() == ISO_8601:
+            return iso_datetime(self.enforce_timezone(value))
+        return super().to_representation(value)
 
 
 # --- Times clients send ----------------------------------------------------------------
@@ -183,7 +238,7 @@ APPROX_DATE_SCHEMA = {
     "description": "A date known to a precision. `date` is the first day of the period "
     "(null for TBC); `display` is how SEC documents write it (read only).",
     "properties": {
-        "date": {"type": "string", "format": "date", "nullable": True},
+        "date": {"type": ["string", "null"], "format": "date"},
         "precision": {"type": "string", "enum": list(Precision.values)},
         "display": {"type": "string", "readOnly": True, "example": "May 2021"},
     },
@@ -230,6 +285,100 @@ class ApproxDateField(serializers.Field):
         if precision == Precision.MONTH:
             return ApproxDate.month(day.year, day.month)
         return ApproxDate.quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+# --- Writes: what a serializer does not take is refused, by name -----------------------
+def _choice_list(field: serializers.Field) -> None:
+    """Make a choice field's "not a valid choice" message list the valid values."""
+    if isinstance(field, serializers.ListField | serializers.DictField):
+        _choice_list(field.child)
+    if isinstance(field, serializers.ChoiceField):
+        valid = ", ".join(str(key) for key in field.choices).replace("{", "{{").replace("}", "}}")
+        field.error_messages["invalid_choice"] = (
+            f'"{{input}}" is not a valid choice. Choose one of: {valid}.'
+        )
+
+
+class StrictSerializerMixin:
+    """What every secmods API serializer shares.
+
+    A write naming a field the serializer does not take is a 400 that names it ("Unknown
+    field" or "This field is read-only", with the fields that are taken), never silently
+    ignored; a choice error lists the valid values, and a choice given in another case
+    ("csc" for "CSC") is read as that choice when only one matches.
+    """
+
+    # Fields of the answer that a write cannot set (a write serializer of its own does
+    # not have them): refused as read-only rather than unknown.
+    read_only_names: ClassVar[Sequence[str]] = ()
+    # What to send instead, for a field clients send by mistake.
+    field_hints: ClassVar[Mapping[str, str]] = {
+        "version": 'Send the version you read as the If-Match header ("3") instead.'
+    }
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields: dict[str, serializers.Field] = super().get_fields()  # type: ignore[misc]
+        for field in fields.values():
+            _choice_list(field)
+        return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            self._refuse_unknown(data)
+            data = self._fold_choice_case(data)
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+    def _refuse_unknown(self, data: Mapping[str, Any]) -> None:
+        fields: Mapping[str, serializers.Field] = self.fields  # type: ignore[attr-defined]
+        writable = [name for name, field in fields.items() if not field.read_only]
+        errors: dict[str, list[str]] = {}
+        for name in data:
+            if name in writable:
+                continue
+            known = name in fields or name in self.read_only_names
+            message = "This field is read-only." if known else "Unknown field."
+            hint = self.field_hints.get(name)
+            taken = f" This write takes: {', '.join(writable)}." if writable else ""
+            errors[str(name)] = [f"{message} {hint}" if hint else f"{message}{taken}"]
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def _fold_choice_case(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        fields: Mapping[str, serializers.Field] = self.fields  # type: ignore[attr-defined]
+        folded: dict[str, Any] | None = None
+        for name, field in fields.items():
+            value = data.get(name)
+            if not isinstance(field, serializers.ChoiceField) or not isinstance(value, str):
+                continue
+            if value in field.choices:
+                continue
+            matches = [key for key in field.choices if str(key).casefold() == value.casefold()]
+            if len(matches) == 1:
+                folded = folded if folded is not None else dict(data)
+                folded[name] = matches[0]
+        return folded if folded is not None else data
+
+
+class ApiSerializer(StrictSerializerMixin, serializers.Serializer):
+    """The base of every plain API serializer (see StrictSerializerMixin)."""
+
+
+class ApiModelSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """The base of every model API serializer: strict writes, London times."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: LondonDateTimeField,
+    }
+
+
+def refuse_extra_request_properties(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: request bodies say `additionalProperties: false`,
+    as the serializers refuse unknown fields (StrictSerializerMixin)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+    return result
 
 
 # --- Schema: the errors and headers every operation can answer with ------------------
@@ -285,6 +434,8 @@ class SecmodsAutoSchema(AutoSchema):
         if self.method not in ("GET", "HEAD") or getattr(self.view, "read_needs_role", False):
             codes["401"] = ErrorSerializer
             codes["403"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes["413"] = ErrorSerializer
         if action == "transitions" or action in getattr(self.view, "moves_stage", ()):
             codes["409"] = MoveRefusedErrorSerializer
         if self._writes_existing():
@@ -338,6 +489,12 @@ class ApiViewMixin:
     versioned = False
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # A method the endpoint does not have is 405 for everyone (DRF would first answer
+        # 401/403 to callers who could not use it anyway, which no schema describes).
+        method = (request.method or "").lower()
+        names = getattr(self, "http_method_names", ())
+        if method != "options" and (method not in names or not hasattr(self, method)):
+            raise exceptions.MethodNotAllowed(request.method or "")
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         # PostgreSQL cannot hold NUL in text, and refuses it even in a WHERE clause (a 500).
         for name, values in request.query_params.lists():
@@ -356,3 +513,48 @@ class ApiViewMixin:
         response = Response(data, status=status_code)
         response["ETag"] = etag_for(version)
         return response
+
+
+# --- /api/v1/ itself: what is here ---------------------------------------------------
+class EndpointSerializer(serializers.Serializer):
+    path = serializers.CharField(
+        help_text='A URL template, e.g. "/api/v1/modifications/{reference}/".'
+    )
+    methods = serializers.ListField(child=serializers.CharField())
+
+
+class ApiRootSerializer(serializers.Serializer):
+    schema = serializers.URLField(help_text="The OpenAPI schema (YAML; ?format=json for JSON).")
+    docs = serializers.URLField(help_text="The schema in Swagger UI.")
+    endpoints = EndpointSerializer(many=True)
+
+
+@lru_cache(maxsize=1)
+def api_endpoints(prefix: str = "/api/v1/") -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every path under `prefix` with its methods, as the schema lists them (same walk of
+    the URL patterns as drf-spectacular's)."""
+    from drf_spectacular.generators import EndpointEnumerator
+
+    methods: dict[str, list[str]] = {}
+    for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
+        if path.startswith(prefix) and method not in methods.setdefault(path, []):
+            methods[path].append(method)
+    return tuple((path, tuple(found)) for path, found in methods.items())
+
+
+class ApiRootView(ApiViewMixin, APIView):
+    # Anyone may ask what the API offers (a comment: a docstring would be the description).
+    permission_classes = [AllowAny]
+    pagination_class = None
+
+    @extend_schema(summary="The API's endpoints, its schema and docs", responses=ApiRootSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(
+            {
+                "schema": reverse("schema", request=request),
+                "docs": reverse("api-docs", request=request),
+                "endpoints": [
+                    {"path": path, "methods": list(methods)} for path, methods in api_endpoints()
+                ],
+            }
+        )

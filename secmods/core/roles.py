@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 SECAS_STAFF = "SECAS staff"
 COMMITTEE_MEMBER = "Committee member"
+
+# Memberships are the committees app's: it registers the check from its AppConfig.ready().
+_former_member_checks: list[Callable[[Any], bool]] = []
+
+
+def register_former_member_check(check: Callable[[Any], bool]) -> None:
+    if check not in _former_member_checks:
+        _former_member_checks.append(check)
 
 
 def _group_names(user: Any) -> set[str]:
@@ -38,19 +47,6 @@ def is_former_member(user: Any) -> bool:
     """
     cached = getattr(user, "_secmods_former_member", None)
     if cached is None:
-        from django.db.models import Q
-        from django.utils import timezone
-
-        from secmods.committees.models import Membership
-
-        today = timezone.localdate()
-        memberships = Membership.objects.filter(person__user_id=user.pk) if user.pk else None
-        cached = bool(
-            memberships is not None
-            and memberships.exists()
-            and not memberships.filter(
-                Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today
-            ).exists()
-        )
+        cached = any(check(user) for check in _former_member_checks)
         user._secmods_former_member = cached
     return cached

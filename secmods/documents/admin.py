@@ -19,13 +19,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-
-from secmods.modifications.models import Modification
+from django.utils.text import capfirst
 
 from . import services
 from .forms import ConfirmImportForm, DocumentForm, ReportImportForm
 from .models import Document, ReportVersion
 from .parsing import DocumentError
+from .services import MissingDetail
 
 # Uploads wait here between preview and confirm: under MEDIA_ROOT but never served (no URL
 # maps to MEDIA_ROOT), named at random, and handed back only through a signed token bound to
@@ -136,6 +136,9 @@ class DocumentAdmin(admin.ModelAdmin):
                     source_name=upload.name,
                     dry_run=True,
                 )
+            except MissingDetail as exc:
+                # A web page's words, not the command line's ("pass --reference").
+                form.add_error(exc.detail, f"{capfirst(str(exc))}: type it here.")
             except DocumentError as exc:
                 form.add_error("file", str(exc))
             else:
@@ -301,14 +304,3 @@ class ReportVersionInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-# The modification page shows its library and its earlier texts. Added from here, so that the
-# modifications app does not depend on this one.
-_modification_admin = admin.site._registry.get(Modification)
-if _modification_admin is not None:
-    type(_modification_admin).inlines = [
-        *_modification_admin.inlines,
-        DocumentInline,
-        ReportVersionInline,
-    ]

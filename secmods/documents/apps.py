@@ -21,6 +21,12 @@ class DocumentsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete
 
+        from secmods.core import admin as core_admin
+
+        from .admin import DocumentInline, ReportVersionInline
         from .models import Document
 
         post_delete.connect(_delete_file, sender=Document, dispatch_uid="documents-delete-file")
+        # A modification's page shows its library and the earlier texts of its report.
+        core_admin.register_inline("modifications.Modification", DocumentInline)
+        core_admin.register_inline("modifications.Modification", ReportVersionInline)

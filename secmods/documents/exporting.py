@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -17,7 +18,7 @@ from docx import Document as new_docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Pt, Twips
 
 from .selectors import MeetingPack, ReportData
 
@@ -73,12 +74,48 @@ def _repeat_header(row: object) -> None:
     tr_pr.append(header)
 
 
-def _field(paragraph: object, instruction: str) -> None:
-    # A PAGE / NUMPAGES field: Word fills it in when the document is shown or printed.
-    run = paragraph.add_run()  # type: ignore[attr-defined]
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), instruction)
-    run._r.append(field)
+def _field(paragraph: object, instruction: str, cached: str = "1") -> None:
+    # A PAGE / NUMPAGES field as Word writes it: begin, instruction, separate, a cached
+    # result, end. LibreOffice and Word recompute the result when they lay the pages out; a
+    # w:fldSimple inside a run (what we wrote before) is not valid there and printed nothing.
+    def run_with(child: object) -> None:
+        run = paragraph.add_run()  # type: ignore[attr-defined]
+        run._r.append(child)
+
+    def char(kind: str) -> object:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    run_with(char("begin"))
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = f" {instruction} "
+    run_with(text)
+    run_with(char("separate"))
+    paragraph.add_run(cached)  # type: ignore[attr-defined]
+    run_with(char("end"))
+
+
+# A4 in twentieths of a point; SEC documents are A4 and British English.
+_A4 = (Twips(11906), Twips(16838))
+_LANGUAGE = "en-GB"
+
+
+def _new_document() -> Any:
+    """A blank document on A4 in en-GB (python-docx's template is US Letter, en-US)."""
+    document = new_docx()
+    for section in document.sections:
+        section.page_width, section.page_height = _A4
+    lang = document.styles.element.find(qn("w:docDefaults")).find(".//" + qn("w:lang"))
+    for attribute in ("w:val", "w:eastAsia"):
+        lang.set(qn(attribute), _LANGUAGE)
+    theme_lang = document.settings.element.find(qn("w:themeFontLang"))
+    if theme_lang is not None:
+        theme_lang.set(qn("w:val"), _LANGUAGE)
+    document.core_properties.language = _LANGUAGE
+    document.styles["Normal"].font.name = "Arial"
+    return document
 
 
 def _table(document: object, header: list[str], rows: list[list[str]]) -> None:
@@ -139,8 +176,7 @@ def _footer(document: object, text: str) -> None:
 
 def report_docx(data: ReportData) -> bytes:
     modification = data.modification
-    document = new_docx()
-    document.styles["Normal"].font.name = "Arial"
+    document = _new_document()
     document.styles["Normal"].font.size = Pt(11)
     properties = document.core_properties
     properties.title = modification.title
@@ -164,8 +200,7 @@ def report_docx(data: ReportData) -> bytes:
 
 def meeting_pack_docx(pack: MeetingPack) -> bytes:
     meeting = pack.meeting
-    document = new_docx()
-    document.styles["Normal"].font.name = "Arial"
+    document = _new_document()
     local = timezone.localtime(meeting.starts_at)
     title = meeting.title or f"{meeting.committee.name} meeting {local.day} {local:%B %Y}"
     document.core_properties.title = f"{title}: meeting pack"

@@ -16,14 +16,18 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from secmods.modifications.dates import ApproxDate, DateParseError, Precision
 from secmods.modifications.models import MilestoneKind, MilestoneStatus
-from secmods.modifications.references import parse_reference
+from secmods.rules.dates import ApproxDate, DateParseError, Precision
+from secmods.rules.references import parse_reference
+
+from .filetypes import FileTypeError, check_pdf_expansion, check_zip_expansion
 
 # The default size limit; the service passes settings.DOCUMENT_MAX_BYTES.
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -73,6 +77,9 @@ class ParsedReport:
     sec_section_code: str = ""
     sec_section_title: str = ""
     sec_provisions: str = ""
+    sec_sections: list[tuple[str, str]] = field(default_factory=list)  # code, title
+    sec_documents: list[str] = field(default_factory=list)  # "Appendix AA", "Schedule 8"
+    impacted_categories: list[str] = field(default_factory=list)  # PartyCategory slugs
     sections: list[ParsedSection] = field(default_factory=list)
     milestones: list[ParsedMilestone] = field(default_factory=list)
     glossary: list[ParsedTerm] = field(default_factory=list)
@@ -97,6 +104,16 @@ class _Paragraph:
 class _Table:
     kind: str  # "timetable" or "glossary"
     rows: list[tuple[list[str], str]]  # cells, and where the row is in the document
+    ruled_columns: int = 0  # read cell by cell from a PDF's ruled table: its width
+
+
+@dataclass
+class _RuledTable:
+    """A table a PDF draws with rules, read cell by cell (a wrapped cell is one cell)."""
+
+    rows: list[list[str]]
+    where: str
+    at_page_top: bool
 
 
 _Block = _Heading | _Paragraph | _Table
@@ -150,7 +167,7 @@ _LEVEL_2_HEADINGS = {
 }
 _NUMBERED = re.compile(r"^(?P<number>\d{1,2})\s*\.?\s+(?P<title>[A-Z][^\n]{0,90})$")
 _APPENDIX = re.compile(
-    r"^Appendix\s+(?P<number>\d{1,2}|[A-Z])\s*[:.\-–]?\s*(?P<title>[A-Z][^\n]{0,90})$", re.I
+    r"^Appendix\s+(?P<number>\d{1,2}|[A-Z])\b\s*[:.\-–]?\s*(?P<title>[A-Z][^\n‘’“”]{0,90})$", re.I
 )
 _TERMINATOR = re.compile(r"[.!?:;…][’'\")\]]*$")
 _TIMETABLE_HEADER = re.compile(
@@ -171,7 +188,8 @@ _REFERENCE_TITLE = re.compile(
 )
 _RAISED_BY = re.compile(
     r"raised by (?P<name>[A-Z][\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,3})\s+(?:from|of|at)\s+"
-    r"(?:the\s+)?(?P<org>[A-Z][^(.;,]{1,120}?)\s*(?:\((?P<short>[^)]{1,20})\))?[.,;]"
+    r"(?:the\s+)?(?P<org>[A-Z][^()\n;]{0,120}?)\s*(?:\((?P<short>[^)]{1,20})\))?"
+    r"\s*(?:\bon behalf of\b|[.,;](?:\s|$)|$)"
 )
 _RAISED_ON = re.compile(
     r"\braised on\s+(?P<date>\d{1,2}(?:st|nd|rd|th)?\s+[A-Za-z]{3,9}\.?\s+\d{4})"
@@ -327,6 +345,8 @@ def heading_level(
     key = line.lower()
     if _APPENDIX.match(line):
         return 1
+    if not (line[0].isupper() or line[0].isdigit()):
+        return None  # 'recommendations' carrying on a wrapped line is not a heading
     if (match := _NUMBERED.match(line)) and _number_fits(match["number"], expected_number):
         title = match["title"]
         if not _TERMINATOR.search(title) and len(title.split()) <= 10:
@@ -388,21 +408,36 @@ def _heading_text(text: str) -> str:
 
 
 # --- Plain text (and PDF text layer) --------------------------------------------------------
-_BULLET = re.compile(r"^(?:[•●▪◦·\-–]|o)\s+\S")
+_BULLET = re.compile(r"^(?:[•●▪◦·\uf0b7\uf0a7\uf076\uf0d8]\s*|[\-–o]\s+)\S")
 _CONTENTS = {"contents", "table of contents"}
 _CONTENTS_ENTRY = re.compile(r"^\S.{0,150}?(?:\s*\.{3,}\s*|\s+)\d{1,3}$")
 
 
-def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_Block]:
+def _text_blocks(
+    text: str,
+    *,
+    page_of_line: list[int] | None = None,
+    tables: dict[int, _RuledTable] | None = None,
+    warnings: list[str] | None = None,
+) -> list[_Block]:
+    """Blocks from lines of text. `tables` (from a PDF) puts ruled tables, read cell by cell,
+    in place of the line numbers they stand at; `warnings` collects what could not be used."""
     raw_lines = text.splitlines()
+    tables = tables or {}
+    lost = warnings if warnings is not None else []
 
     def where(index: int) -> str:
         if page_of_line is not None:
             return f"page {page_of_line[index]}"
         return f"line {index + 1}"
 
+    furniture = set() if page_of_line is not None else _repeated_furniture(raw_lines)
     lines = [(i, _clean(line)) for i, line in enumerate(raw_lines)]
-    lines = [(i, line) for i, line in lines if not (line and _FURNITURE.search(line))]
+    lines = [
+        (i, line)
+        for i, line in lines
+        if not (line and (_FURNITURE.search(line) or _furniture_key(line) in furniture))
+    ]
     nonblank = [idx for idx, (_, line) in enumerate(lines) if line]
     followed_by_blank = sum(1 for idx in nonblank if idx + 1 < len(lines) and not lines[idx + 1][1])
     # Text from a PDF often has an empty line after every line; then empty lines say nothing.
@@ -430,6 +465,60 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
             blocks.append(table)
             table = None
 
+    def ruled(entry: _RuledTable) -> None:
+        """A table read cell by cell: a new one, the rest of the one before (continued on
+        this page, with or without its header), or another table kept as paragraphs."""
+        nonlocal table
+        flush_paragraph()
+        rows = [cells for cells in entry.rows if any(cells)]
+        if not rows:
+            return
+        kind = _table_kind(rows[0])
+        last = blocks[-1] if blocks else None
+        if table is not None and not table.rows and table.ruled_columns == 0:
+            # Only a caption or a header line (at the foot of the page before) opened it.
+            if kind is None and len(rows[0]) == 2:
+                kind = table.kind
+                rows = [rows[0], *rows]  # no header of its own: every row is a row
+            table = None
+        elif table is not None:
+            flush_table()
+            last = blocks[-1]
+        body = rows[1:]
+        if kind is None:
+            if (
+                isinstance(last, _Table)
+                and last.ruled_columns == len(rows[0])
+                and entry.at_page_top
+            ):
+                kind, body = last.kind, rows
+            else:
+                for number, cells in enumerate(rows, start=1):
+                    blocks.append(
+                        _Paragraph(" | ".join(_dedupe(cells)), f"{entry.where}, row {number}")
+                    )
+                return
+        continued = body is rows  # no header row of its own on this page
+        header = [cell.lower() for cell in rows[0]]
+        found = [
+            (_dedupe(cells), f"{entry.where}, row {number}")
+            for number, cells in enumerate(body, start=1 if continued else 2)
+            if continued or [cell.lower() for cell in cells] != header
+        ]
+        if isinstance(last, _Table) and last.kind == kind and last.ruled_columns:
+            if found and last.rows and entry.at_page_top and not found[0][0][0]:
+                # The page broke inside a row: its first cell carried on with nothing.
+                cells, row_where = last.rows[-1]
+                joined = [
+                    _join_lines([a, b]) if b else a
+                    for a, b in zip(cells, [*found[0][0], *[""] * len(cells)], strict=False)
+                ]
+                last.rows[-1] = (joined, row_where)
+                found = found[1:]
+            last.rows.extend(found)  # the same table, continued on this page
+        else:
+            blocks.append(_Table(kind, found, ruled_columns=len(rows[0])))
+
     def next_nonblank(position: int) -> str:
         for _, candidate in lines[position + 1 :]:
             if candidate:
@@ -440,6 +529,11 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
     section_number = 0
     list_number: int | None = None
     for position, (index, line) in enumerate(lines):
+        if index in tables:
+            if table is not None and pending_row is not None:
+                flush_table()
+            ruled(tables[index])
+            continue
         if not line:
             if not blank_is_noise:
                 flush_paragraph()
@@ -513,9 +607,23 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                 continue
         if table is not None and at_start:
             if table.kind == "timetable":
+                previous = table.rows[-1] if table.rows and pending_row is None else None
+                if (
+                    previous is not None
+                    and _row_state(line) == "none"
+                    and not _date_like_tail(line)
+                    and _row_state(previous[0][0]) == "ok"
+                    and _carries_on(_split_trailing_date(previous[0][0])[0], line)
+                ):
+                    # The label cell wrapped below the row's date (cells aligned at the top).
+                    label, _, date_words = _split_trailing_date(previous[0][0])
+                    table.rows[-1] = ([f"{label} {line} {date_words}"], previous[1])
+                    continue
                 if pending_row is not None and not _continues(pending_row[0], line):
-                    # The row before never found its date: the assembler says so.
-                    table.rows.append(([pending_row[0]], pending_row[1]))
+                    lost.append(
+                        f"{pending_row[1]}: the timetable line '{pending_row[0]}' has no date: "
+                        "left out"
+                    )
                     pending_row = None
                 candidate = f"{pending_row[0]} {line}" if pending_row else line
                 row_where = pending_row[1] if pending_row else where(index)
@@ -528,13 +636,17 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
                     table.rows.append(([candidate], row_where))
                     pending_row = None
                 continue
-            first = line.split()[0]
-            if _is_acronym(first) and len(line.split()) >= 2:
-                table.rows.append(([first, " ".join(line.split()[1:])], where(index)))
+            split = _split_glossary_line(line)
+            if split is not None and not (
+                table.rows and _TERMINATOR.search(line) is None and _wrapped_term(line)
+            ):
+                table.rows.append(([split[0], split[1]], where(index)))
+            elif not table.rows and len(line.split()) == 1 and _is_acronym(line):
+                table.rows.append(([line], where(index)))  # an acronym without its term
             elif table.rows and not _TERMINATOR.search(line):
                 # The full term wrapped onto the next line.
                 cells, row_where = table.rows[-1]
-                table.rows[-1] = ([cells[0], f"{cells[-1]} {line}".strip()], row_where)
+                table.rows[-1] = ([cells[0], _join_lines([cells[-1], line])], row_where)
             else:
                 flush_table()
                 paragraph, paragraph_where = [line], where(index)
@@ -547,8 +659,124 @@ def _text_blocks(text: str, *, page_of_line: list[int] | None = None) -> list[_B
         if _TERMINATOR.search(line):
             flush_paragraph()
     flush_paragraph()
+    if table is not None and pending_row is not None:
+        lost.append(
+            f"{pending_row[1]}: the timetable line '{pending_row[0]}' has no date: left out"
+        )
+        pending_row = None
     flush_table()
     return blocks
+
+
+def _carries_on(label: str, line: str) -> bool:
+    """Whether a dateless line under a dated timetable row is the rest of its label."""
+    last = label.split()[-1].lower() if label.split() else ""
+    return (
+        line[:1].islower()
+        or line[:1] in "(&,"
+        or last in _JOINERS
+        or label.endswith(("-", ",", "&"))
+    )
+
+
+def _acronym_part(token: str) -> bool:
+    return token in {"&", "+"} or _is_acronym(token) or bool(re.search(r"\d", token))
+
+
+def _initials(text: str) -> str:
+    return "".join(word[0] for word in re.split(r"[\s\-]+", text) if word and word[0].isalnum())
+
+
+def _split_glossary_line(line: str) -> tuple[str, str] | None:
+    """'SM WAN Smart Metering Wide Area Network' -> ('SM WAN', 'Smart Metering Wide Area
+    Network'). A flattened row does not say where its acronym ends: of the splits whose
+    acronym is made of acronym-like words and whose full term starts with a capital, the one
+    whose acronym best matches the full term's initials wins (the shortest on a tie)."""
+    words = line.split()
+    if len(words) < 2:
+        return None
+    best: tuple[int, int] | None = None
+    for count in range(1, min(4, len(words))):
+        acronym, term = words[:count], words[count:]
+        if count > 1 and not all(_acronym_part(w) for w in acronym[1:]):
+            break
+        if acronym[-1] in {"&", "+"} or (not term[0][:1].isupper() and not term[0][:1].isdigit()):
+            continue
+        if count == 1 and not (_is_acronym(acronym[0]) or acronym[0][:1].isupper()):
+            return None
+        letters = "".join(c for c in " ".join(acronym) if c.isupper())
+        initials = "".join(c for c in _initials(" ".join(term)) if c.isupper())
+        score = len(_common_prefix(letters, initials))
+        if best is None or score > best[0]:
+            best = (score, count)
+    if best is None:
+        return None
+    return " ".join(words[: best[1]]), " ".join(words[best[1] :])
+
+
+def _common_prefix(a: str, b: str) -> str:
+    out = []
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        out.append(x)
+    return "".join(out)
+
+
+def _wrapped_term(line: str) -> bool:
+    """A line that carries on the full term above rather than starting a row: one word, or
+    a first word that is no acronym and does not start the term after it ('Reference
+    Number'; but 'Ofgem Office of Gas...' and 'Alt HAN Alternative...' are rows)."""
+    words = line.split()
+    if len(words) == 1:
+        return True
+    if _is_acronym(words[0]):
+        return False
+    split = _split_glossary_line(line)
+    return split is None or _initials(split[1])[:1].upper() != split[0][:1].upper()
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", _clean(line).lower())
+
+
+# What running headers and footers say: a copyright or version-and-date line, a page
+# number, a classification mark, the report's own name.
+_FURNITURE_WORDS = re.compile(
+    r"©|\bcopyright\b|\bclassification\b|\bsecco\b|\bpage\s+\d"
+    r"|^version\s+\d+(?:\.\d+)*\b.*\d{4}"
+    r"|^(?:official|public|confidential|internal|restricted)(?:\s*[-–:]\s*\w+)?$"
+    r"|\b(?:modification report|draft proposal)$",
+    re.I,
+)
+
+
+def _repeated_furniture(lines: list[str]) -> set[str]:
+    """Page headers and footers in extracted text: a line repeated (numbers aside) that reads
+    like furniture, or one repeated on three or more pages. Captions, table headers and
+    headings repeat too and are not furniture."""
+    counts: dict[str, int] = {}
+    for raw in lines:
+        line = _clean(raw)
+        if line and len(line) <= 120:
+            counts[_furniture_key(line)] = counts.get(_furniture_key(line), 0) + 1
+    found = set()
+    for raw in lines:
+        line = _clean(raw)
+        key = _furniture_key(line) if line else ""
+        if not key or counts.get(key, 0) < 2 or key in found:
+            continue
+        if (
+            key in _CAPTIONS
+            or _TIMETABLE_HEADER.match(line)
+            or _GLOSSARY_HEADER.match(line)
+            or heading_level(line) is not None
+            or _BULLET.match(line)
+        ):
+            continue
+        if _FURNITURE_WORDS.search(line) or _FOOTER_REFERENCE.match(line):
+            found.add(key)
+    return found
 
 
 def _continues(pending: str, line: str) -> bool:
@@ -593,7 +821,9 @@ def _decode_text(data: bytes, filename: str) -> str:
 def parse_text(text: str, *, source_format: str = "text") -> ParsedReport:
     if not text.strip():
         raise DocumentError("the document is empty")
-    report = _assemble(_text_blocks(text), source_format=source_format)
+    warnings: list[str] = []
+    report = _assemble(_text_blocks(text, warnings=warnings), source_format=source_format)
+    report.warnings[:0] = warnings
     report.reference = report.reference or _footer_reference(text)
     return report
 
@@ -618,47 +848,261 @@ def _footer_reference(text: str) -> str:
 _LIBRARY_FAILURES = (Exception,)
 
 
-def _pdf_lines(data: bytes, filename: str) -> tuple[list[str], list[int]]:
-    from pypdf import PdfReader
+# Bounds on what a PDF may cost to read (beyond the file size limit): the streams it really
+# expands to (counted before pdfminer sees them), its pages, and the time spent on them.
+PDF_MAX_STREAM = 16 * 1024 * 1024
+PDF_MAX_EXPANDED = 128 * 1024 * 1024
+PDF_MAX_PAGES = 400
+DEFAULT_PARSE_SECONDS = 10.0
+# Running headers and footers sit in these bands at the top and the foot of a page.
+_FURNITURE_BAND = 0.12
+
+
+@dataclass
+class _PdfLine:
+    text: str
+    page: int
+    top: float
+    band: bool  # in the header or footer band of its page
+
+
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
+
+
+def _pdf_text(text: str) -> str:
+    """pdfminer writes '(cid:7)' for a glyph its font maps to no character: not words.
+    PDFium marks a hyphen that ends a line as U+0002 (or U+FFFE): it is a hyphen."""
+    text = text.replace("\x02", "-").replace("\ufffe", "-")
+    return _clean(_UNMAPPED_GLYPH.sub("", text))
+
+
+def _cell_text(cell: str | None) -> str:
+    return _join_lines([_pdf_text(part) for part in (cell or "").splitlines() if _pdf_text(part)])
+
+
+def _read_pdf(
+    data: bytes, filename: str, deadline: float
+) -> tuple[list[_PdfLine | _RuledTable], int]:
+    """Lines (with their page and height on it) and ruled tables (cell by cell), in reading
+    order; the number of pages.
+
+    Text comes from PDFium (pypdfium2): its text runs, with their boxes, grouped into lines.
+    Only pages that draw lines or rectangles go through pdfplumber, whose table finder reads
+    ruled tables cell by cell; it costs about 50 ms a page (it makes an object of every
+    character), against about 5 ms for PDFium, so a 40-page report stays well under 2 s."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_raw
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
+        check_pdf_expansion(
+            data, filename, stream_limit=PDF_MAX_STREAM, total_limit=PDF_MAX_EXPANDED
+        )
+    except FileTypeError as exc:
+        raise DocumentError(str(exc).rstrip(".")) from None
+    items: list[_PdfLine | _RuledTable] = []
+    document: Any = None
+    try:
+        document = pdfium.PdfDocument(data)
+        page_count = len(document)
+        if page_count > PDF_MAX_PAGES:
+            raise DocumentError(
+                f"{filename} has {page_count} pages: more than {PDF_MAX_PAGES}, refused"
+            )
+        for index in range(page_count):
+            number = index + 1
+            if time.monotonic() > deadline:
+                raise _too_slow(filename, f"page {number}")
+            page = document[index]
+            height = float(page.get_height()) or 1.0
+            placed: list[tuple[float, _PdfLine | _RuledTable]] = []
+            boxes: list[tuple[float, float, float, float]] = []
+            textpage = page.get_textpage()
+            paths = [
+                obj.get_bounds()
+                for obj in page.get_objects()
+                if obj.type == pdfium_raw.FPDF_PAGEOBJ_PATH
+            ]
+            for bbox, cells in _ruled_tables(paths, height):
+                boxes.append(bbox)
+                rows = [
+                    [
+                        _cell_text(
+                            textpage.get_text_bounded(c[0], height - c[3], c[2], height - c[1])
+                        )
+                        if c
+                        else ""
+                        for c in row
+                    ]
+                    for row in cells
+                ]
+                placed.append((bbox[1], _RuledTable(rows, f"page {number}", False)))
+            runs: list[tuple[float, float, float, str]] = []  # top, bottom, left, text
+            for run in range(textpage.count_rects()):
+                left, bottom, right, top = textpage.get_rect(run)
+                y_top, y_bottom = height - top, height - bottom
+                x, y = (left + right) / 2, (y_top + y_bottom) / 2
+                if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes):
+                    continue  # read with its table
+                text = _pdf_text(textpage.get_text_bounded(left, bottom, right, top))
+                if text:
+                    runs.append((y_top, y_bottom, left, text))
+            for top, line in _lines_of(runs):
+                band = top < height * _FURNITURE_BAND or top > height * (1 - _FURNITURE_BAND)
+                placed.append((top, _PdfLine(line, number, top, band)))
+            placed.sort(key=lambda pair: pair[0])
+            items.extend(item for _, item in placed)
+    except DocumentError:
+        raise
     except RecursionError:
         raise DocumentError(f"{filename} is not a readable PDF (nested too deeply)") from None
     except _LIBRARY_FAILURES as exc:
+        if "password" in str(exc).lower():
+            raise DocumentError(
+                f"{filename} is a password-protected PDF: remove the password"
+            ) from None
         raise DocumentError(f"{filename} is not a readable PDF ({_short(exc)})") from None
-    if encrypted:
-        # An owner password alone still lets anyone read the text; a user password does not.
-        try:
-            readable = bool(reader.decrypt(""))
-        except _LIBRARY_FAILURES:
-            readable = False
-        if not readable:
-            raise DocumentError(f"{filename} is a password-protected PDF: remove the password")
+    finally:
+        if document is not None:
+            document.close()
+    return items, page_count
+
+
+_EDGE_THICKNESS = 2.0  # a path thinner than this (in points) is a rule
+_EDGE_MIN_LENGTH = 3.0
+
+
+def _ruled_tables(
+    paths: list[tuple[float, float, float, float]], height: float
+) -> list[tuple[tuple[float, float, float, float], list[list[Any]]]]:
+    """Tables drawn with rules: pdfplumber's cell finder (edges -> intersections -> cells ->
+    tables) fed with the rules PDFium sees, in pdfplumber's top-down coordinates. Each table:
+    its box and its rows of cell boxes (None where a merged cell spans)."""
+    from pdfplumber import table as tables
+
+    edges: list[dict[str, Any]] = []
+
+    def edge(x0: float, top: float, x1: float, bottom: float, orientation: str) -> None:
+        if max(x1 - x0, bottom - top) >= _EDGE_MIN_LENGTH:
+            edges.append(
+                {
+                    "x0": x0,
+                    "x1": x1,
+                    "top": top,
+                    "bottom": bottom,
+                    "width": x1 - x0,
+                    "height": bottom - top,
+                    "orientation": orientation,
+                    "object_type": "line",
+                }
+            )
+
+    for left, bottom, right, top in paths:
+        y_top, y_bottom = height - top, height - bottom
+        if y_bottom - y_top <= _EDGE_THICKNESS:
+            middle = (y_top + y_bottom) / 2
+            edge(left, middle, right, middle, "h")
+        elif right - left <= _EDGE_THICKNESS:
+            middle = (left + right) / 2
+            edge(middle, y_top, middle, y_bottom, "v")
+        else:  # a rectangle: its four sides
+            edge(left, y_top, right, y_top, "h")
+            edge(left, y_bottom, right, y_bottom, "h")
+            edge(left, y_top, left, y_bottom, "v")
+            edge(right, y_top, right, y_bottom, "v")
+    if not edges:
+        return []
+    merged = tables.merge_edges(edges, 3, 3, 3, 3)
+    cells = tables.intersections_to_cells(tables.edges_to_intersections(merged, 3, 3))
+    found = []
+    for group in tables.cells_to_tables(cells):
+        table = tables.Table(None, group)  # type: ignore[arg-type]
+        bbox = table.bbox
+        rows = [list(row.cells) for row in table.rows]
+        if rows:
+            found.append(((bbox[0], bbox[1], bbox[2], bbox[3]), rows))
+    return found
+
+
+def _lines_of(runs: list[tuple[float, float, float, str]]) -> list[tuple[float, str]]:
+    """Text runs on the same line (their middles within half a line of each other) joined
+    left to right; lines top to bottom."""
+    lines: list[list[tuple[float, float, float, str]]] = []
+    for run in sorted(runs, key=lambda r: (r[0], r[2])):
+        middle = (run[0] + run[1]) / 2
+        if lines:
+            last = lines[-1][0]
+            if abs((last[0] + last[1]) / 2 - middle) <= max(2.0, (last[1] - last[0]) / 2):
+                lines[-1].append(run)
+                continue
+        lines.append([run])
+    return [
+        (min(r[0] for r in line), _clean(" ".join(r[3] for r in sorted(line, key=lambda r: r[2]))))
+        for line in lines
+    ]
+
+
+def _pdf_furniture(items: list[_PdfLine | _RuledTable], page_count: int) -> set[int]:
+    """Running headers and footers: the same words (numbers aside) at the same height in the
+    header or footer band of two pages or more. Returns the positions of those lines."""
+    places: dict[str, list[tuple[int, float, int]]] = {}
+    for position, item in enumerate(items):
+        if isinstance(item, _PdfLine) and item.band and item.text:
+            places.setdefault(_furniture_key(item.text), []).append((item.page, item.top, position))
+    furniture: set[int] = set()
+    for seen in places.values():
+        pages = {page for page, _, _ in seen}
+        # On most pages, not just two: a body line can fall at the same height twice.
+        if page_count > 1 and (len(pages) < 2 or len(pages) < 0.3 * page_count):
+            continue
+        tops = sorted(top for _, top, _ in seen)
+        median = tops[len(tops) // 2]
+        furniture.update(position for _, top, position in seen if abs(top - median) <= 3)
+    return furniture
+
+
+def parse_pdf(
+    data: bytes, filename: str = "document.pdf", *, seconds: float = DEFAULT_PARSE_SECONDS
+) -> ParsedReport:
+    items, page_count = _read_pdf(data, filename, time.monotonic() + seconds)
+    furniture = _pdf_furniture(items, page_count)
     lines: list[str] = []
     page_of_line: list[int] = []
-    try:
-        for number, page in enumerate(reader.pages, start=1):
-            page_lines = (page.extract_text() or "").splitlines()
-            lines.extend(page_lines)
-            page_of_line.extend([number] * len(page_lines))
-    except RecursionError:
-        raise DocumentError(f"{filename} is not a readable PDF (nested too deeply)") from None
-    except _LIBRARY_FAILURES as exc:
-        where = f"page {len(set(page_of_line)) + 1}"
-        raise DocumentError(f"{filename} is not a readable PDF ({_short(exc)})", where) from None
-    return lines, page_of_line
-
-
-def parse_pdf(data: bytes, filename: str = "document.pdf") -> ParsedReport:
-    lines, page_of_line = _pdf_lines(data, filename)
-    if not "".join(lines).strip():
+    tables: dict[int, _RuledTable] = {}
+    page_started = 0
+    for position, item in enumerate(items):
+        if position in furniture:
+            continue
+        if isinstance(item, _RuledTable):
+            page = int(item.where.split()[-1])
+            item.at_page_top = page != page_started
+            tables[len(lines)] = item
+            lines.append("[table]")  # a placeholder line: _text_blocks reads the table there
+        else:
+            page = item.page
+            # A single-page document has no repetition to go by: the patterns still hold.
+            if item.band and page_count == 1 and _FURNITURE_WORDS.search(item.text):
+                continue
+            lines.append(item.text)
+        page_of_line.append(page)
+        page_started = page
+    if not any(lines) and not tables:
         raise DocumentError(f"{filename} has no text layer (a scanned PDF?): nothing to read")
     text = "\n".join(lines)
-    report = _assemble(_text_blocks(text, page_of_line=page_of_line), source_format="pdf")
-    report.reference = report.reference or _footer_reference(text)
+    warnings: list[str] = []
+    blocks = _text_blocks(text, page_of_line=page_of_line, tables=tables, warnings=warnings)
+    report = _assemble(blocks, source_format="pdf")
+    report.warnings[:0] = warnings
+    report.reference = report.reference or _footer_reference(
+        "\n".join(item.text for item in items if isinstance(item, _PdfLine))
+    )
     return report
+
+
+def _too_slow(filename: str, where: str) -> DocumentError:
+    return DocumentError(
+        f"{filename} takes too long to read (stopped at {where}): refused as a damaged file "
+        "or an archive bomb"
+    )
 
 
 def _short(exc: BaseException) -> str:
@@ -704,7 +1148,7 @@ def _table_kind(header: list[str]) -> str | None:
     return None
 
 
-def _read_word(data: bytes, filename: str) -> _WordFile:
+def _read_word(data: bytes, filename: str, deadline: float = float("inf")) -> _WordFile:
     """Everything we use from the .docx, as plain data (the only python-docx calls)."""
     import docx
     from docx.enum.style import WD_STYLE_TYPE
@@ -724,13 +1168,23 @@ def _read_word(data: bytes, filename: str) -> _WordFile:
             f"{filename} would expand to more than {DOCX_MAX_UNCOMPRESSED // 1_048_576} MB: refused"
         )
     try:
+        # What the parts declare proves nothing: decompress them, counting, before lxml
+        # builds a tree of them (a 300 KB file can hold 95 MB of XML).
+        check_zip_expansion(data, filename)
+    except FileTypeError as exc:
+        raise DocumentError(str(exc).rstrip(".")) from None
+    except _LIBRARY_FAILURES as exc:
+        raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
+    try:
         document = docx.Document(io.BytesIO(data))
         # Paragraph.style looks the style up among all styles on every call (slow on long
         # reports): map the style ids to names once and read each paragraph's id instead.
         names = {style.style_id: style.name or "" for style in document.styles}
         default = getattr(document.styles.default(WD_STYLE_TYPE.PARAGRAPH), "name", "Normal")
         items: list[_WordParagraph | _WordTable] = []
-        for item in document.iter_inner_content():
+        for count, item in enumerate(document.iter_inner_content()):
+            if count % 200 == 0 and time.monotonic() > deadline:
+                raise _too_slow(filename, f"paragraph {count + 1}")
             if isinstance(item, Table):
                 rows = [[_clean(cell.text) for cell in row.cells] for row in item.rows]
                 items.append(_WordTable(rows))
@@ -742,6 +1196,8 @@ def _read_word(data: bytes, filename: str) -> _WordFile:
         return _WordFile(items, _clean(properties.title or ""), _clean(properties.identifier or ""))
     except RecursionError:
         raise DocumentError(f"{filename} is not a readable Word file (nested too deeply)") from None
+    except DocumentError:
+        raise
     except _LIBRARY_FAILURES as exc:
         raise DocumentError(f"{filename} is not a readable Word file ({_short(exc)})") from None
 
@@ -788,7 +1244,11 @@ def _docx_blocks(items: list[_WordParagraph | _WordTable]) -> tuple[list[_Block]
             preamble.append(text)
             continue
         level = _word_level(item.style)
-        if level is None and not styled and not re.search(r"[.;,]$", text):
+        if level is None and not styled and not seen_heading and not _strong_heading(text):
+            pass  # the cover: its lines are not headings until the first real one
+        elif level is None and "list" in item.style.lower():
+            pass  # a bullet or numbered list item
+        elif level is None and not styled and not re.search(r"[.;,]$", text):
             following = next((t for t in texts[position + 1 :] if t), "")
             level = heading_level(text, next_text=following, in_appendix=in_appendix)
         if level is not None:
@@ -816,8 +1276,10 @@ def _dedupe(cells: list[str]) -> list[str]:
     return out
 
 
-def parse_docx(data: bytes, filename: str = "document.docx") -> ParsedReport:
-    word = _read_word(data, filename)
+def parse_docx(
+    data: bytes, filename: str = "document.docx", *, seconds: float = DEFAULT_PARSE_SECONDS
+) -> ParsedReport:
+    word = _read_word(data, filename, time.monotonic() + seconds)
     blocks, preamble = _docx_blocks(word.items)
     report = _assemble(blocks, source_format="docx", preamble=preamble)
     # Our own export records the reference and title as document properties too, so that a
@@ -831,9 +1293,19 @@ def parse_docx(data: bytes, filename: str = "document.docx") -> ParsedReport:
 
 
 # --- From blocks to a report ------------------------------------------------------------
+# A cover line: the reference, then the title in quotes ('MP204A ‘DCC Gateway Connection
+# resilience – …’'), perhaps followed by more cover text once lines are joined. The closing
+# quote is the last ’ not followed by a letter (‘Supplier’s’ keeps its apostrophe).
+_COVER = re.compile(
+    r"^(?P<reference>(?:SECMP\s*\d{1,4}|[DM]P\s*\d{1,6})[A-Z]?)\b\s*[:\-–]?\s*"
+    r"[‘“\"'](?P<title>.{3,300})[’”\"'](?![A-Za-z])"
+)
+
+
 def _take_reference_title(report: ParsedReport, lines: Iterable[str]) -> None:
     for line in lines:
-        match = _REFERENCE_TITLE.match(_clean(line))
+        text = _clean(line)
+        match = _COVER.match(text) or _REFERENCE_TITLE.match(text)
         if match:
             if not report.reference:
                 report.reference = re.sub(r"\s+", "", match["reference"]).upper()
@@ -846,6 +1318,11 @@ def _take_reference_title(report: ParsedReport, lines: Iterable[str]) -> None:
                 report.title = title
             if report.reference and report.title:
                 return
+        elif _FOOTER_REFERENCE.match(text) and re.search(r"[‘“]", text) and not report.title:
+            report.warnings.append(
+                f"the cover line '{text[:80]}' seems to give the title, but it could not be "
+                "read (no closing quote?)"
+            )
 
 
 def _assemble(
@@ -865,12 +1342,15 @@ def _assemble(
     current: ParsedSection | None = None
     bodies: list[tuple[ParsedSection, list[str]]] = []
     skip_section = False
-    all_text: list[str] = []
+    glossary_heading: _Heading | None = None
+    all_text: list[str] = [*before]
     for block in blocks[first_heading:]:
         if isinstance(block, _Heading):
             # The glossary appendix is rebuilt from the one global glossary, not kept as text.
             if block.level == 1:
                 skip_section = "glossary" in block.text.lower()
+                if skip_section:
+                    glossary_heading = block
             if skip_section:
                 current = None
                 continue
@@ -883,13 +1363,29 @@ def _assemble(
                 bodies[-1][1].append(block.text)
         else:
             if block.kind == "timetable":
-                report.milestones.extend(_milestones(block))
+                report.milestones.extend(_milestones(block, report.warnings))
             else:
-                _merge_terms(report, _terms(block))
+                _merge_terms(report, _terms(block, report.warnings))
+                if not block.rows:
+                    report.warnings.append("a glossary table with no rows (only its header)")
+    timetable_heading = next(
+        (b for b in headings if b.level == 1 and "timetable" in b.text.lower()), None
+    )
+    if timetable_heading is not None and not report.milestones:
+        report.warnings.append(
+            f"{timetable_heading.where}: the section '{timetable_heading.text}' gave no "
+            "timetable row (its table was not found or not read)"
+        )
+    if glossary_heading is not None and not report.glossary:
+        report.warnings.append(
+            f"{glossary_heading.where}: the section '{glossary_heading.text}' gave no term "
+            "(its table was not found or not read)"
+        )
     for section, paragraphs in bodies:
         section.body = "\n\n".join(paragraphs)
         report.sections.append(section)
     _find_facts(report, "\n".join(all_text))
+    _find_impacted(report)
     return report
 
 
@@ -897,8 +1393,11 @@ def _truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-def _milestones(table: _Table) -> Iterator[ParsedMilestone]:
+def _milestones(table: _Table, warnings: list[str]) -> Iterator[ParsedMilestone]:
     for cells, where in table.rows:
+        if len(cells) >= 2 and not cells[-1]:
+            warnings.append(f"{where}: the timetable row '{cells[0]}' has no date: left out")
+            continue
         if len(cells) >= 2:
             label, date_text = cells[0], cells[-1]
             try:
@@ -920,9 +1419,10 @@ def _milestones(table: _Table) -> Iterator[ParsedMilestone]:
                         raise DocumentError(
                             f"cannot read the date in the timetable row '{row}': {exc}", where
                         ) from None
-                raise DocumentError(
-                    f"the timetable row '{row}' has no date at its end", where
-                ) from None
+                warnings.append(
+                    f"{where}: the timetable row '{row}' has no date at its end: left out"
+                )
+                continue
         label = _clean(label)
         if not label:
             raise DocumentError(f"the timetable row '{date_text}' has no event", where)
@@ -936,10 +1436,13 @@ def _milestones(table: _Table) -> Iterator[ParsedMilestone]:
         )
 
 
-def _terms(table: _Table) -> Iterator[ParsedTerm]:
+def _terms(table: _Table, warnings: list[str]) -> Iterator[ParsedTerm]:
     for cells, where in table.rows:
         if len(cells) < 2 or not cells[0] or not cells[-1]:
-            raise DocumentError(f"the glossary row '{' '.join(cells)}' has no full term", where)
+            warnings.append(
+                f"{where}: the glossary row '{' '.join(cells)}' has no full term: left out"
+            )
+            continue
         acronym, full_term = _clean(cells[0]), _clean(" ".join(cells[1:]))
         if len(acronym) > 30:
             raise DocumentError(f"'{acronym[:40]}' is too long for an acronym", where)
@@ -960,21 +1463,33 @@ def _merge_terms(report: ParsedReport, terms: Iterable[ParsedTerm]) -> None:
             )
 
 
+_SEC_DOCUMENT = re.compile(
+    r"(?:\bSEC\s+(?P<sec>Appendix\s+[A-Z]{1,2}|Schedule\s+\d{1,2})\b"
+    r"|\b(?P<quoted>Appendix\s+[A-Z]{1,2}|Schedule\s+\d{1,2})\s+(?=[‘“\"'])"
+    r"|\b(?P<schedule>Schedule\s+\d{1,2})\b)"
+)
+
+
 def _find_facts(report: ParsedReport, text: str) -> None:
-    """The proposer, the raised date and the SEC provisions, where the text states them."""
+    """The proposer, the raised date, the SEC Sections, provisions and other SEC documents,
+    where the text states them; a warning where it seems to state one that cannot be read."""
     if match := _RAISED_BY.search(text):
         report.proposer_name = _clean(match["name"])
         report.proposer_organisation = _clean(match["org"])
         report.proposer_organisation_short = _clean(match["short"] or "")
+    elif match := re.search(r"\braised by\b.{0,100}", text):
+        report.warnings.append(f"the proposer could not be read from '{_clean(match[0])[:100]}'")
     raised = [m for m in report.milestones if m.kind == MilestoneKind.RAISED]
     if raised and raised[0].when.precision == Precision.DAY:
         report.raised_on = raised[0].when.start
     elif match := _RAISED_ON.search(text):
         with contextlib.suppress(DateParseError):
             report.raised_on = ApproxDate.parse(match["date"]).start
-    if match := _SEC_SECTION.search(text):
-        report.sec_section_code = match["code"]
-        report.sec_section_title = _clean(match["title"])
+    for match in _SEC_SECTION.finditer(text):
+        if match["code"] not in {code for code, _ in report.sec_sections}:
+            report.sec_sections.append((match["code"], _clean(match["title"])))
+    if report.sec_sections:
+        report.sec_section_code, report.sec_section_title = report.sec_sections[0]
     if match := _PROVISIONS.search(text):
         last = match["last"]
         if last:
@@ -983,6 +1498,75 @@ def _find_facts(report: ParsedReport, text: str) -> None:
             report.sec_provisions = f"{match['first']}–{last}"
         else:
             report.sec_provisions = match["first"]
+    for match in _SEC_DOCUMENT.finditer(text):
+        name = _clean(match["sec"] or match["quoted"] or match["schedule"])
+        name = name[0].upper() + name[1:]
+        if name not in report.sec_documents:
+            report.sec_documents.append(name)
+
+
+# Party Categories by the words reports use for them (the slugs of parties' data migration).
+_CATEGORY_WORDS = [
+    ("large-supplier", re.compile(r"\blarge\s+suppliers?\b", re.I)),
+    ("small-supplier", re.compile(r"\bsmall\s+suppliers?\b", re.I)),
+    ("electricity-network", re.compile(r"\belectricity\s+(?:network|distribution)", re.I)),
+    ("gas-network", re.compile(r"\bgas\s+(?:network|transporter)", re.I)),
+    ("other-sec-party", re.compile(r"\bother\s+sec\s+part", re.I)),
+    ("dcc", re.compile(r"^(?:the\s+)?(?:DCC|Data Communications Company)\b")),
+]
+_TICK = re.compile(r"(?P<box>[☒☐☑✓✔■□])\s*(?P<words>[^☒☐☑✓✔■□|]+)")
+_TICKED = "☒☑✓✔■"
+_WHO_IS_IMPACTED = re.compile(
+    r"^(?:who is impacted\??|parties impacted|impacted parties|party categories impacted)$", re.I
+)
+
+
+def _category_of(words: str) -> str | None:
+    words = _clean(words).strip(" •-–:;,.")
+    for slug, pattern in _CATEGORY_WORDS:
+        if pattern.search(words):
+            return slug
+    return None
+
+
+def _find_impacted(report: ParsedReport) -> None:
+    """Impacted Party Categories: ticked boxes (☒ Large Suppliers ☐ Small Suppliers), or the
+    list under a 'Who is impacted?' heading."""
+    found: list[str] = []
+
+    def add(slug: str) -> None:
+        if slug not in found:
+            found.append(slug)
+
+    boxes = 0
+    for section in report.sections:
+        for match in _TICK.finditer(section.body):
+            boxes += 1
+            slug = _category_of(match["words"])
+            if slug is None:
+                report.warnings.append(
+                    f"the tick box '{_clean(match[0])[:60]}' names no Party Category we know"
+                )
+            elif match["box"] in _TICKED:
+                add(slug)
+    for section in report.sections:
+        if not _WHO_IS_IMPACTED.match(section.heading):
+            continue
+        listed = 0
+        for paragraph in section.body.split("\n\n"):
+            if _TICK.search(paragraph) or paragraph.rstrip().endswith((".", ":")):
+                continue  # tick boxes are read above; sentences are not a list
+            # A list flattened into one line (bullets the reader did not recognise) too.
+            for item in re.split(r"\s*[•●▪\uf0b7\uf0a7;,]\s*|\s+and\s+", paragraph):
+                slug = _category_of(item) if len(item) <= 60 else None
+                if slug is not None:
+                    listed += 1
+                    add(slug)
+        if not listed and not boxes:
+            report.warnings.append(
+                f"the section '{section.heading}' names no Party Category that could be read"
+            )
+    report.impacted_categories = found
 
 
 # --- The entry point --------------------------------------------------------------------
@@ -995,7 +1579,11 @@ def detect_format(data: bytes) -> str:
 
 
 def parse_document(
-    data: bytes, filename: str = "document", *, max_bytes: int = DEFAULT_MAX_BYTES
+    data: bytes,
+    filename: str = "document",
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    seconds: float = DEFAULT_PARSE_SECONDS,
 ) -> ParsedReport:
     """Read a report in any of the three formats, told apart by content, not by name."""
     if not data or not data.strip():
@@ -1008,9 +1596,9 @@ def parse_document(
     kind = detect_format(data)
     try:
         if kind == "pdf":
-            return parse_pdf(data, filename)
+            return parse_pdf(data, filename, seconds=seconds)
         if kind == "docx":
-            return parse_docx(data, filename)
+            return parse_docx(data, filename, seconds=seconds)
         return parse_text(_decode_text(data, filename))
     except RecursionError:
         raise DocumentError(f"{filename} is nested too deeply to read") from None

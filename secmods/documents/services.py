@@ -23,12 +23,18 @@ from secmods.modifications.models import (
     SecSection,
     Stage,
 )
-from secmods.modifications.references import parse_reference
-from secmods.parties.models import Organisation, Person
+from secmods.parties.models import Organisation, PartyCategory, Person
+from secmods.rules.references import parse_reference
 
 from .filetypes import FileTypeError, check_upload
 from .models import Document, ReportVersion, Visibility
-from .parsing import DocumentError, ParsedMilestone, ParsedReport, parse_document
+from .parsing import (
+    DEFAULT_PARSE_SECONDS,
+    DocumentError,
+    ParsedMilestone,
+    ParsedReport,
+    parse_document,
+)
 
 
 def max_bytes() -> int:
@@ -36,8 +42,10 @@ def max_bytes() -> int:
 
 
 def read_report(data: bytes, filename: str) -> ParsedReport:
-    """Parse an uploaded or given report (text, PDF or .docx), within the size limit."""
-    return parse_document(data, filename, max_bytes=max_bytes())
+    """Parse an uploaded or given report (text, PDF or .docx), within the size limit and
+    the time limit (`DOCUMENT_PARSE_SECONDS`, default 10)."""
+    seconds = float(getattr(settings, "DOCUMENT_PARSE_SECONDS", DEFAULT_PARSE_SECONDS))
+    return parse_document(data, filename, max_bytes=max_bytes(), seconds=seconds)
 
 
 # --- Import ---------------------------------------------------------------------------------
@@ -53,12 +61,24 @@ class ImportSummary:
     raised_on: date | None
     sections: list[tuple[int, str]]
     milestones: list[tuple[str, str, str]]  # label, date, what happened
+    sec_sections: list[str] = field(default_factory=list)  # "Section L ‘...’"
+    sec_provisions: str = ""
+    impacted: list[str] = field(default_factory=list)  # Party Category names
     terms_added: list[str] = field(default_factory=list)
     terms_known: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     version_kept: int | None = None
     modification_id: int | None = None
     dry_run: bool = False
+
+
+class MissingDetail(DocumentError):
+    """The document does not give its reference or title, and the importer gave none: each
+    way in says how to give it (`--reference` on the command line, a form field on the web)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail  # "reference" or "title": the option / form field that gives it
 
 
 class _DryRun(Exception):
@@ -101,7 +121,7 @@ def import_report(
 def _resolve_reference(report: ParsedReport, reference: str) -> tuple[int, str, str]:
     text = reference or report.reference
     if not text:
-        raise DocumentError("the document gives no reference (MP160, DP160...): pass --reference")
+        raise MissingDetail("the document gives no reference (MP160, DP160...)", "reference")
     parsed = parse_reference(text)
     if parsed is None:
         raise DocumentError(f"'{text}' is not a modification reference (e.g. MP160, DP160)")
@@ -139,12 +159,30 @@ def _find_or_create_proposer(report: ParsedReport) -> Person | None:
 
 
 def _sec_sections(report: ParsedReport) -> list[SecSection]:
-    if not report.sec_section_code:
-        return []
-    section, _ = SecSection.objects.get_or_create(
-        code=report.sec_section_code, defaults={"title": report.sec_section_title[:200]}
+    found = report.sec_sections or (
+        [(report.sec_section_code, report.sec_section_title)] if report.sec_section_code else []
     )
-    return [section]
+    sections = []
+    for code, title in found:
+        section, _ = SecSection.objects.get_or_create(code=code, defaults={"title": title[:200]})
+        sections.append(section)
+    return sections
+
+
+def _provisions(report: ParsedReport) -> str:
+    """The provisions, then the other SEC documents affected ('L8.7–L8.12; Appendix AA;
+    Schedule 8'): the model has no place of their own for Appendices and Schedules."""
+    return "; ".join(p for p in [report.sec_provisions, *report.sec_documents] if p)[:200]
+
+
+def _impacted(report: ParsedReport, warnings: list[str]) -> list[PartyCategory]:
+    categories = list(PartyCategory.objects.filter(slug__in=report.impacted_categories))
+    missing = set(report.impacted_categories) - {c.slug for c in categories}
+    if missing:
+        warnings.append(
+            f"impacted Party Categories not in the database: {', '.join(sorted(missing))}"
+        )
+    return categories
 
 
 _COMMITTEE_FOR_KIND = {
@@ -226,11 +264,13 @@ def _import(
     created = modification is None
     proposer = _find_or_create_proposer(report)
     sec_sections = _sec_sections(report)
+    provisions = _provisions(report)
+    impacted = _impacted(report, warnings)
     version_kept = None
     if modification is None:
         title = title or report.title
         if not title:
-            raise DocumentError("the document gives no title: pass --title")
+            raise MissingDetail("the document gives no title", "title")
         if report.raised_on is None:
             raise DocumentError(
                 "the document gives no raised date (a 'Draft Proposal raised' timetable row "
@@ -245,8 +285,9 @@ def _import(
             stage=Stage.DRAFT_PROPOSAL if prefix.startswith("DP") else Stage.REFINEMENT,
             legacy_reference=prefix.startswith("SECMP"),
             proposer=proposer,
-            sec_provisions=report.sec_provisions[:200],
+            sec_provisions=provisions,
             sec_sections=sec_sections,
+            impacted_party_categories=impacted,
         )
     else:
         version_kept = _keep_version(modification, report, user, source_name)
@@ -255,7 +296,7 @@ def _import(
             ("title", (title or report.title)[:300]),
             ("raised_on", report.raised_on),
             ("proposer", proposer),
-            ("sec_provisions", report.sec_provisions[:200]),
+            ("sec_provisions", provisions),
         ):
             if value and getattr(modification, name) != value:
                 setattr(modification, name, value)
@@ -267,6 +308,8 @@ def _import(
             modification.save(update_fields=[*changed, "updated_at"])
         if sec_sections:
             modification.sec_sections.add(*sec_sections)
+        if impacted:
+            modification.impacted_party_categories.add(*impacted)
         modification.sections.all().delete()
     rows = [
         ReportSection(
@@ -293,6 +336,9 @@ def _import(
         raised_on=modification.raised_on,
         sections=[(s.level, s.heading) for s in report.sections],
         milestones=milestone_rows,
+        sec_sections=[f"Section {s.code} ‘{s.title}’" for s in sec_sections],
+        sec_provisions=provisions,
+        impacted=[c.name for c in impacted],
         terms_added=terms_added,
         terms_known=terms_known,
         warnings=warnings,

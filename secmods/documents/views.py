@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from secmods.committees.models import Meeting
 from secmods.modifications.selectors import get_by_reference, visible_modifications
 
 from . import exporting, filetypes, selectors
@@ -70,4 +74,22 @@ def report_html(request: HttpRequest, reference: str) -> HttpResponse:
     # the register's policy (style-src 'self') would block them. This one allows inline
     # styles and nothing else: no script, no fetch, no form, no framing.
     response["Content-Security-Policy"] = REPORT_HTML_CSP
+    return response
+
+
+@require_safe
+def meeting_pack_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting pack (agenda and each report) as Word, for those who may see meetings in
+    the admin (SECAS staff, committee members); the "Download" button of a meeting's page."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not (user.is_active and user.is_staff and user.has_perm("committees.view_meeting")):
+        raise PermissionDenied
+    meeting = get_object_or_404(Meeting.objects.select_related("committee"), pk=pk)
+    content = exporting.meeting_pack_docx(selectors.meeting_pack(meeting))
+    response = HttpResponse(content, content_type=filetypes.DOCX)
+    day = meeting.date
+    slug = meeting.committee.slug or "meeting"
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{day:%Y-%m-%d}-pack.docx"'
     return response

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,13 +20,17 @@ from .models import GlossaryTerm
 from .selectors import all_terms
 from .serializers import GlossaryTermSerializer
 
+ACRONYM = OpenApiParameter(
+    "acronym", OpenApiTypes.STR, OpenApiParameter.PATH, description="In any case."
+)
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter(
-            "acronym", OpenApiTypes.STR, OpenApiParameter.PATH, description="In any case."
-        )
-    ]
+
+# On the detail actions only: the list and create have no {acronym} in their path.
+@extend_schema_view(
+    **{
+        action: extend_schema(parameters=[ACRONYM])
+        for action in ("retrieve", "update", "partial_update", "destroy")
+    }
 )
 class GlossaryTermViewSet(ApiViewMixin, viewsets.ModelViewSet):
     """Acronyms with one meaning across every Modification Report."""

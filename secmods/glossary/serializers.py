@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from rest_framework import serializers
+from secmods.core.api import ApiModelSerializer
 
 from .models import GlossaryTerm
 
 
-class GlossaryTermSerializer(serializers.ModelSerializer):
+class GlossaryTermSerializer(ApiModelSerializer):
     class Meta:
         model = GlossaryTerm
         fields = ["acronym", "full_term", "description"]

@@ -11,13 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import AgendaItem, Meeting
-from secmods.core.admin import shared_choices_formset
+from secmods.core.admin import RegisteredInlines, shared_choices_formset
 from secmods.glossary.selectors import terms_used_by
+from secmods.rules import lifecycle
 
-from . import lifecycle, selectors, services
+from . import selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
 from .models import Milestone, Modification, ReportSection, SecSection, StageChange
 
@@ -34,6 +35,16 @@ class ReportSectionInline(admin.StackedInline):
     fields = [("order", "level"), "heading", "body"]
 
 
+def milestone_notes(obj: Milestone) -> str:
+    """ "Overdue" and the first plan, for the timetable's lists (empty on an unsaved row)."""
+    if obj.pk is None:
+        return ""
+    was = f"was {obj.baseline}" if obj.is_replanned else ""
+    if obj.is_overdue:
+        return format_html('<strong class="overdue" style="color:#8a4b00">Overdue</strong> {}', was)
+    return was
+
+
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     form = MilestoneForm
@@ -42,30 +53,11 @@ class MilestoneInline(admin.TabularInline):
     fields = ["kind", "label", "status", "meeting", "when", "baseline_display", "order"]
     readonly_fields = ["baseline_display"]
 
-    @admin.display(description="Baseline")
+    @admin.display(description="Notes")
     def baseline_display(self, obj: Milestone) -> str:
-        return f"was {obj.baseline}" if obj.is_replanned else ""
+        return milestone_notes(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Milestone]:
-        return super().get_queryset(request).select_related("meeting__committee")
-
-
-class AgendaItemInline(admin.TabularInline):
-    model = AgendaItem
-    formset = shared_choices_formset("meeting")
-    extra = 0
-    fields = ["meeting", "purpose", "decision", "outcome"]
-    # Outcomes are recorded from the meeting's agenda page (it marks milestones done).
-    readonly_fields = ["decision", "outcome"]
-    verbose_name = "meeting"
-    verbose_name_plural = "meetings where it is presented"
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "meeting":
-            kwargs["queryset"] = Meeting.objects.select_related("committee")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
         return super().get_queryset(request).select_related("meeting__committee")
 
 
@@ -98,7 +90,7 @@ class StageChangeInline(admin.TabularInline):
 
 
 @admin.register(Modification)
-class ModificationAdmin(SimpleHistoryAdmin):
+class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
     form = ModificationForm
     change_form_template = "admin/modifications/modification/change_form.html"
     list_display = [
@@ -118,7 +110,8 @@ class ModificationAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
     readonly_fields = ["reference_display", "glossary_terms", "version"]
-    inlines = [ReportSectionInline, MilestoneInline, AgendaItemInline, StageChangeInline]
+    # Other apps add theirs (agenda items, reminders, documents) from their AppConfig.ready().
+    inlines = [ReportSectionInline, MilestoneInline, StageChangeInline]
     fieldsets: Any = [
         (
             None,
@@ -278,7 +271,7 @@ class ModificationAdmin(SimpleHistoryAdmin):
 @admin.register(Milestone)
 class MilestoneAdmin(SimpleHistoryAdmin):
     form = MilestoneForm
-    list_display = ["label", "modification", "kind", "when_display", "status", "meeting"]
+    list_display = ["label", "modification", "kind", "when_display", "status_display", "meeting"]
     list_select_related = ["modification", "meeting__committee"]
     list_filter = ["kind", "status", "precision"]
     search_fields = ["label"]
@@ -288,6 +281,12 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     @admin.display(description="Date", ordering="date_from")
     def when_display(self, obj: Milestone) -> str:
         return f"{obj.when} (was {obj.baseline})" if obj.is_replanned else str(obj.when)
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj: Milestone) -> str:
+        if obj.is_overdue:
+            return mark_safe('<strong class="overdue" style="color:#8a4b00">Overdue</strong>')
+        return obj.get_status_display()
 
     def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
         with transaction.atomic():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
-from secmods.committees.models import AgendaItem
 from secmods.parties.models import Organisation
 
+from . import related
 from .models import Modification, Path, SecSection, Stage
 from .selectors import search_modifications
 
@@ -66,7 +66,7 @@ class ModificationFilter(django_filters.FilterSet):
         self, queryset: QuerySet[Modification], name: str, value: str
     ) -> QuerySet[Modification]:
         # Exists, not a join: a modification on many agendas must come out once.
-        on_agenda = AgendaItem.objects.filter(
+        on_agenda = related.agenda_item_model().objects.filter(
             modification=OuterRef("pk"), meeting__committee__slug=value
         )
         return queryset.filter(Exists(on_agenda))

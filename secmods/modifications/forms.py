@@ -6,13 +6,34 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
 
-from secmods.committees.models import Meeting
+from secmods.parties.staff import secas_staff_people
+from secmods.rules import lifecycle
+from secmods.rules.dates import ApproxDate, DateParseError
+from secmods.rules.overdue import date_warnings
 
-from . import lifecycle
-from .dates import ApproxDate, DateParseError
+from . import related
 from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
 from .services import keep_baseline, next_alternative_suffix, next_modification_number
+
+
+class WhenInput(forms.TextInput):
+    """The date box; after a warning it carries a "Save anyway" checkbox beside it (in the
+    same table cell of the timetable inline, so no column is added for a rare case)."""
+
+    template_name = "admin/modifications/when_input.html"
+    warned = False
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["warned"] = self.warned
+        context["widget"]["confirm_name"] = name.removesuffix("when") + CONFIRM_FIELD
+        return context
+
+
+CONFIRM_FIELD = "confirm_date"
 
 
 class MilestoneForm(forms.ModelForm):
@@ -20,6 +41,7 @@ class MilestoneForm(forms.ModelForm):
         label="Date",
         required=False,
         max_length=100,
+        widget=WhenInput,
         help_text="27 Apr 2021, w/c 4 Apr 2022, May 2021, Q3 2021 or TBC. "
         "A meeting fixes the date to its day.",
     )
@@ -36,7 +58,7 @@ class MilestoneForm(forms.ModelForm):
         if "meeting" in self.fields:
             field = self.fields["meeting"]
             assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = Meeting.objects.select_related("committee")
+            field.queryset = related.meeting_model().objects.select_related("committee")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -50,12 +72,31 @@ class MilestoneForm(forms.ModelForm):
             except DateParseError as exc:
                 self.add_error("when", str(exc))
                 return cleaned
+        if meeting is None and (self._previous is None or self._previous != when):
+            self._warn_about(when, cleaned)
         self.instance.precision = when.precision
         self.instance.date_from = when.start
         self.instance.date_to = when.end
         if text and not self.instance.date_text:
             self.instance.date_text = text
         return cleaned
+
+    def _warn_about(self, when: ApproxDate, cleaned: dict[str, Any]) -> None:
+        """A date before the modification was raised, or long past, is asked about once."""
+        modification = cleaned.get("modification")
+        warnings = date_warnings(
+            status=cleaned.get("status") or self.instance.status,
+            date_from=when.start,
+            date_to=when.end,
+            raised_on=getattr(modification, "raised_on", None),
+            today=timezone.localdate(),
+        )
+        if not warnings or self.data.get(self.add_prefix(CONFIRM_FIELD)):
+            return
+        widget = self.fields["when"].widget
+        assert isinstance(widget, WhenInput)
+        widget.warned = True
+        self.add_error("when", " ".join(warnings) + " Tick “Save anyway” to keep it.")
 
     def save(self, commit: bool = True) -> Milestone:
         milestone = super().save(commit=False)
@@ -101,6 +142,15 @@ class ModificationForm(forms.ModelForm):
             self.fields.pop("alternative_of")
             self.initial["loaded_version"] = self.instance.version
             self.fields["number"].required = True
+        if "lead_analyst" in self.fields:
+            # SECAS staff only (a modification already led by someone else keeps them).
+            lead = self.fields["lead_analyst"]
+            assert isinstance(lead, forms.ModelChoiceField)
+            current = Q(pk=self.instance.lead_analyst_id) if self.instance.lead_analyst_id else Q()
+            staff = Q(pk__in=secas_staff_people().values("pk"))
+            assert lead.queryset is not None
+            lead.queryset = lead.queryset.filter(staff | current if current else staff)
+            lead.help_text = "A SECAS staff member (every staff login has a Person)."
         if "stage" in self.fields:
             # Stages move only through the lifecycle table (the "Move stage" page).
             self.fields["stage"].disabled = True
@@ -153,7 +203,7 @@ class MoveStageForm(forms.Form):
         choices=[("", "---------"), *lifecycle.DecidingBody.choices], required=False
     )
     meeting = forms.ModelChoiceField(
-        queryset=Meeting.objects.select_related("committee").order_by("-starts_at"),
+        queryset=related.meeting_model().objects.select_related("committee").order_by("-starts_at"),
         required=False,
         help_text="The meeting that decided the move, if any.",
     )

@@ -4,52 +4,22 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
-
-from .dates import ApproxDate, Precision
-from .references import format_reference
-
-
-class Stage(models.TextChoices):
-    DRAFT_PROPOSAL = "draft_proposal", "Draft Proposal"
-    REFINEMENT = "refinement", "Refinement"
-    REPORT_PHASE = "report_phase", "Report Phase"
-    CHANGE_BOARD = "change_board", "Change Board"
-    AUTHORITY_DECISION = "authority_decision", "Authority Decision"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    IMPLEMENTED = "implemented", "Implemented"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    CLOSED = "closed", "Closed"
-
-
-CLOSED_STAGES = frozenset({Stage.IMPLEMENTED, Stage.REJECTED, Stage.WITHDRAWN, Stage.CLOSED})
-
-
-class Path(models.TextChoices):
-    PATH_1 = "path_1", "Path 1: Authority-determined"
-    PATH_2 = "path_2", "Path 2: Authority-determined"
-    PATH_3 = "path_3", "Path 3: Self-Governance"
-    FAST_TRACK = "fast_track", "Fast-Track"
-
-
-class DecisionOutcome(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
-class AuthorityDecision(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    SENT_BACK = "sent_back", "Sent back"
-
-
-class ImpactAssessment(models.TextChoices):
-    PENDING = "pending", "Not yet received"
-    RECEIVED = "received", "Received"
-    NOT_NEEDED = "not_needed", "Not needed"
+from secmods.rules.dates import ApproxDate, Precision
+from secmods.rules.lifecycle import (  # noqa: F401 - the models' choices, imported from here too
+    CLOSED_STAGES,
+    AuthorityDecision,
+    DecisionOutcome,
+    ImpactAssessment,
+    MilestoneKind,
+    Path,
+    Stage,
+)
+from secmods.rules.overdue import is_overdue
+from secmods.rules.references import format_reference
 
 
 class SecSection(models.Model):
@@ -252,21 +222,6 @@ class StageChange(models.Model):
         return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
-class MilestoneKind(models.TextChoices):
-    RAISED = "raised", "Raised"
-    CSC = "csc", "Change Sub-Committee"
-    PANEL = "panel", "Panel"
-    SUB_COMMITTEES = "sub_committees", "SEC Sub-Committees"
-    WORKING_GROUP = "working_group", "Working Group"
-    CONSULTATION_OPENS = "consultation_opens", "Consultation opens"
-    CONSULTATION_CLOSES = "consultation_closes", "Consultation closes"
-    IMPACT_ASSESSMENT = "impact_assessment", "DCC Impact Assessment"
-    CHANGE_BOARD = "change_board", "Change Board"
-    AUTHORITY_DECISION = "authority_decision", "Authority decision"
-    IMPLEMENTATION = "implementation", "Implementation"
-    OTHER = "other", "Other"
-
-
 class MilestoneStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     DONE = "done", "Done"
@@ -344,6 +299,11 @@ class Milestone(models.Model):
         if not self.baseline_precision:
             return None
         return ApproxDate(self.baseline_precision, self.baseline_from, self.baseline_to)
+
+    @property
+    def is_overdue(self) -> bool:
+        """Planned, and its whole period has passed (secmods/rules/overdue.py)."""
+        return is_overdue(self.status, self.date_to, timezone.localdate())
 
     @property
     def is_replanned(self) -> bool:

@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from secmods.core.roles import is_committee_member, is_secas_staff
+from secmods.glossary.models import GlossaryTerm
+from secmods.glossary.selectors import Term
+from secmods.parties.models import PartyCategory
+from secmods.rules.references import parse_reference
 
-from .models import Milestone, MilestoneStatus, Modification
-from .references import parse_reference
+from . import related
+from .models import Milestone, MilestoneStatus, Modification, ReportSection, SecSection, StageChange
 
 
 def visible_modifications(user: Any = None) -> QuerySet[Modification]:
@@ -68,17 +76,32 @@ def search_modifications(queryset: QuerySet[Modification], text: str) -> QuerySe
     return queryset.filter(condition)
 
 
+def overdue_milestones(today: Any = None) -> Q:
+    """The database form of `overdue.is_overdue`: planned, and the whole period has passed."""
+    today = today or timezone.localdate()
+    return Q(status=MilestoneStatus.PLANNED, date_to__lt=today)
+
+
 def with_next_key_date(queryset: QuerySet[Modification]) -> QuerySet[Modification]:
-    """Annotate each modification with its next planned milestone (one subquery, any size)."""
+    """Annotate each modification with its next planned milestone not yet passed, and how
+    many planned ones have passed (`overdue_count`): two correlated subqueries, any size."""
     today = timezone.localdate()
     upcoming = Milestone.objects.filter(
         modification=OuterRef("pk"), status=MilestoneStatus.PLANNED, date_to__gte=today
     ).order_by("date_from", "order", "pk")
+    overdue = (
+        Milestone.objects.filter(overdue_milestones(today), modification=OuterRef("pk"))
+        .order_by()
+        .values("modification")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return queryset.annotate(
         next_key_label=Subquery(upcoming.values("label")[:1]),
         next_key_precision=Subquery(upcoming.values("precision")[:1]),
         next_key_from=Subquery(upcoming.values("date_from")[:1]),
         next_key_to=Subquery(upcoming.values("date_to")[:1]),
+        overdue_count=Coalesce(Subquery(overdue), 0),
     )
 
 
@@ -93,6 +116,11 @@ def next_key_milestone(milestones: list[Milestone]) -> Milestone | None:
     if not upcoming:
         return None
     return min(upcoming, key=lambda m: (m.date_from, m.order, m.pk))
+
+
+def overdue_count(milestones: list[Milestone]) -> int:
+    """The `overdue_count` that `with_next_key_date` annotates, from a fetched timetable."""
+    return sum(1 for m in milestones if m.is_overdue)
 
 
 def timetable(modification: Modification) -> QuerySet[Milestone]:
@@ -117,7 +145,7 @@ SUMMARY_VALUES = (
     "is_authority_led", "raised_on", "latest_update", "published_at", "updated_at", "version",
     "proposer_id", "proposer__name", "proposer__organisation__name",
     "proposer__organisation__short_name", "next_key_label", "next_key_precision",
-    "next_key_from", "next_key_to",
+    "next_key_from", "next_key_to", "overdue_count",
 )  # fmt: skip
 
 
@@ -125,12 +153,9 @@ def summary_rows(queryset: QuerySet[Modification]) -> QuerySet[Any, dict[str, An
     """The list's fields of (filtered) modifications as dicts (`values()`), each with its
     next key date and, on PostgreSQL, its SEC Section codes (`sec_codes`, ordered by code).
     Elsewhere `with_sec_codes` adds them to the fetched page in one more query."""
-    from django.db import connection
 
     rows = with_next_key_date(queryset)
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.expressions import ArraySubquery
-
         codes = (
             Modification.sec_sections.through.objects.filter(modification=OuterRef("pk"))
             .order_by("secsection__code")
@@ -165,12 +190,8 @@ def modification_detail(user: Any = None, *, fold: bool | None = None) -> QueryS
     what it saw with prefetches. Elsewhere (SQLite) the prefetches themselves.
     `fold`: None for "on PostgreSQL"; False forces the prefetches (tests compare the two).
     """
-    from django.db import connection
-    from django.db.models import Prefetch
 
-    from secmods.committees.models import AgendaItem
-
-    from .models import StageChange
+    AgendaItem = related.agenda_item_model()
 
     # No next-key-date subqueries here: the whole timetable is fetched anyway, and
     # `next_key_milestone` picks the same milestone from it in Python.
@@ -216,13 +237,9 @@ def _folded_relations() -> dict[str, Any]:
     ORM expressions (some 200 of them) cost more time per request than the seven queries
     they replace.
     """
-    from django.db.models.expressions import RawSQL
 
-    from secmods.committees.models import AgendaItem, Committee, Meeting
-    from secmods.glossary.models import GlossaryTerm
-    from secmods.parties.models import PartyCategory
-
-    from .models import ReportSection, SecSection, StageChange
+    AgendaItem, Meeting = related.agenda_item_model(), related.meeting_model()
+    Committee = related.committee_model()
 
     mine = f'"{Modification._meta.db_table}"."id"'
 
@@ -316,11 +333,8 @@ class _UnfoldingIterable(ModelIterable):  # type: ignore[type-arg]
     """Model instances whose prefetch caches are filled from the folded JSON arrays."""
 
     def __iter__(self) -> Iterator[Modification]:
-        from secmods.committees.models import AgendaItem, Committee, Meeting
-        from secmods.glossary.selectors import Term
-        from secmods.parties.models import PartyCategory
-
-        from .models import ReportSection, SecSection, StageChange
+        AgendaItem, Meeting = related.agenda_item_model(), related.meeting_model()
+        Committee = related.committee_model()
 
         for modification in super().__iter__():
             folded = modification.__dict__

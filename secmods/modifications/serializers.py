@@ -11,8 +11,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from secmods.committees.models import AgendaItem, Meeting, Release
 from secmods.core.api import (
+    ApiModelSerializer,
+    ApiSerializer,
     ApproxDateField,
     approx_date,
     iso_date,
@@ -21,9 +22,11 @@ from secmods.core.api import (
 )
 from secmods.glossary.selectors import terms_used_by
 from secmods.parties.models import PartyCategory, Person
+from secmods.rules import lifecycle
+from secmods.rules.dates import ApproxDate
+from secmods.rules.references import format_reference
 
-from . import lifecycle
-from .dates import ApproxDate
+from . import related
 from .models import (
     EDITABLE_FIELDS,
     AuthorityDecision,
@@ -38,12 +41,18 @@ from .models import (
     Stage,
     StageChange,
 )
-from .references import format_reference
+from .selectors import get_by_reference, next_key_milestone, overdue_count
 
 MAX_NUMBER = 999_999
 
 
-class PersonSerializer(serializers.ModelSerializer):
+# committees' models, through the relations declared by name (see related.py).
+Meeting = related.meeting_model()
+AgendaItem = related.agenda_item_model()
+Release = related.release_model()
+
+
+class PersonSerializer(ApiModelSerializer):
     organisation = serializers.CharField(
         source="organisation.name", default=None, allow_null=True, read_only=True
     )
@@ -81,12 +90,12 @@ def _prefetched(instance: Any, name: str) -> list[Any]:
     return list(cache[name]) if name in cache else list(getattr(instance, name).all())
 
 
-class NextKeyDateSerializer(serializers.Serializer):
+class NextKeyDateSerializer(ApiSerializer):
     label: Any = serializers.CharField()
     when = ApproxDateField()
 
 
-class ModificationSummarySerializer(serializers.ModelSerializer):
+class ModificationSummarySerializer(ApiModelSerializer):
     """A row of the list: the summary fields and the next key date."""
 
     reference = serializers.CharField(read_only=True)
@@ -96,6 +105,9 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
     proposer = PersonSerializer(read_only=True, allow_null=True)
     sec_sections: Any = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     next_key_date = serializers.SerializerMethodField()
+    overdue_count = serializers.SerializerMethodField(
+        help_text="Planned milestones whose date has passed."
+    )
 
     class Meta:
         model = Modification
@@ -114,6 +126,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "sec_sections",
             "latest_update",
             "next_key_date",
+            "overdue_count",
             "published_at",
             "updated_at",
             "version",
@@ -132,7 +145,6 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
     def get_next_key_date(self, obj: Modification) -> dict[str, Any] | None:
         if not hasattr(obj, "next_key_precision"):
             # The detail selector fetched the whole timetable instead of annotating.
-            from .selectors import next_key_milestone
 
             milestone = next_key_milestone(_prefetched(obj, "milestones"))
             if milestone is None:
@@ -143,6 +155,11 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             return None
         when = ApproxDate(precision, obj.next_key_from, obj.next_key_to)  # type: ignore[attr-defined]
         return {"label": obj.next_key_label, "when": approx_date(when)}  # type: ignore[attr-defined]
+
+    def get_overdue_count(self, obj: Modification) -> int:
+        if not hasattr(obj, "overdue_count"):
+            return overdue_count(_prefetched(obj, "milestones"))
+        return int(obj.overdue_count)  # type: ignore[attr-defined]
 
     def to_representation(self, instance: Modification) -> dict[str, Any]:
         # Fast path (see secmods.core.api); tests check it equals DRF's own output.
@@ -161,6 +178,7 @@ class ModificationSummarySerializer(serializers.ModelSerializer):
             "sec_sections": [section.code for section in _prefetched(instance, "sec_sections")],
             "latest_update": instance.latest_update,
             "next_key_date": self.get_next_key_date(instance),
+            "overdue_count": self.get_overdue_count(instance),
             "published_at": iso_datetime(instance.published_at),
             "updated_at": iso_datetime(instance.updated_at),
             "version": instance.version,
@@ -206,6 +224,7 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
             "label": row["next_key_label"],
             "when": approx_date(ApproxDate(precision, row["next_key_from"], row["next_key_to"])),
         },
+        "overdue_count": row["overdue_count"],
         "published_at": iso_datetime(row["published_at"]),
         "updated_at": iso_datetime(row["updated_at"]),
         "version": row["version"],
@@ -217,7 +236,7 @@ def detail_url_template(request: Any) -> str:
     return reverse("modification-detail", kwargs={"reference": "REFERENCE"}, request=request)
 
 
-class ReportSectionSerializer(serializers.ModelSerializer):
+class ReportSectionSerializer(ApiModelSerializer):
     class Meta:
         model = ReportSection
         fields = ["order", "level", "heading", "body"]
@@ -231,7 +250,7 @@ class ReportSectionSerializer(serializers.ModelSerializer):
         }
 
 
-class MeetingBriefSerializer(serializers.ModelSerializer):
+class MeetingBriefSerializer(ApiModelSerializer):
     committee = serializers.CharField(source="committee.abbreviation", read_only=True)
 
     class Meta:
@@ -239,7 +258,7 @@ class MeetingBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "committee", "starts_at", "title", "status"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(ApiModelSerializer):
     when = ApproxDateField(required=False, help_text="Ignored when a meeting is given.")
     baseline = ApproxDateField(read_only=True, allow_null=True)
     meeting = serializers.PrimaryKeyRelatedField(
@@ -248,6 +267,11 @@ class MilestoneSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=MilestoneKind.choices)
     status = serializers.ChoiceField(choices=MilestoneStatus.choices, required=False)
     order = serializers.IntegerField(min_value=0, max_value=32767, required=False)
+    overdue = serializers.BooleanField(
+        source="is_overdue",
+        read_only=True,
+        help_text="Planned, and its whole period has passed (a month from the 1st after it).",
+    )
 
     class Meta:
         model = Milestone
@@ -259,12 +283,21 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "when",
             "baseline",
             "is_replanned",
+            "overdue",
             "meeting",
             "date_text",
             "order",
             "version",
         ]
-        read_only_fields = ["id", "baseline", "is_replanned", "version"]
+        read_only_fields = ["id", "baseline", "is_replanned", "overdue", "version"]
+
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        **{
+            name: 'Send the date as "when": {"date": "2021-05-01", "precision": "month"}.'
+            for name in ("date", "precision", "display")
+        },
+    }
 
     def to_representation(self, instance: Milestone) -> dict[str, Any]:
         baseline = instance.baseline
@@ -276,6 +309,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
             "when": approx_date(instance.when),
             "baseline": approx_date(baseline) if baseline is not None else None,
             "is_replanned": instance.is_replanned,
+            "overdue": instance.is_overdue,
             "meeting": instance.meeting_id,
             "date_text": instance.date_text,
             "order": instance.order,
@@ -283,7 +317,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         }
 
 
-class AgendaEntrySerializer(serializers.ModelSerializer):
+class AgendaEntrySerializer(ApiModelSerializer):
     """A meeting where the modification is presented, and why."""
 
     meeting = MeetingBriefSerializer(read_only=True)
@@ -292,7 +326,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         model = AgendaItem
         fields = ["meeting", "purpose", "decision", "outcome"]
 
-    def to_representation(self, instance: AgendaItem) -> dict[str, Any]:
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         meeting = instance.meeting
         return {
             "meeting": {
@@ -308,7 +342,7 @@ class AgendaEntrySerializer(serializers.ModelSerializer):
         }
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(ApiModelSerializer):
     meeting: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -326,12 +360,12 @@ class StageChangeSerializer(serializers.ModelSerializer):
         }
 
 
-class GlossaryEntrySerializer(serializers.Serializer):
+class GlossaryEntrySerializer(ApiSerializer):
     acronym = serializers.CharField()
     full_term = serializers.CharField()
 
 
-class ReleaseSerializer(serializers.ModelSerializer):
+class ReleaseSerializer(ApiModelSerializer):
     class Meta:
         model = Release
         fields = ["id", "name", "date"]
@@ -433,7 +467,7 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
         return body
 
 
-class ModificationWriteSerializer(serializers.ModelSerializer):
+class ModificationWriteSerializer(ApiModelSerializer):
     """What SECAS staff send to create or change a modification (the stage moves only by
     POST .../transitions/)."""
 
@@ -466,6 +500,12 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         slug_field="slug", queryset=PartyCategory.objects.all(), many=True, required=False
     )
 
+    read_only_names = ModificationDetailSerializer.Meta.fields
+    field_hints = {
+        **ApiModelSerializer.field_hints,
+        "stage": "The stage moves by POST .../transitions/ (the lifecycle's checks apply).",
+    }
+
     class Meta:
         model = Modification
         fields = [
@@ -485,8 +525,6 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
                 if name in attrs:
                     raise serializers.ValidationError({name: "Can be given on create only."})
         elif "alternative_of" in attrs:
-            from .selectors import get_by_reference
-
             original = get_by_reference(attrs["alternative_of"])
             if original is None or original.suffix:
                 raise serializers.ValidationError(
@@ -496,7 +534,7 @@ class ModificationWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(ApiSerializer):
     to = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
     decided_by = serializers.ChoiceField(

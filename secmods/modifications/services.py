@@ -11,21 +11,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from secmods.reminders.workdays import add_working_days
+from secmods.core.exceptions import MoveRefused
+from secmods.rules import lifecycle
+from secmods.rules.dates import ApproxDate
 
-from . import lifecycle
-from .dates import ApproxDate
 from .models import (
     Milestone,
     MilestoneStatus,
     Modification,
-    Stage,
     StageChange,
 )
-
-
-class MoveRefused(ValidationError):
-    """A lifecycle move the table forbids; `messages` says why."""
 
 
 def next_modification_number() -> int:
@@ -132,13 +127,11 @@ def move_stage(
         meeting=meeting,
         reason=reason,
     )
-    locked.stage = to
-    update_fields = ["stage", "updated_at"]
-    if to == Stage.APPROVED and change.from_stage == Stage.CHANGE_BOARD:
-        locked.appeal_window_closes_on = add_working_days(
-            request.today, lifecycle.APPEAL_WINDOW_WORKING_DAYS
-        )
-        update_fields.append("appeal_window_closes_on")
+    # The table says what a move sets besides the stage (the appeal window's end).
+    changes = lifecycle.effects(change.from_stage, request)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    update_fields = [*changes, "updated_at"]
     if user is not None and getattr(user, "pk", None):
         locked._history_user = user  # type: ignore[attr-defined]
     locked.save(update_fields=update_fields)

@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.committees.models import Membership
+from secmods.core.admin import RegisteredInlines
 
 from .models import Organisation, PartyCategory, Person
+from .staff import secas_staff_people
 
 
 @admin.register(PartyCategory)
@@ -20,17 +25,39 @@ class OrganisationAdmin(admin.ModelAdmin):
     search_fields = ["name", "short_name"]
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["committee"]
-
-
 @admin.register(Person)
-class PersonAdmin(SimpleHistoryAdmin):
+class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
     list_display = ["name", "email", "organisation", "user"]
     list_select_related = ["organisation", "user"]
     list_filter = ["organisation__party_category"]
     search_fields = ["name", "email", "organisation__name", "organisation__short_name"]
     autocomplete_fields = ["organisation", "user"]
-    inlines = [MembershipInline]
+    # The committees app adds the memberships inline (CommitteesConfig.ready).
+    inlines: list[Any] = []
+    change_list_template = "admin/parties/person/change_list.html"
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Person], search_term: str
+    ) -> tuple[QuerySet[Person], bool]:
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        # The Lead Analyst picker (an autocomplete) offers SECAS staff only; the form
+        # behind it accepts no one else (ModificationForm).
+        if (
+            request.path.endswith("/autocomplete/")
+            and request.GET.get("model_name") == "modification"
+            and request.GET.get("field_name") == "lead_analyst"
+        ):
+            queryset = queryset.filter(pk__in=secas_staff_people().values("pk"))
+        return queryset, distinct
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        if self.has_change_permission(request, obj):
+            return fields
+        # Read-only, Django would link the login to the user page, which only staff may
+        # open (a 403 for a committee member): name it as text instead.
+        return ["login" if f == "user" else f for f in fields]
+
+    @admin.display(description="login")
+    def login(self, obj: Person) -> str:
+        return obj.user.get_username() if obj.user is not None else "—"

@@ -11,8 +11,11 @@ text of comments, now authored by an anonymous login.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -22,7 +25,7 @@ from secmods.parties.models import Person
 FORGOTTEN_NAME = "Forgotten person"
 
 
-def _placeholder_email(kind: str, pk: int) -> str:
+def placeholder_email(kind: str, pk: int) -> str:
     # Some fields require an address; .invalid (RFC 2606) can never be delivered to.
     return f"forgotten-{kind}-{pk}@example.invalid"
 
@@ -34,15 +37,31 @@ class ForgetReport:
     kept: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Erasure:
+    """What an eraser is told about the person being forgotten, and where it reports."""
+
+    person: Person
+    email: str  # the address they used, stripped; "" when none
+    user_id: int | None  # their login, already anonymised, or None
+    anonymous_login: str  # the login's new username ("" without a login)
+    report: ForgetReport
+
+
+Eraser = Callable[[Erasure], None]
+
+# Each app that holds personal data registers its eraser from its AppConfig.ready(), so
+# that this app, low in the layers, need not know their tables (docs/deploy.md).
+_erasers: list[Eraser] = []
+
+
+def register_eraser(eraser: Eraser) -> None:
+    if eraser not in _erasers:
+        _erasers.append(eraser)
+
+
 @transaction.atomic
 def forget_person(person_id: int) -> ForgetReport:
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    from secmods.committees.models import Membership
-    from secmods.consultations.models import Comment, Invitation, Response
-    from secmods.reminders.models import Reminder, ReminderRule, Unsubscription
-    from secmods.votes.models import Vote
-
     person = Person.objects.select_for_update().get(pk=person_id)
     report = ForgetReport(person_id=person.pk)
     email = person.email.strip()
@@ -56,6 +75,7 @@ def forget_person(person_id: int) -> ForgetReport:
     Person.objects.filter(pk=person.pk).update(name=name, email="")
 
     user = person.user
+    anonymous = ""
     if user is not None:
         User = get_user_model()
         username = user.get_username()
@@ -73,60 +93,20 @@ def forget_person(person_id: int) -> ForgetReport:
             model.objects.filter(username=username).delete()[0]
             for model in (AccessAttempt, AccessLog, AccessFailureLog)
         )
-        comments = Comment.objects.filter(author_id=user.pk).count()
-        if comments:
-            report.kept.append(
-                f"{comments} comment(s): their text, now by the anonymous login '{anonymous}'"
-            )
 
-    if email:
-        responses = Response.objects.filter(respondent_email__iexact=email)
-        ids = list(responses.values_list("pk", flat=True))
-        erased["consultation responses"] = responses.update(
-            respondent_name=FORGOTTEN_NAME, respondent_email=""
-        )
-        erased["consultation response history rows"] = Response.history.filter(  # type: ignore[attr-defined]
-            id__in=ids
-        ).update(respondent_name=FORGOTTEN_NAME, respondent_email="")
-        if ids:
-            report.kept.append(
-                f"{len(ids)} consultation response(s): organisation, Party Category and answers"
-            )
-        invitations = 0
-        for invitation in Invitation.objects.filter(email__iexact=email):
-            invitation.name = ""
-            invitation.email = _placeholder_email("invitation", invitation.pk)
-            invitation.save(update_fields=["name", "email"])
-            invitations += 1
-        erased["consultation invitations"] = invitations
-        reminders = 0
-        for reminder in Reminder.objects.filter(recipient_email__iexact=email).only("pk"):
-            Reminder.objects.filter(pk=reminder.pk).update(
-                recipient_email=_placeholder_email("reminder", reminder.pk), recipient_name=""
-            )
-            reminders += 1
-        erased["reminder emails (outbox)"] = reminders
-        erased["unsubscriptions"] = Unsubscription.objects.filter(email__iexact=email).delete()[0]
-        rules = 0
-        for rule in ReminderRule.objects.filter(addresses__icontains=email):
-            lines = [line for line in rule.addresses.splitlines() if line.strip()]
-            kept_lines = [line for line in lines if line.strip().lower() != email.lower()]
-            if kept_lines != lines:
-                ReminderRule.objects.filter(pk=rule.pk).update(addresses="\n".join(kept_lines))
-                rules += 1
-        erased["addresses in reminder rules"] = rules
-
-    votes = Vote.objects.filter(person_id=person.pk).select_related("party_category")
-    for vote in votes:
-        report.kept.append(
-            f"vote {vote.pk} ({vote.choice}) for Party Category '{vote.party_category}'"
-        )
-    memberships = Membership.objects.filter(person_id=person.pk).select_related("committee")
-    for membership in memberships:
-        report.kept.append(
-            f"membership of {membership.committee} from {membership.start_date}"
-            f" to {membership.end_date or 'now'}"
-        )
+    erasure = Erasure(
+        person=person,
+        email=email,
+        user_id=user.pk if user is not None else None,
+        anonymous_login=anonymous,
+        report=report,
+    )
+    for eraser in _erasers:
+        eraser(erasure)
     if person.organisation_id:
         report.kept.append(f"organisation '{person.organisation}' (not personal data)")
     return report
+
+
+def registered_erasers() -> list[Any]:
+    return list(_erasers)

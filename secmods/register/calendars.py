@@ -9,19 +9,22 @@ a 10:00 meeting stays at 10:00 across summer time in every client.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import functools
 from collections.abc import Iterable
+from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from secmods.committees.models import Meeting, MeetingStatus
-from secmods.modifications.dates import Precision
 from secmods.modifications.models import Milestone, MilestoneStatus, Modification
+from secmods.rules.dates import Precision
 
 PRODID = "-//secmods//SEC modifications register//EN"
 # DTSTAMP of a row with no history (none is written by loaddata or QuerySet.update()): any
@@ -67,6 +70,22 @@ def new_calendar(name: str) -> Calendar:
     return cal
 
 
+# pytz, through which vobject reads a TZID it knows, has no changes of offset after 2037:
+# it would read a London time from 2038 on an hour out in summer.
+LAST_YEAR_OF_LOCAL_TIMES = 2037
+
+
+def event_time(instant: dt.datetime) -> dt.datetime:
+    """An instant as a London time (TZID=Europe/London), or in UTC where a London time would
+    not name one instant in every client: in the hour repeated when summer time ends (01:30
+    on the last Sunday of October happens twice) and after LAST_YEAR_OF_LOCAL_TIMES."""
+    local = instant.astimezone(ZoneInfo(settings.TIME_ZONE))
+    ambiguous = local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+    if ambiguous or local.year > LAST_YEAR_OF_LOCAL_TIMES:
+        return instant.astimezone(dt.UTC)
+    return local
+
+
 def meeting_event(
     meeting: Meeting,
     *,
@@ -75,8 +94,10 @@ def meeting_event(
 ) -> Event:
     """A meeting as a timed event in London time. `agenda` defaults to the meeting's
     prefetched agenda items."""
-    london = ZoneInfo(settings.TIME_ZONE)
-    start = meeting.starts_at.astimezone(london)
+    start = event_time(meeting.starts_at)
+    # The end is a length of real time after the start (aware arithmetic on a London time
+    # adds wall-clock time, an hour out across a change of offset).
+    end = event_time(meeting.starts_at + settings.REGISTER_MEETING_DURATION)
     event = Event()
     event.add("uid", meeting_uid(meeting, modification=modification))
     stamp = last_changed(meeting)
@@ -84,7 +105,7 @@ def meeting_event(
     event.add("last-modified", stamp)
     event.add("sequence", meeting.sequence)
     event.add("dtstart", start)
-    event.add("dtend", start + settings.REGISTER_MEETING_DURATION)
+    event.add("dtend", end)
     committee = meeting.committee
     title = meeting.title or f"{committee.name} meeting"
     if modification is not None:
@@ -129,6 +150,123 @@ def milestone_event(milestone: Milestone, modification: Modification) -> Event:
     return event
 
 
+# (offset before, after, name, summer, month, weekday, week of the month (-1: last), time)
+YearlyRule = tuple[dt.timedelta, dt.timedelta, str, bool, int, int, int, dt.time]
+
+
+class Change(NamedTuple):
+    """A change of a zone's offset: BST starting or ending."""
+
+    at: dt.datetime  # the UTC instant
+    before: dt.timedelta
+    after: dt.timedelta
+    name: str  # the zone's abbreviation after it ("BST")
+    summer: bool  # summer time after it (a DAYLIGHT component, else STANDARD)
+
+    @property
+    def onset(self) -> dt.datetime:
+        """The local time of the change in the offset before it: a component's DTSTART."""
+        return (self.at + self.before).replace(tzinfo=None)
+
+    def yearly_rule(self) -> YearlyRule | None:
+        """What makes it "the last Sunday of March at 01:00": equal keys, one yearly rule."""
+        local = self.onset
+        if local.day + 7 > calendar.monthrange(local.year, local.month)[1]:
+            week = -1  # the last such weekday of the month
+        elif local.day <= 28:
+            week = (local.day - 1) // 7 + 1
+        else:
+            return None
+        return (self.before, self.after, self.name, self.summer, local.month, local.weekday(),
+                week, local.time())  # fmt: skip
+
+
+def _offset(zone: ZoneInfo, seconds: int) -> dt.timedelta | None:
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).astimezone(zone).utcoffset()
+
+
+def zone_changes(zone: ZoneInfo, first: dt.date, last: dt.date) -> list[Change]:
+    """The zone's changes of offset between two days, to the second, from the tz database."""
+    found = []
+    day = 86_400
+    instant = int(dt.datetime.combine(first, dt.time(12), tzinfo=dt.UTC).timestamp())
+    end = int(dt.datetime.combine(last, dt.time(12), tzinfo=dt.UTC).timestamp())
+    before = _offset(zone, instant)
+    while instant < end:
+        after = _offset(zone, instant + day)
+        if after != before and before is not None and after is not None:
+            low, high = instant, instant + day  # the offset changes in (low, high]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset(zone, middle) == before:
+                    low = middle
+                else:
+                    high = middle
+            at = dt.datetime.fromtimestamp(high, tz=dt.UTC)
+            local = at.astimezone(zone)
+            found.append(Change(at, before, after, local.tzname() or "", bool(local.dst())))
+            before = after
+        instant += day
+    return found
+
+
+WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@functools.lru_cache(maxsize=32)
+def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    """A VTIMEZONE for whole years, read from the tz database.
+
+    Changes that recur every year of the range on one rule ("last Sunday of March at 01:00
+    GMT") are one DAYLIGHT or STANDARD component with an RRULE, the form every client reads,
+    Thunderbird included (closed with UNTIL if the rule stopped inside the range); any other
+    change is a component of its own. Never a multi-valued RDATE: ical.js (Thunderbird,
+    Nextcloud) reads only its first value, and showed summer meetings an hour late.
+    """
+    zone = ZoneInfo(tzid)
+    changes = zone_changes(zone, dt.date(first_year, 1, 1), dt.date(last_year, 12, 31))
+    result = Timezone()
+    result.add("tzid", tzid)
+    if not changes:  # no summer time: one component with the zone's only offset
+        start = dt.datetime(first_year, 1, 1, tzinfo=zone)
+        offset = start.utcoffset() or dt.timedelta(0)
+        changes = [Change(start.astimezone(dt.UTC), offset, offset, start.tzname() or "", False)]
+    rules: dict[YearlyRule, list[Change]] = {}
+    singles: list[Change] = []
+    for change in changes:
+        key = change.yearly_rule()
+        if key is None:
+            singles.append(change)
+        else:
+            rules.setdefault(key, []).append(change)
+    components: list[tuple[Change, dict[str, object] | None]] = []
+    for rule, members in rules.items():
+        years = [member.onset.year for member in members]
+        if len(years) < 2 or years != list(range(years[0], years[0] + len(years))):
+            singles.extend(members)
+            continue
+        month, weekday, week = rule[4], rule[5], rule[6]
+        recur: dict[str, object] = {
+            "freq": "yearly",
+            "bymonth": month,
+            "byday": f"{week}{WEEKDAYS[weekday]}",
+        }
+        if years[-1] < last_year:
+            recur["until"] = members[-1].at
+        components.append((members[0], recur))
+    components += [(change, None) for change in singles]
+    for change, yearly in sorted(components, key=lambda item: item[0].at):
+        component = TimezoneDaylight() if change.summer else TimezoneStandard()
+        component.add("dtstart", change.onset)
+        if yearly is not None:
+            component.add("rrule", yearly)
+        component.add("tzoffsetfrom", change.before)
+        component.add("tzoffsetto", change.after)
+        component.add("tzname", change.name)
+        result.add_component(component)
+    return result
+
+
 def _calendar(name: str, events: list[Event], days: Iterable[dt.date]) -> bytes:
     cal = new_calendar(name)
     # Always one VTIMEZONE (so that even an empty calendar is valid: RFC 5545 asks for at
@@ -138,7 +276,7 @@ def _calendar(name: str, events: list[Event], days: Iterable[dt.date]) -> bytes:
     today = timezone.localdate()
     first = dt.date(min([*days, today]).year - 1, 1, 1)
     last = dt.date(max([*days, today]).year + 1, 12, 31)
-    cal.add_component(Timezone.from_tzid(settings.TIME_ZONE, first_date=first, last_date=last))
+    cal.add_component(vtimezone(settings.TIME_ZONE, first.year, last.year))
     for event in events:
         cal.add_component(event)
     return cal.to_ical()

@@ -11,7 +11,9 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
+from secmods.core.caching import cache_for_reader
 from secmods.modifications.models import Modification
 
 from . import selectors
@@ -28,10 +30,25 @@ class ModificationsFeed(Feed):
     feed_type = Atom1Feed
     title = "SEC modifications: new modifications and stage changes"
     subtitle = "Modifications published on the secmods register, and their moves between stages."
+    # RFC 4287 §4.1.1: a feed whose entries name no author must name one itself.
+    author_name = "SECAS (the SEC Administrator and Secretariat)"
+
+    def author_link(self) -> str:
+        return f"{settings.SITE_URL}/"
+
+    # Each entry names it too: some readers do not carry the feed's author to its entries.
+    def item_author_name(self, item: FeedEntry) -> str:
+        return self.author_name
+
+    def item_author_link(self, item: FeedEntry) -> str:
+        return self.author_link()
 
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.request = request
-        return super().__call__(request, *args, **kwargs)
+        response = super().__call__(request, *args, **kwargs)
+        # A member's feed lists unpublished modifications: never public in a shared cache.
+        cache_for_reader(request, response, max_age=300)
+        return response
 
     def link(self) -> str:
         return reverse("register:modifications")
@@ -53,6 +70,11 @@ class ModificationsFeed(Feed):
         return f"New modification: {modification.reference} {modification.title}"
 
     def item_description(self, item: FeedEntry) -> str:
+        """The entry's <summary type="html">: its text is HTML, so the plain text is escaped
+        here, and again by the XML writer; a reader then shows "<b>" as typed, not bold."""
+        return escape(self._summary_text(item))
+
+    def _summary_text(self, item: FeedEntry) -> str:
         modification = item.modification
         if item.stage_change is not None:
             change = item.stage_change

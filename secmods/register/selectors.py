@@ -41,7 +41,6 @@ from secmods.modifications.models import (
     Stage,
     StageChange,
 )
-from secmods.modifications.references import parse_reference
 from secmods.modifications.selectors import (
     get_by_reference,
     search_modifications,
@@ -50,6 +49,7 @@ from secmods.modifications.selectors import (
     with_next_key_date,
 )
 from secmods.parties.models import PartyCategory
+from secmods.rules.references import parse_reference
 
 PAGE_SIZE = 50
 

@@ -15,8 +15,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from secmods.modifications.dates import ApproxDate, Precision
 from secmods.modifications.models import Milestone, MilestoneStatus
+from secmods.rules.dates import ApproxDate, Precision
+from secmods.rules.overdue import is_overdue
 
 WIDTH = 720
 LEFT = 12
@@ -47,7 +48,7 @@ class Row:
     y: float
     label_y: float
     track_y: float
-    status: str  # "done", "next", "planned", "cancelled"
+    status: str  # "done", "next", "overdue", "planned", "cancelled"
     when_text: str
     marker: Marker
     baseline: Marker | None
@@ -77,6 +78,10 @@ class Timeline:
     today_x: float | None
     tbc_x: float | None
     next_milestone: Milestone | None
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for row in self.rows if row.status == "overdue")
 
     @property
     def track_bottom(self) -> float:
@@ -186,6 +191,8 @@ def build_timeline(milestones: Sequence[Milestone], today: dt.date) -> Timeline 
             status = "cancelled"
         elif upcoming is not None and milestone.pk == upcoming.pk:
             status = "next"
+        elif is_overdue(milestone.status, milestone.date_to, today):
+            status = "overdue"
         else:
             status = "planned"
         baseline = milestone.baseline if milestone.is_replanned else None

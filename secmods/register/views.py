@@ -12,6 +12,7 @@ from django.views.decorators.http import conditional_page, require_safe
 
 from secmods.consultations.selectors import published_summaries
 from secmods.consultations.services import display_deadline
+from secmods.core.caching import cache_for_reader
 from secmods.documents import filetypes
 from secmods.glossary.selectors import terms_used_by
 
@@ -207,15 +208,16 @@ def glossary(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _ics(body: bytes, filename: str) -> HttpResponse:
+def _ics(request: HttpRequest, body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Calendar apps poll; let them and any cache in between reuse an answer for a while.
+    # Calendar apps poll; let them (and, for the public's calendar, any cache in between)
+    # reuse an answer for a while. A member's calendar holds unpublished modifications: private.
     # After that, @conditional_page (ConditionalGetMiddleware for these views only) gives
     # the file an ETag from its content and answers a poll with the same If-None-Match by
     # 304 Not Modified: the file is the same bytes until a meeting or milestone changes
     # (DTSTAMP is each row's last change, not the time of the request).
-    response["Cache-Control"] = "public, max-age=300"
+    cache_for_reader(request, response, max_age=300)
     return response
 
 
@@ -223,7 +225,7 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 @conditional_page
 def meetings_ics(request: HttpRequest) -> HttpResponse:
     meetings = selectors.calendar_meetings(request.user)
-    return _ics(calendars.meetings_calendar("SEC meetings", meetings), "sec-meetings.ics")
+    return _ics(request, calendars.meetings_calendar("SEC meetings", meetings), "sec-meetings.ics")
 
 
 @require_safe
@@ -234,7 +236,7 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
         return not_found(request, f"There is no committee “{selectors.clean_text(slug, 40)}”.")
     meetings = selectors.calendar_meetings(request.user, committee=committee)
     body = calendars.meetings_calendar(f"{committee.name} meetings", meetings)
-    return _ics(body, f"{committee.slug}-meetings.ics")
+    return _ics(request, body, f"{committee.slug}-meetings.ics")
 
 
 @require_safe
@@ -250,7 +252,7 @@ def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
     body = calendars.modification_calendar(
         modification, selectors.modification_meetings(modification)
     )
-    return _ics(body, f"{modification.reference.lower()}.ics")
+    return _ics(request, body, f"{modification.reference.lower()}.ics")
 
 
 @require_safe

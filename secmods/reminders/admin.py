@@ -8,9 +8,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from secmods.modifications.admin import ModificationAdmin
+from secmods.core.people import display_name
+from secmods.core.roles import is_secas_staff
 
-from . import selectors, services
+from . import registry, selectors, services
 from .forms import ReminderRuleForm
 from .models import (
     LIVE_STATUSES,
@@ -25,11 +26,34 @@ def _london(value: Any) -> str:
     return f"{timezone.localtime(value):%a %d %b %Y %H:%M}" if value else "—"
 
 
+class EventKindFilter(admin.SimpleListFilter):
+    """Filter by event kind, offered by its label ("Meeting papers due"), not its key."""
+
+    title = "event"
+    parameter_name = "event_kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return registry.event_kind_choices()
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(event_kind=self.value()) if self.value() else queryset
+
+
+def _event_label(key: str) -> str:
+    kind = registry.event_kind(key)
+    return kind.label if kind is not None else key
+
+
+def _recipient_label(key: str) -> str:
+    kind = registry.recipient_kind(key)
+    return kind.label if kind is not None else key
+
+
 @admin.register(ReminderRule)
 class ReminderRuleAdmin(admin.ModelAdmin):
     form = ReminderRuleForm
-    list_display = ["name", "is_active", "event_kind", "when_display", "recipients_display"]
-    list_filter = ["is_active", "event_kind", "offset_unit"]
+    list_display = ["name", "is_active", "event_display", "when_display", "recipients_display"]
+    list_filter = ["is_active", EventKindFilter, "offset_unit"]
     search_fields = ["name"]
     autocomplete_fields = ["committee"]
     fieldsets = [
@@ -55,9 +79,13 @@ class ReminderRuleAdmin(admin.ModelAdmin):
             return f"on the day at {obj.send_time:%H:%M}"
         return f"{obj.offset} {obj.get_offset_unit_display()} at {obj.send_time:%H:%M}"
 
+    @admin.display(description="Event", ordering="event_kind")
+    def event_display(self, obj: ReminderRule) -> str:
+        return _event_label(obj.event_kind)
+
     @admin.display(description="To")
     def recipients_display(self, obj: ReminderRule) -> str:
-        return ", ".join(obj.recipient_kinds or [])
+        return ", ".join(_recipient_label(k) for k in obj.recipient_kinds or []) or "—"
 
     def save_model(self, request: HttpRequest, obj: ReminderRule, form: Any, change: bool) -> None:
         with transaction.atomic():
@@ -85,7 +113,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "short_error",
     ]
     list_select_related = ["rule"]
-    list_filter = ["status", "rule", "event_kind"]
+    list_filter = ["status", "rule", EventKindFilter]
     search_fields = ["recipient_email", "event_label", "message_id"]
     date_hierarchy = "due_at"
     actions = ["retry_failed", "withdraw_planned"]
@@ -135,7 +163,7 @@ class ReminderAdmin(admin.ModelAdmin):
                 attempts=0,
                 claim_token="",
                 digest_key="",
-                note=f"sent again by {request.user}",
+                note=f"sent again by {display_name(request.user)}",
                 due_at=timezone.now(),
             )
         self.message_user(request, f"{count} failed reminder(s) will be sent again.")
@@ -152,7 +180,6 @@ class ReminderAdmin(admin.ModelAdmin):
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        from secmods.core.roles import is_secas_staff
 
         if not is_secas_staff(request.user):
             return {}
@@ -211,8 +238,3 @@ class ReminderInline(admin.TabularInline):
             .select_related("rule")
             .order_by("-due_at", "pk")
         )
-
-
-# Each modification's page lists its reminders. Added from here, so that the modifications
-# app does not depend on this one (and its admin module stays as it is).
-ModificationAdmin.inlines = [*ModificationAdmin.inlines, ReminderInline]

@@ -15,12 +15,13 @@ from django.dispatch import receiver
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape, format_html, linebreaks
+
+from secmods.rules.working_days import LONDON
 
 from . import registry
 from .models import Reminder, site_domain
 from .services import unsubscribe_token
-from .workdays import LONDON
 
 # Tags that would leak settings or other templates into an email staff can write.
 FORBIDDEN_TAGS = frozenset({"debug", "include", "extends", "load", "ssi"})
@@ -136,6 +137,14 @@ def render_reminder(
     subject = " ".join(_render(rule.subject_template, context, html=False).split())
     text = _render(rule.text_template, context, html=False).strip()
     html = _render(rule.html_template, context, html=True) if rule.html_template else None
+    details = context.get("meeting_details")
+    # A meeting reminder always says when, where, what and where to read more, whatever
+    # template a rule was written with (older rules said only the meeting's name and day).
+    if details is not None and "meeting_details" not in rule.text_template:
+        text = f"{text}\n\n{details() if callable(details) else details}"
+    if details is not None and html is not None and "meeting_details" not in rule.html_template:
+        rendered = details() if callable(details) else details
+        html += format_html("<pre>{}</pre>", rendered)
     return subject[:250], text, html
 
 

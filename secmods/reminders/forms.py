@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from secmods.modifications.models import MilestoneKind
+from secmods.rules.lifecycle import MilestoneKind
 
 from . import registry
 from .emails import validate_template
@@ -18,6 +18,7 @@ DEFAULT_SUBJECT = "Reminder: {{ event_label }}"
 DEFAULT_TEXT = (
     "Dear {{ recipient_name|default:'colleague' }},\n\n"
     "This is a reminder of {{ event_label }} on {{ event_day|date:'j F Y' }}.\n"
+    "{% if meeting_details %}\n{{ meeting_details }}\n{% endif %}"
     "{% if modification_url %}\nModification: {{ modification_url }}\n{% endif %}"
 )
 

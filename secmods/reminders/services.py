@@ -16,6 +16,8 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from secmods.rules.working_days import add_working_days, london_clock_time
+
 from . import registry
 from .models import (
     LIVE_STATUSES,
@@ -26,7 +28,6 @@ from .models import (
     Unsubscription,
 )
 from .registry import Event, Recipient
-from .workdays import add_working_days, london_clock_time
 
 UNSUBSCRIBE_SALT = "secmods.reminders.unsubscribe"
 

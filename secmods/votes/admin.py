@@ -10,7 +10,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
+from secmods.modifications.models import Modification, Stage
 
 from . import services
 from .models import Ballot, DecisionRule, Vote
@@ -31,9 +33,14 @@ class DecisionRuleAdmin(SimpleHistoryAdmin):
 class VoteInline(admin.TabularInline):
     model = Vote
     extra = 0
-    fields = ("person", "party_category", "choice", "recorded_by", "recorded_at")
-    readonly_fields = ("person", "party_category", "choice", "recorded_by", "recorded_at")
+    fields = ("person", "party_category", "choice", "recorded_by_name", "recorded_at")
+    readonly_fields = fields
     can_delete = False
+
+    @admin.display(description="recorded by")
+    def recorded_by_name(self, obj: Vote) -> str:
+        # A name, not a login, and no link to the user page only staff may open.
+        return display_name(obj.recorded_by) if obj.recorded_by_id else "—"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # through "Record a vote", which checks the member and the stage
@@ -42,7 +49,7 @@ class VoteInline(admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("person__organisation", "party_category", "recorded_by")
+            .select_related("person__organisation", "party_category", "recorded_by__person")
         )
 
 
@@ -58,7 +65,7 @@ class BallotAdmin(admin.ModelAdmin):
         "outcome",
         "tally_display",
         "decided_at",
-        "decided_by",
+        "decided_by_name",
     )
     fields = readonly_fields
     inlines = [VoteInline]
@@ -66,6 +73,10 @@ class BallotAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a ballot opens with its first vote
+
+    @admin.display(description="decided by")
+    def decided_by_name(self, obj: Ballot) -> str:
+        return display_name(obj.decided_by) if obj.decided_by_id else "—"
 
     @admin.display(description="Tally")
     def tally_display(self, obj: Ballot) -> str:
@@ -117,7 +128,6 @@ class VoteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from secmods.modifications.models import Modification, Stage
 
         field = self.fields["modification"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -42,7 +42,10 @@ class VoteViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def ballots(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         modification = visible_modification(request, kwargs["reference"])
         rows = selectors.ballots_for(modification)
-        return Response(BallotSerializer(rows, many=True).data)
+        return Response(BallotSerializer(rows, many=True, context=self._named(request)).data)
+
+    def _named(self, request: Request) -> dict[str, bool]:
+        return {"named_votes": selectors.sees_named_votes(request.user)}
 
     @extend_schema(
         summary="Record a Change Board member's vote (SECAS staff)",
@@ -76,4 +79,4 @@ class VoteViewSet(ApiViewMixin, viewsets.GenericViewSet):
             modification, user=request.user, move=serializer.validated_data["move"]
         )
         fresh = selectors.ballots_for(modification).get(pk=ballot.pk)
-        return Response(BallotSerializer(fresh).data)
+        return Response(BallotSerializer(fresh, context=self._named(request)).data)

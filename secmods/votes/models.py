@@ -1,7 +1,8 @@
 """Change Board votes by Party Category, and the decision rule that turns them into an outcome.
 
-The rule is data (DOMAIN.md: "Voting groups and the decision rule are data, not code"): SECAS
-edit it in the admin to match SEC Section D; each ballot keeps the rule it was decided under.
+The rule is data, not code (docs/domain.md#change-board-votes): SECAS edit it in the admin to
+match SEC Section D; each ballot keeps the rule it was decided under. The arithmetic is
+secmods/rules/change_board.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from secmods.core.validators import no_nul_bytes
+from secmods.rules.change_board import BallotOutcome, VoteChoice
 
 
 class DecisionRule(models.Model):
@@ -55,11 +57,6 @@ class DecisionRule(models.Model):
         return self.name
 
 
-class BallotOutcome(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-
-
 class Ballot(models.Model):
     """One Change Board vote on a modification: its votes, and once decided, its outcome.
 
@@ -95,12 +92,6 @@ class Ballot(models.Model):
     def __str__(self) -> str:
         state = self.get_outcome_display() if self.outcome else "open"
         return f"Change Board vote on {self.modification.reference} ({state})"
-
-
-class VoteChoice(models.TextChoices):
-    FOR = "for", "In favour"
-    AGAINST = "against", "Against"
-    ABSTAIN = "abstain", "Abstains"
 
 
 class Vote(models.Model):

@@ -8,13 +8,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from secmods.committees.models import Meeting
+from secmods.core.api import ApiModelSerializer, ApiSerializer
 from secmods.parties.models import Person
+from secmods.rules import change_board
 
 from . import selectors
-from .models import Ballot, Vote, VoteChoice
+from .models import Ballot, BallotOutcome, Vote, VoteChoice
 
 
-class VoteSerializer(serializers.ModelSerializer):
+class VoteSerializer(ApiModelSerializer):
     person = serializers.IntegerField(source="person_id", read_only=True)
     person_name = serializers.CharField(source="person.name", read_only=True)
     party_category = serializers.CharField(source="party_category.name", read_only=True)
@@ -25,7 +27,9 @@ class VoteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VoteWriteSerializer(serializers.Serializer):
+class VoteWriteSerializer(ApiSerializer):
+    read_only_names = ("id", "person_name", "party_category", "recorded_at")
+
     person = serializers.PrimaryKeyRelatedField(
         queryset=Person.objects.all(), help_text="The Change Board member voting."
     )
@@ -39,7 +43,7 @@ class VoteWriteSerializer(serializers.Serializer):
     )
 
 
-class VoteOutcomeSerializer(serializers.Serializer):
+class VoteOutcomeSerializer(ApiSerializer):
     move = serializers.BooleanField(
         required=False,
         default=True,
@@ -73,14 +77,21 @@ TALLY_SCHEMA = {
 }
 
 
-class BallotSerializer(serializers.ModelSerializer):
+class BallotSerializer(ApiModelSerializer):
     """A ballot, its votes and tally: the recorded tally once decided, else the tally the
     rule gives the votes so far (`decided` false, `outcome` blank)."""
 
     rule = serializers.CharField(source="rule.name", read_only=True)
+    # Declared so that the schema says "" (not decided yet) is a value too.
+    outcome = serializers.ChoiceField(
+        choices=BallotOutcome.choices, allow_blank=True, read_only=True
+    )
     decided = serializers.SerializerMethodField()
     tally = serializers.SerializerMethodField()
-    votes = VoteSerializer(many=True, read_only=True)
+    votes = serializers.SerializerMethodField(
+        help_text="Each member's vote: for SECAS staff and Change Board members only, null "
+        "for everyone else (the tally per Party Category is public)."
+    )
 
     class Meta:
         model = Ballot
@@ -100,12 +111,18 @@ class BallotSerializer(serializers.ModelSerializer):
     def get_decided(self, obj: Ballot) -> bool:
         return obj.decided_at is not None
 
+    @extend_schema_field(VoteSerializer(many=True, allow_null=True))
+    def get_votes(self, obj: Ballot) -> list[dict[str, Any]] | None:
+        if not self.context.get("named_votes"):
+            return None
+        return list(VoteSerializer(obj.votes.all(), many=True).data)
+
     @extend_schema_field(TALLY_SCHEMA)
     def get_tally(self, obj: Ballot) -> dict[str, Any]:
         if obj.decided_at is not None and obj.tally:
             return dict(obj.tally)
-        decision = selectors.decide(
-            selectors.RuleSpec.of(obj.rule),
+        decision = change_board.decide(
+            selectors.rule_spec(obj.rule),
             ((v.party_category_id, v.choice) for v in obj.votes.all()),
         )
         return decision.as_tally()

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from secmods.committees.models import CommitteeKind, Meeting, Membership
 from secmods.committees.selectors import active_memberships
-from secmods.modifications import lifecycle
 from secmods.modifications import services as modification_services
-from secmods.modifications.models import Modification, Path, Stage, StageChange
+from secmods.modifications.models import Modification, Stage, StageChange
 from secmods.parties.models import Person
+from secmods.rules import change_board, lifecycle
 
 from . import selectors
 from .models import Ballot, BallotOutcome, DecisionRule, Vote, VoteChoice
@@ -112,16 +112,6 @@ def record_vote(
     return vote
 
 
-NEXT_STEP: dict[tuple[str, str], str] = {
-    (Path.PATH_1, BallotOutcome.APPROVED): Stage.AUTHORITY_DECISION,
-    (Path.PATH_1, BallotOutcome.REJECTED): Stage.AUTHORITY_DECISION,
-    (Path.PATH_2, BallotOutcome.APPROVED): Stage.AUTHORITY_DECISION,
-    (Path.PATH_2, BallotOutcome.REJECTED): Stage.AUTHORITY_DECISION,
-    (Path.PATH_3, BallotOutcome.APPROVED): Stage.APPROVED,
-    (Path.PATH_3, BallotOutcome.REJECTED): Stage.REJECTED,
-}
-
-
 @transaction.atomic
 def record_vote_outcome(
     modification: Modification, *, user: Any = None, move: bool = True
@@ -135,7 +125,7 @@ def record_vote_outcome(
         raise ValidationError(
             f"{locked.reference} is at {locked.get_stage_display()}, not at the Change Board."
         )
-    if locked.path not in (Path.PATH_1, Path.PATH_2, Path.PATH_3):
+    if lifecycle.stage_after_vote(locked.path, BallotOutcome.APPROVED) is None:
         raise ValidationError(
             f"{locked.reference} has no Path 1, 2 or 3 set, so the vote has no next step."
         )
@@ -147,8 +137,8 @@ def record_vote_outcome(
     if ballot is None:
         raise ValidationError("No votes have been recorded for this Change Board vote.")
     ballot = selectors.ballot_with_votes(ballot)
-    decision = selectors.decide(
-        selectors.RuleSpec.of(ballot.rule),
+    decision = change_board.decide(
+        selectors.rule_spec(ballot.rule),
         ((v.party_category_id, v.choice) for v in ballot.votes.all()),
     )
     ballot.outcome = decision.outcome
@@ -157,7 +147,9 @@ def record_vote_outcome(
     ballot.decided_by = user if getattr(user, "pk", None) else None
     ballot.save()
     locked.change_board_outcome = decision.outcome
-    verb = "recommended" if locked.path in (Path.PATH_1, Path.PATH_2) else "decided"
+    next_stage = lifecycle.stage_after_vote(locked.path, decision.outcome)
+    # Paths 1 and 2: the Change Board recommends and the Authority decides.
+    verb = "recommended" if next_stage == Stage.AUTHORITY_DECISION else "decided"
     locked.latest_update = (
         f"Change Board {verb} {'approval' if decision.outcome == 'approved' else 'rejection'}: "
         f"{decision.reason}"
@@ -169,7 +161,7 @@ def record_vote_outcome(
     if move:
         modification_services.move_stage(
             locked,
-            to=NEXT_STEP[(locked.path, decision.outcome)],
+            to=str(next_stage),
             decided_by=lifecycle.DecidingBody.CHANGE_BOARD,
             meeting=ballot.meeting,
             user=user,

@@ -189,3 +189,20 @@ def test_options_describe_the_agenda_routes(staff_api, meeting):  # type: ignore
         assert staff_api.options(_url(meeting, tail)).status_code == 200
     # An unknown meeting: DRF leaves the PUT description out, as for any view (no 500).
     assert staff_api.options("/api/v1/meetings/0/agenda/order/").status_code == 200
+
+
+def test_the_public_numbers_the_items_it_sees_one_to_n(apis, meeting):  # type: ignore[no-untyped-def]
+    # An "order": 2 on the only item the public sees would say that an item is hidden.
+    AgendaItemFactory(meeting=meeting, modification=ModificationFactory(published_at=None), order=1)
+    AgendaItemFactory(meeting=meeting, modification=_published(), order=2)
+    AgendaItemFactory(meeting=meeting, modification=_published(), order=5)
+    public = apis["anonymous"]
+    assert [item["order"] for item in public.get(_url(meeting)).json()["items"]] == [1, 2]
+    detail = public.get(f"/api/v1/meetings/{meeting.pk}/").json()["agenda"]
+    assert [item["order"] for item in detail] == [1, 2]
+    # Members and staff see every item, numbered without the gap the stored order has.
+    for role in ("member", "staff"):
+        items = apis[role].get(_url(meeting)).json()["items"]
+        assert [item["order"] for item in items] == [1, 2, 3], role
+        detail = apis[role].get(f"/api/v1/meetings/{meeting.pk}/").json()["agenda"]
+        assert [item["order"] for item in detail] == [1, 2, 3], role

@@ -12,7 +12,6 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
 
 from secmods.modifications import selectors, services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.serializers import (
     AgendaEntrySerializer,
     MilestoneSerializer,
@@ -23,6 +22,7 @@ from secmods.modifications.serializers import (
     StageChangeSerializer,
 )
 from secmods.parties.models import PartyCategory
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     MilestoneFactory,
     ModificationFactory,

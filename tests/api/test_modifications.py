@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import Modification, Stage, StageChange
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     AgendaItemFactory,
     CommitteeFactory,

@@ -1,7 +1,8 @@
 """The permission matrix: anonymous / committee member / SECAS staff × every endpoint and method.
 
-Reads of public material are open; every write is 401 for anonymous callers, 403 for
-committee members, except comments, which members write and edit (only their own).
+A method an endpoint does not have is 405 for everyone. Reads of public material are open;
+every write is 401 for anonymous callers, 403 for committee members, except comments, which
+members write and edit (only their own).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ MATRIX = [
     ("get", f"{MOD}/MP160/", None, 200, 200, 200),
     ("put", f"{MOD}/MP160/", NEW_MODIFICATION, 401, 403, 200),
     ("patch", f"{MOD}/MP160/", {"latest_update": "CSC met."}, 401, 403, 200),
-    ("delete", f"{MOD}/MP160/", None, 401, 403, 405),
+    ("delete", f"{MOD}/MP160/", None, 405, 405, 405),
     ("post", f"{MOD}/MP160/transitions/", {"to": "closed", "reason": "Merged."}, 401, 403, 200),
     ("get", f"{MOD}/MP160/milestones/", None, 200, 200, 200),
     ("post", f"{MOD}/MP160/milestones/", NEW_MILESTONE, 401, 403, 201),
@@ -47,16 +48,16 @@ MATRIX = [
     ("patch", f"{MOD}/MP160/comments/{{other}}/", {"text": "Edited."}, 401, 403, 200),
     ("put", f"{MOD}/MP160/comments/{{other}}/", {"text": "Edited."}, 401, 403, 200),
     ("patch", f"{MOD}/MP160/comments/{{own}}/", {"noted_in_report": True}, 401, 403, 200),
-    ("delete", f"{MOD}/MP160/comments/{{own}}/", None, 401, 405, 405),
+    ("delete", f"{MOD}/MP160/comments/{{own}}/", None, 405, 405, 405),
     ("get", "/api/v1/meetings/", None, 200, 200, 200),
     ("post", "/api/v1/meetings/", NEW_MEETING, 401, 403, 201),
     ("get", "/api/v1/meetings/1/", None, 200, 200, 200),
     ("put", "/api/v1/meetings/1/", NEW_MEETING, 401, 403, 200),
     ("patch", "/api/v1/meetings/1/", {"location": "Online"}, 401, 403, 200),
-    ("delete", "/api/v1/meetings/1/", None, 401, 403, 405),
+    ("delete", "/api/v1/meetings/1/", None, 405, 405, 405),
     ("get", "/api/v1/committees/", None, 200, 200, 200),
     ("get", "/api/v1/committees/csc/", None, 200, 200, 200),
-    ("post", "/api/v1/committees/", {"name": "X"}, 401, 405, 405),
+    ("post", "/api/v1/committees/", {"name": "X"}, 405, 405, 405),
     ("get", "/api/v1/glossary/", None, 200, 200, 200),
     ("post", "/api/v1/glossary/", NEW_TERM, 401, 403, 201),
     ("get", "/api/v1/glossary/csr/", None, 200, 200, 200),

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from secmods.modifications.dates import ApproxDate
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     AgendaItemFactory,
     CommentFactory,

@@ -43,21 +43,6 @@ def test_the_docs_ui_is_served_without_a_cdn(client):  # type: ignore[no-untyped
 
 
 @pytest.fixture
-def _keep_test_connection():  # type: ignore[no-untyped-def]
-    """Requests go through the real WSGI app (not Django's test client), whose
-    request_started/finished signals would close the test's connection mid-transaction;
-    detach that handler as Django's own test client does."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def api_schema(db, _keep_test_connection):  # type: ignore[no-untyped-def]
     from config.wsgi import application
 

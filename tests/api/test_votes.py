@@ -78,7 +78,46 @@ def test_staff_record_votes_and_read_the_running_tally(staff_api, anon_api, seca
     tally = ballots[0]["tally"]
     assert (tally["categories_for"], tally["categories_against"]) == (1, 1)
     assert "tie" in tally["reason"]
-    assert {v["person"] for v in ballots[0]["votes"]} == {first.pk, second.pk}
+    assert {v["person"] for v in staff_api.get(_url(modification)).json()[0]["votes"]} == {
+        first.pk,
+        second.pk,
+    }
+
+
+def _change_board_login():  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
+
+    user = UserFactory(committee_member=True, username="cb-member")
+    ChangeBoardMembershipFactory(
+        person=PersonFactory(user=user), party_category=party_category("large-supplier")
+    )
+    return user
+
+
+@pytest.mark.parametrize(
+    "who, named",
+    [("anonymous", False), ("member", False), ("change_board", True), ("staff", True)],
+)
+def test_named_votes_are_for_staff_and_the_change_board_only(apis, who, named):  # type: ignore[no-untyped-def]
+    """The public (and other committees' members) get the outcome and the tally per Party
+    Category, as SECAS publishes decisions; how each named member voted is not theirs."""
+    from tests.api.conftest import token_client
+
+    modification = _at_change_board()
+    voter = _member("large-supplier")
+    services.record_vote(modification, person=voter, choice="against")
+    services.record_vote(modification, person=_member("small-supplier"), choice="for")
+    api = token_client(_change_board_login()) if who == "change_board" else apis[who]
+    response = api.get(_url(modification))
+    assert response.status_code == 200, response.content
+    ballot = response.json()[0]
+    positions = {c["category"]: c["position"] for c in ballot["tally"]["categories"]}
+    assert (positions["Large Supplier"], positions["Small Supplier"]) == ("against", "for")
+    if named:
+        assert {v["person_name"] for v in ballot["votes"]} >= {voter.name}
+    else:
+        assert ballot["votes"] is None
+        assert voter.name not in response.content.decode()
 
 
 def test_a_vote_by_a_non_member_or_a_second_vote_is_400(staff_api):  # type: ignore[no-untyped-def]
@@ -156,13 +195,20 @@ def test_votes_of_an_unpublished_modification_are_404_to_the_public(apis):  # ty
     assert apis["member"].get(_url(modification)).status_code == 200
 
 
+@pytest.mark.parametrize("caller, budget", [("anonymous", 6), ("staff", 9)])
 @pytest.mark.parametrize("rows", [1, 12])
-def test_ballots_query_count_does_not_grow(anon_api, django_assert_max_num_queries, rows):  # type: ignore[no-untyped-def]
+def test_ballots_query_count_does_not_grow(
+    apis, django_assert_max_num_queries, rows, caller, budget
+):  # type: ignore[no-untyped-def]
     modification = _at_change_board()
     slugs = ["large-supplier", "small-supplier", "gas-network"]
     for n in range(rows):
         services.record_vote(modification, person=_member(slugs[n % 3]), choice="for")
-    # modification, ballots (with rule), votes, people, categories, rule categories
-    with django_assert_max_num_queries(6):
-        ballots = anon_api.get(_url(modification)).json()
-    assert len(ballots[0]["votes"]) == rows
+    # modification, ballots (with rule), votes, people, categories, rule categories; staff:
+    # their token, user and groups too
+    with django_assert_max_num_queries(budget):
+        ballots = apis[caller].get(_url(modification)).json()
+    tally = ballots[0]["tally"]
+    assert sum(c["for"] for c in tally["categories"]) == rows
+    if caller == "staff":
+        assert len(ballots[0]["votes"]) == rows

@@ -19,9 +19,9 @@ from secmods.committees.models import Meeting
 from secmods.consultations.models import Answer, Response
 from secmods.documents import filetypes
 from secmods.documents.models import Document
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import Milestone, Modification, StageChange
 from secmods.parties.models import PartyCategory
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     AgendaItemFactory,
     CommentFactory,

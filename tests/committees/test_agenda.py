@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from secmods.committees import selectors, services
 from secmods.committees.models import AgendaItem
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import Milestone
+from secmods.rules.dates import ApproxDate
 from tests.factories import (
     AgendaItemFactory,
     CommitteeFactory,

@@ -99,3 +99,13 @@ def test_staff_invite_and_enter_an_emailed_response(db, secas_client):
         assert "closed at 5pm" in str(late.context["form"].errors)
     assert Response.objects.get().organisation_name == "Gas Co"
     assert not mail.outbox
+
+
+def test_the_invite_help_shows_the_name_and_address_form(db, secas_client):
+    # Help text goes into the page as HTML: a bare <email> was taken as a tag and vanished,
+    # leaving "email, or 'Name '.".
+    consultation = ConsultationFactory()
+    invite = reverse("admin:consultations_consultation_invite", args=[consultation.pk])
+    html = secas_client.get(invite).content.decode()
+    assert "Ann Example &lt;ann@example.org&gt;" in html
+    assert "'Name <email>'" not in html

@@ -141,3 +141,19 @@ def test_staff_mark_comments_noted(seed, secas_client):
     assert secas_client.post(url, data).status_code == 302
     comment.refresh_from_db()
     assert comment.noted_in_report
+
+
+def test_comments_name_their_authors_not_their_logins(seed, secas_client):
+    from tests.factories import UserFactory
+
+    author = UserFactory(username="amember42", committee_member=True)
+    PersonFactory(user=author, name="Ann Example")
+    comment = CommentFactory(modification=seed, author=author, text="Fine by us.")
+    listing = secas_client.get(reverse("admin:consultations_comment_changelist")).content.decode()
+    page = secas_client.get(
+        reverse("admin:consultations_comment_change", args=[comment.pk])
+    ).content.decode()
+    for html in (listing, page):
+        assert "Ann Example" in html
+        assert "amember42" not in html
+    assert str(comment) == f"Comment by Ann Example on {seed.reference}"

@@ -1,4 +1,4 @@
-"""The lifecycle waits for consultations to close (DOMAIN.md's table), now for real."""
+"""The lifecycle waits for consultations to close (docs/domain.md#stages-and-moves), now for real."""
 
 from __future__ import annotations
 

@@ -306,3 +306,34 @@ def test_no_secret_is_committed():
         text = file.read_text(encoding="utf-8", errors="ignore")
         found += [f"{name}: {p.pattern}" for p in SECRET_PATTERNS if p.search(text)]
     assert found == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/admin/", "javascript:alert(1)", ""]
+)
+def test_a_refused_next_after_login_lands_on_the_admin_home(next_url):
+    # Django drops a `next` that leaves the site and goes to LOGIN_REDIRECT_URL, which was
+    # the default /accounts/profile/: a 404 straight after signing in.
+    UserFactory(secas_staff=True, username="analyst", password=PASSWORD)
+    client = Client()
+    response = client.post(
+        reverse("admin:login") + "?next=" + next_url,
+        {"username": "analyst", "password": PASSWORD, "next": next_url},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(response["Location"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_next_on_this_site_is_followed_after_login():
+    UserFactory(committee_member=True, username="member", password=PASSWORD)
+    target = reverse("admin:modifications_modification_changelist") + "?stage=refinement"
+    response = Client().post(
+        reverse("admin:login"),
+        {"username": "member", "password": PASSWORD, "next": target},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 302 and response["Location"] == target

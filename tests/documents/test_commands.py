@@ -186,7 +186,10 @@ def test_the_word_export_has_real_tables_only_the_terms_used_and_page_numbers(db
     acronyms = [row.cells[0].text for row in glossary.rows[1:]]
     assert acronyms == ["CSC", "CSR", "DCC", "DCCKI", "IKI", "SEC", "SECAS", "SMKI"]
     assert 'w:tblHeader w:val="true"' in timetable.rows[0]._tr.xml
-    assert 'w:instr="PAGE"' in document.sections[0].footer.paragraphs[0]._p.xml
+    assert (
+        '<w:instrText xml:space="preserve"> PAGE </w:instrText>'
+        in document.sections[0].footer.paragraphs[0]._p.xml
+    )
 
 
 def test_the_html_export_is_one_self_contained_page(db, tmp_path):
@@ -242,3 +245,29 @@ def test_report_data_takes_a_fixed_number_of_queries(db, seed, django_assert_max
     with django_assert_max_num_queries(6):
         data = report_data(seed)
         report_docx(data) if fmt == "docx" else report_html(data)
+
+
+def test_the_dry_run_shows_every_warning_before_anything_is_written(run, db, tmp_path, capsys):
+    path = tmp_path / "dp160.txt"
+    path.write_text(SEED.read_text().replace("  May 2021", " Mayish"), encoding="utf-8")
+    assert (
+        run("import_report", str(path), "--reference", "DP160", "--title", TITLE, "--dry-run") == 0
+    )
+    out = capsys.readouterr().out
+    assert "Warnings    1 (read them before relying on it)" in out
+    assert (
+        "Warning: line 135: the timetable line 'Presented to SEC Sub-Committees for initial "
+        "comment Mayish' has no date: left out"
+    ) in out
+    assert "Dry run: nothing was written." in out
+    assert not Modification.objects.exists()
+
+
+def test_the_command_says_which_option_gives_a_missing_reference(run, db, capsys, tmp_path):
+    path = tmp_path / "no-reference.txt"
+    path.write_text(SEED.read_text(encoding="utf-8").replace("DP160", ""), encoding="utf-8")
+    assert run("import_report", str(path)) == 1
+    assert capsys.readouterr().err.strip() == (
+        "CommandError: no-reference.txt: the document gives no reference (MP160, DP160...): "
+        "pass --reference"
+    )

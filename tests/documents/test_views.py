@@ -273,3 +273,26 @@ def test_members_see_the_library_list_without_the_import_link(member_client, db)
     page = member_client.get(reverse("admin:documents_document_changelist"))
     assert page.status_code == 200
     assert reverse(IMPORT_URL) not in page.content.decode()
+
+
+def test_the_preview_shows_the_warnings_before_confirming(secas_client, db):
+    text = (
+        SEED.read_text().replace("  May 2021", " Mayish").replace("CSC Change Sub-Committee", "CSC")
+    )
+    response = preview(secas_client, text.encode(), "dp160.txt", reference="DP160", title="x")
+    content = response.content.decode()
+    assert "Warnings (2): read them before confirming" in content
+    assert "has no date: left out" in content
+    assert "the glossary row &#x27;CSC&#x27; has no full term: left out" in content
+    assert 'value="Confirm the import"' in content
+    assert not Modification.objects.exists()
+
+
+def test_a_report_without_reference_or_title_asks_in_web_words(secas_client, db):
+    text = SEED.read_text(encoding="utf-8").replace("DP160", "").encode("utf-8")
+    response = preview(secas_client, text, "no-reference.txt")
+    html = response.content.decode()
+    assert "The document gives no reference (MP160, DP160...): type it here." in html
+    assert "--reference" not in html and "--title" not in html
+    titled = preview(secas_client, SEED.read_bytes(), "dp160.txt", reference="DP160")
+    assert "--title" not in titled.content.decode()

@@ -157,6 +157,11 @@ def test_replanning_in_the_admin_keeps_the_baseline_and_history(seed, secas_clie
     # The fourth milestone is tied to the 1 June CSC; untie it and move it to 6 July.
     data[f"{prefix}-3-meeting"] = ""
     data[f"{prefix}-3-when"] = "6 Jul 2021"
+    # Years in the past: asked once, then saved with "Save anyway".
+    asked = secas_client.post(url, data)
+    assert asked.status_code == 200
+    assert "more than a year ago" in asked.content.decode()
+    data[f"{prefix}-3-confirm_date"] = "1"
     response = secas_client.post(url, data)
     assert response.status_code == 302, response.context["errors"]
     milestone = seed.milestones.get(order=4)
@@ -179,6 +184,7 @@ def test_a_month_only_milestone_can_be_added_in_the_admin(seed, secas_client):
             f"{prefix}-{n}-label": "Working Group meeting",
             f"{prefix}-{n}-status": "planned",
             f"{prefix}-{n}-when": "Q3 2021",
+            f"{prefix}-{n}-confirm_date": "1",  # a back-filled plan: long past, confirmed
             f"{prefix}-{n}-order": "5",
             f"{prefix}-{n}-modification": str(seed.pk),
         }

@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from secmods.modifications.dates import ApproxDate, Precision
 from secmods.modifications.models import Milestone, MilestoneKind, Modification
 from secmods.modifications.services import (
     add_milestone,
@@ -13,6 +12,7 @@ from secmods.modifications.services import (
     publish_modification,
     replan_milestone,
 )
+from secmods.rules.dates import ApproxDate, Precision
 from tests.factories import MeetingFactory, MilestoneFactory, ModificationFactory
 
 

@@ -137,3 +137,15 @@ def test_a_failure_half_way_writes_nothing(ada, monkeypatch):
     assert person.name == "Ada King" and person.email == EMAIL
     assert User.objects.get(pk=person.user_id).username == "ada"
     assert Response.objects.get().respondent_email == EMAIL
+
+
+def test_every_app_that_holds_personal_data_registers_its_eraser():
+    from secmods.parties.services import registered_erasers
+
+    modules = {eraser.__module__ for eraser in registered_erasers()}
+    assert modules == {
+        "secmods.committees.personal_data",
+        "secmods.consultations.personal_data",
+        "secmods.reminders.personal_data",
+        "secmods.votes.personal_data",
+    }

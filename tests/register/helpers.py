@@ -13,9 +13,9 @@ from secmods.consultations import services as consultation_services
 from secmods.consultations.models import Consultation, Response
 from secmods.documents.models import Document, DocumentKind
 from secmods.documents.services import add_document
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus, Modification, SecSection
 from secmods.parties.models import PartyCategory
+from secmods.rules.dates import ApproxDate
 from tests.documents.pdfmaker import text_pdf
 from tests.factories import (
     AgendaItemFactory,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -221,3 +222,61 @@ def test_milestone_dtstamp_is_its_last_change(client, seed, time_machine):
     milestone = Milestone.objects.get(pk=int(str(raised["UID"]).split("-")[1].split("@")[0]))
     stamp = milestone.history.latest("history_id").history_date.replace(microsecond=0)
     assert raised["DTSTAMP"].dt == stamp
+
+
+# --- The VTIMEZONE: what clients that read it (Thunderbird's ical.js, vobject) see ------
+@pytest.mark.parametrize(
+    ("tzid", "first", "last"),
+    [("Europe/London", 2025, 2037), ("America/Sao_Paulo", 2016, 2021), ("UTC", 2025, 2027)],
+)
+def test_the_vtimezone_gives_the_tz_database_offset_at_every_hour(tzid, first, last):
+    from dateutil.tz import tzical
+
+    from secmods.register.calendars import vtimezone
+
+    text = vtimezone(tzid, first, last).to_ical().decode()
+    assert "RDATE" not in text  # ical.js reads only the first value of a multi-valued one
+    read = tzical(io.StringIO(text)).get()
+    zone = ZoneInfo(tzid)
+    # From the first change on (before it the file says nothing certain), every hour.
+    instant = dt.datetime(first, 4, 1, tzinfo=dt.UTC)
+    end = dt.datetime(last, 12, 31, 23, tzinfo=dt.UTC)
+    while instant < end:
+        assert instant.astimezone(read).utcoffset() == instant.astimezone(zone).utcoffset(), instant
+        instant += dt.timedelta(hours=1)
+
+
+def test_london_changes_are_two_yearly_rules():
+    from secmods.register.calendars import vtimezone
+
+    text = vtimezone("Europe/London", 2025, 2028).to_ical().decode()
+    assert "DTSTART:20250330T010000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
+    assert "DTSTART:20251026T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+    assert text.count("BEGIN:DAYLIGHT") == text.count("BEGIN:STANDARD") == 1
+
+
+def test_times_that_a_london_time_would_not_name_once_are_written_in_utc(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC))
+    # 01:30 BST on 31 October 2027 (the first of two 01:30s that night), and a meeting of
+    # 2038 (vobject reads London times through pytz, whose tables end in 2037).
+    repeated = MeetingFactory(starts_at=dt.datetime(2027, 10, 31, 0, 30, tzinfo=dt.UTC))
+    late = MeetingFactory(starts_at=dt.datetime(2038, 8, 4, 9, tzinfo=dt.UTC))
+    ordinary = MeetingFactory(starts_at=dt.datetime(2027, 10, 31, 10, tzinfo=dt.UTC))
+    body = client.get("/calendar/meetings.ics").content.decode()
+    assert "DTSTART:20271031T003000Z" in body
+    assert "DTSTART:20380804T090000Z" in body
+    assert "DTSTART;TZID=Europe/London:20271031T100000" in body
+    found = events(Calendar.from_ical(body))
+    for meeting in (repeated, late, ordinary):
+        event = found[f"meeting-{meeting.pk}@127.0.0.1"]
+        assert event["DTSTART"].dt == meeting.starts_at
+
+
+def test_a_meeting_just_before_bst_starts_lasts_its_real_length(client, db, time_machine, settings):
+    time_machine.move_to(dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC))
+    # 00:30 GMT + 2 hours is 03:30 BST, not the wall-clock 02:30 (which does not exist).
+    meeting = MeetingFactory(starts_at=dt.datetime(2027, 3, 28, 0, 30, tzinfo=dt.UTC))
+    event = events(parse(client.get("/calendar/meetings.ics")))[f"meeting-{meeting.pk}@127.0.0.1"]
+    start, end = (event[name].dt.astimezone(dt.UTC) for name in ("DTSTART", "DTEND"))
+    assert end - start == settings.REGISTER_MEETING_DURATION
+    assert event["DTEND"].dt.astimezone(dt.UTC) == dt.datetime(2027, 3, 28, 2, 30, tzinfo=dt.UTC)

@@ -76,3 +76,19 @@ def test_feed_query_count_does_not_grow(client, db, rows, django_assert_max_num_
     assert len(found) == min(50, 2 * rows)
     with django_assert_max_num_queries(3):
         entries(client.get(f"/modifications/{modifications[0].reference}/feed.atom"))
+
+
+def test_user_text_in_a_summary_is_escaped_as_html_and_the_feed_has_an_author(client, seed):
+    # <summary type="html"> holds HTML: after the XML is read, user text must still be
+    # escaped HTML, or "<b>" in a reason becomes bold in a reader.
+    seed.path = Path.PATH_3
+    seed.problem_statement_agreed = True
+    seed.save()
+    services.move_stage(seed, to=Stage.REFINEMENT, decided_by="CSC", reason="A <b>bold</b> move")
+    response = client.get("/feeds/modifications.atom")
+    root = ET.fromstring(response.content)  # noqa: S314 - our own output
+    summary = root.find(f"{ATOM}entry/{ATOM}summary")
+    assert summary is not None and summary.get("type") == "html"
+    assert "A &lt;b&gt;bold&lt;/b&gt; move" in (summary.text or "")
+    assert root.findtext(f"{ATOM}author/{ATOM}name", "").startswith("SECAS")
+    assert root.findtext(f"{ATOM}entry/{ATOM}author/{ATOM}name", "").startswith("SECAS")

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from secmods.modifications import services
-from secmods.modifications.dates import ApproxDate
 from secmods.modifications.models import MilestoneStatus
 from secmods.register.timeline import build_timeline
+from secmods.rules.dates import ApproxDate
 from tests.factories import MilestoneFactory, ModificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,9 @@ def test_seed_timeline_draws_days_as_dots_and_may_2021_as_a_month(seed):
     assert june.marker.x > may.marker.x + may.marker.width
     # On 28 April the next milestone is the sub-committees in May.
     assert may.status == "next"
-    assert rows["Presented to CSC for initial comment"].status == "planned"
+    # 27 April has passed while still planned: overdue, counted beside the next key date.
+    assert rows["Presented to CSC for initial comment"].status == "overdue"
+    assert timeline.overdue_count == 1
     assert timeline.today_x is not None
 
 

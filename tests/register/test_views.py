@@ -412,3 +412,31 @@ def test_next_key_date_is_shown_with_its_precision(client, db):
     assert '<span class="when precision-month">May 2031</span>' in html
     html = client.get("/", {"sort": "next_key_date"}).content.decode()
     assert "Has a plan" in html
+
+
+def test_passed_planned_dates_show_as_overdue_beside_the_next_key_date(seed, client):
+    planned = seed.milestones.filter(status="planned").count()
+    assert planned  # the seed's 2021 plan, years ago now
+    page = client.get("/modifications/MP160/").content.decode()
+    assert f'None planned · <span class="overdue">{planned} overdue</span>' in page
+    assert page.count('<strong class="overdue">Overdue</strong>') == planned
+    listing = client.get("/").content.decode()
+    assert f'<span class="overdue">{planned} overdue</span>' in listing
+
+
+def test_time_elements_carry_a_valid_html_datetime(client, seed):
+    # HTML allows at most three digits of a second: Django's date:'c' gave six.
+    import re
+
+    from secmods.modifications.models import Modification
+
+    Modification.objects.filter(pk=seed.pk).update(updated_at="2021-07-01T09:15:30.123456Z")
+    for path in ("/", "/modifications/MP160/", "/meetings/", "/meetings/1/"):
+        values = re.findall(r'<time datetime="([^"]*)"', client.get(path).content.decode())
+        assert values, path
+        for value in values:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d[+-]\d\d:\d\d)?", value), (
+                path,
+                value,
+            )
+    assert '<time datetime="2021-07-01T10:15:30+01:00">' in client.get("/").content.decode()

@@ -135,7 +135,7 @@ def test_the_modification_page_lists_its_reminders(staff_client) -> None:  # typ
     )
     modification = ModificationFactory(proposer=PersonFactory(email="proposer@dcc.example"))
     from secmods.modifications import services
-    from secmods.modifications.dates import ApproxDate
+    from secmods.rules.dates import ApproxDate
 
     services.add_milestone(
         modification,
@@ -277,3 +277,24 @@ def test_beat_wakes_the_dispatcher_every_minute_in_our_app(settings) -> None:  #
     assert {"secmods.reminders.tasks.dispatch_due", "secmods.reminders.tasks.send_digest"} <= set(
         app.tasks
     )
+
+
+def test_reminder_lists_name_event_and_recipient_kinds_in_words(db, client):
+    import re
+
+    from secmods.reminders import registry
+    from tests.factories import ReminderRuleFactory, UserFactory
+
+    client.force_login(UserFactory(secas_staff=True, username="analyst"))
+    ReminderRuleFactory(
+        event_kind="papers_due",
+        recipient_kinds=["committee_members", "respondents_not_answered"],
+    )
+    for url in ("/admin/reminders/reminderrule/", "/admin/reminders/reminder/"):
+        html = client.get(url).content.decode()
+        shown = re.sub(r"<[^>]+>", " ", html)  # the words on the page, not the query strings
+        for key in ("papers_due", "respondents_not_answered", "committee_members"):
+            assert key not in shown, (url, key)
+    rules = client.get("/admin/reminders/reminderrule/").content.decode()
+    assert registry.event_kind("papers_due").label in rules
+    assert registry.recipient_kind("respondents_not_answered").label in rules

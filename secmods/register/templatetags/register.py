@@ -1,16 +1,32 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from secmods.modifications.dates import ApproxDate
+from secmods.rules.dates import ApproxDate
 
 from ..glossary_markup import mark_acronyms, paragraphs, term_anchor
 
 register = template.Library()
+
+
+@register.filter
+def machine_time(value: Any) -> str:
+    """A `<time datetime>` value: London time to the second with its offset
+    ("2021-04-27T10:00:00+01:00"). Django's `date:'c'` adds microseconds, which HTML's
+    datetime syntax does not allow (three digits at most)."""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return ""
 
 
 @register.simple_tag

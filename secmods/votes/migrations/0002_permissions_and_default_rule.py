@@ -1,4 +1,4 @@
-"""Permissions for the two roles, and DOMAIN.md's default Change Board decision rule."""
+"""Permissions for the two roles, and the default Change Board decision rule (docs/domain.md#change-board-votes)."""
 
 from decimal import Decimal
 

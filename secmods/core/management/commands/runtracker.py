@@ -20,13 +20,18 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from secmods.core.embedded_redis import EmbeddedRedis
+from secmods.core.runaddr import DEFAULT_ADDR, site_url_for
 
 
 class Command(BaseCommand):
-    help = "Run web (127.0.0.1:8000), Celery worker and Celery beat together."
+    help = "Run web (127.0.0.1:8000 or RUN_ADDR), Celery worker and Celery beat together."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--addr", default=os.environ.get("RUN_ADDR", "127.0.0.1:8000"))
+        parser.add_argument(
+            "--addr",
+            default=os.environ.get("RUN_ADDR", DEFAULT_ADDR),
+            help="Address and port for the web server (default: RUN_ADDR, else 127.0.0.1:8000).",
+        )
         parser.add_argument(
             "--var-dir",
             default=str(Path(settings.BASE_DIR) / "var"),
@@ -37,6 +42,10 @@ class Command(BaseCommand):
         var = Path(var_dir)
         var.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
+        # The worker sends the emails: its links must point at this web server, wherever
+        # it listens, unless SITE_URL says otherwise (a proxy in front).
+        env["RUN_ADDR"] = addr
+        env.setdefault("SITE_URL", site_url_for(addr))
         redis: EmbeddedRedis | None = None
         if not os.environ.get("CELERY_BROKER_URL"):
             redis = EmbeddedRedis(var / "redis").start()
@@ -77,6 +86,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(f"secmods is running on http://{addr}/ (Ctrl-C stops all)")
             )
+            self.stdout.write(f"Links in emails and feeds point to {env['SITE_URL']}/")
             while not stopping:
                 for name, process in processes.items():
                     if process.poll() is not None:

@@ -8,7 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from secmods.documents.parsing import DocumentError
-from secmods.documents.services import ImportSummary, import_report, max_bytes, read_report
+from secmods.documents.services import (
+    ImportSummary,
+    MissingDetail,
+    import_report,
+    max_bytes,
+    read_report,
+)
 
 
 def format_summary(summary: ImportSummary) -> str:
@@ -22,6 +28,9 @@ def format_summary(summary: ImportSummary) -> str:
         f"{summary.reference} {summary.title} ({action}, from {summary.source_format})",
         f"  Proposer    {summary.proposer or '-'}",
         f"  Raised      {summary.raised_on:%d %b %Y}" if summary.raised_on else "  Raised      -",
+        f"  SEC         {'; '.join(summary.sec_sections) or '-'}"
+        + (f": {summary.sec_provisions}" if summary.sec_provisions else ""),
+        f"  Impacted    {', '.join(summary.impacted) or '-'}",
         f"  Sections    {len(summary.sections)}",
     ]
     for level, heading in summary.sections:
@@ -36,6 +45,8 @@ def format_summary(summary: ImportSummary) -> str:
     )
     if summary.version_kept:
         lines.append(f"  Previous text kept as version {summary.version_kept}")
+    if summary.warnings:
+        lines.append(f"  Warnings    {len(summary.warnings)} (read them before relying on it)")
     lines += [f"  Warning: {warning}" for warning in summary.warnings]
     if summary.dry_run:
         lines.append("Dry run: nothing was written.")
@@ -75,6 +86,8 @@ class Command(BaseCommand):
             )
         except DocumentError as exc:
             message = str(exc)
+            if isinstance(exc, MissingDetail):
+                message += f": pass --{exc.detail}"
             raise CommandError(
                 message if file.name in message else f"{file.name}: {message}"
             ) from None
