@@ -11,6 +11,7 @@ use but cannot reach fails the run instead of skipping.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -69,6 +70,17 @@ def per_worker_redis_url(url: str, index: int) -> str:
     return urlunsplit(parts._replace(path=f"/{db}"))
 
 
+_CONFIGURED_BROKER = os.environ.get("CELERY_BROKER_URL")
+if _CONFIGURED_BROKER:
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, on
+    # every connection: the worker's database must be there too, or an xdist worker would
+    # publish into another's Redis database. (An impossible number fails in broker_url.)
+    with contextlib.suppress(ValueError):
+        os.environ["CELERY_BROKER_URL"] = per_worker_redis_url(
+            _CONFIGURED_BROKER, xdist_worker_index()
+        )
+
+
 def _redis_reachable(url: str) -> bool:
     import redis
 
@@ -85,7 +97,7 @@ def _redis_reachable(url: str) -> bool:
 @pytest.fixture(scope="session")
 def broker_url() -> Iterator[str]:
     """A real Redis broker URL for tests that run Celery."""
-    configured = os.environ.get("CELERY_BROKER_URL")
+    configured = _CONFIGURED_BROKER
     if configured:
         try:
             configured = per_worker_redis_url(configured, xdist_worker_index())
