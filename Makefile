@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (one per core here); PYTEST_WORKERS=0 runs the suite in
+# one process. Each worker has its own test database and Redis database (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test superuser lint fmt lock bench clean
 
@@ -20,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py runtracker
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # With DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD set,
 # no questions are asked (createsuperuser --noinput).

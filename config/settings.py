@@ -262,10 +262,13 @@ REPORT_IMPORT_PREVIEW_MAX_AGE = env.int("REPORT_IMPORT_PREVIEW_MAX_AGE", default
 # --- Reminders (issue 4) ----------------------------------------------------------------
 # Beat only wakes the dispatcher; the Reminder rows say what is due. Beat runs in UTC and
 # our code computes London clock times, so no crontab here depends on the clocks changing.
+# REMINDER_DISPATCH_INTERVAL (seconds) is for the fault tests, which wait for ticks.
+_DISPATCH_EVERY = env.float("REMINDER_DISPATCH_INTERVAL", default=60.0)
 CELERY_BEAT_SCHEDULE["reminders-dispatch-due"] = {
     "task": "secmods.reminders.tasks.dispatch_due",
-    "schedule": 60.0,
-    "options": {"expires": 55},  # a late tick is dropped: the next one does the same work
+    "schedule": _DISPATCH_EVERY,
+    # A late tick is dropped: the next one does the same work.
+    "options": {"expires": _DISPATCH_EVERY * 55 / 60},
 }
 # An SMTP failure is retried with backoff this many times in all before it fails for good.
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)

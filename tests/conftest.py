@@ -1,13 +1,17 @@
 """Test-wide fixtures: services the suite runs against, roles, and the seed.
 
 Redis is always there: CELERY_BROKER_URL from the environment, else an embedded Redis
-started for the session. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
+started for the session. Under pytest-xdist (`make test` runs 2 workers) each worker has its
+own test database (pytest-django suffixes the name: test_x_gw0, test_x_gw1) and its own
+Redis database: CELERY_BROKER_URL's number plus the worker's index, so one worker's Celery
+never takes another's tasks; an embedded Redis is per worker anyway. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
 when DATABASE_URL is not PostgreSQL. With CI=true a service that this pass is configured to
 use but cannot reach fails the run instead of skipping.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 
@@ -19,13 +23,62 @@ from secmods.core.embedded_redis import EmbeddedRedis
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+#: Tests that xdist keeps together on one worker, one after another (`--dist loadgroup`,
+#: as `make test` runs): the fault tests start real workers, beats, web servers and restart
+#: their private PostgreSQL cluster (one per worker process), and two of them side by side
+#: on 2 cores would slow each other past their timeouts; the browser tests each drive a
+#: Chromium. The rest of the suite shares the other worker meanwhile.
+SERIAL_GROUPS = ("faults", "browser")
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if settings.IS_POSTGRES:
-        return
+    # The fault tests first: they are the longest group (the Redis outage alone lasts two
+    # minutes in CI), so one worker starts them at once while the other takes the rest;
+    # scheduled last, they would run alone at the end. They use no Django test database,
+    # so pytest-django's order does not concern them.
+    items[:] = sorted(items, key=lambda item: "faults" not in item.keywords)
     skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
     for item in items:
-        if "postgres" in item.keywords:
+        if "postgres" in item.keywords and not settings.IS_POSTGRES:
             item.add_marker(skip)
+        for group in SERIAL_GROUPS:
+            if group in item.keywords:
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def xdist_worker_index() -> int:
+    """0 outside xdist and on its first worker (gw0), 1 on gw1, ..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(worker.removeprefix("gw")) if worker.startswith("gw") else 0
+
+
+def per_worker_redis_url(url: str, index: int) -> str:
+    """The same Redis, database number + `index` (Redis has 16: 0-15)."""
+    if index == 0 or not url.startswith(("redis://", "rediss://")):
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    db = base + index
+    if db > 15:
+        raise ValueError(
+            f"CELERY_BROKER_URL={url}: xdist worker {index} would use Redis database {db}; "
+            "Redis has 0-15, so give a lower database number"
+        )
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+_CONFIGURED_BROKER = os.environ.get("CELERY_BROKER_URL")
+if _CONFIGURED_BROKER:
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration, on
+    # every connection: the worker's database must be there too, or an xdist worker would
+    # publish into another's Redis database. (An impossible number fails in broker_url.)
+    with contextlib.suppress(ValueError):
+        os.environ["CELERY_BROKER_URL"] = per_worker_redis_url(
+            _CONFIGURED_BROKER, xdist_worker_index()
+        )
 
 
 def _redis_reachable(url: str) -> bool:
@@ -44,8 +97,12 @@ def _redis_reachable(url: str) -> bool:
 @pytest.fixture(scope="session")
 def broker_url() -> Iterator[str]:
     """A real Redis broker URL for tests that run Celery."""
-    configured = os.environ.get("CELERY_BROKER_URL")
+    configured = _CONFIGURED_BROKER
     if configured:
+        try:
+            configured = per_worker_redis_url(configured, xdist_worker_index())
+        except ValueError as error:
+            pytest.fail(str(error))
         if not _redis_reachable(configured):
             message = f"Redis at CELERY_BROKER_URL={configured} is not reachable"
             if IN_CI:

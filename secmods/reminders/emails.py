@@ -10,9 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import Lexer, TokenType
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape, format_html, linebreaks
 
 from secmods.rules.working_days import LONDON
@@ -62,14 +64,41 @@ def link(path: str) -> str:
 
 
 def unsubscribe_url(reminder: Reminder) -> str:
-    token = unsubscribe_token(reminder.recipient_email, reminder.rule_id)
-    return link(reverse("reminders:unsubscribe", args=[token]))
+    # A message needs it up to three times (context, footer, List-Unsubscribe): sign once.
+    cached: str | None = reminder.__dict__.get("_unsubscribe_url")
+    if cached is None:
+        token = unsubscribe_token(reminder.recipient_email, reminder.rule_id)
+        before, after = _unsubscribe_affixes(get_script_prefix(), get_urlconf())
+        cached = reminder.__dict__["_unsubscribe_url"] = link(f"{before}{token}{after}")
+    return cached
+
+
+@lru_cache(maxsize=8)
+def _unsubscribe_affixes(script_prefix: str, urlconf: str | None) -> tuple[str, str]:
+    # reverse() once per URLconf instead of three times per message; the arguments are only
+    # the cache key (reverse reads the same values itself).
+    path = reverse("reminders:unsubscribe", args=["TOKEN"])
+    before, _, after = path.partition("TOKEN")
+    return before, after
+
+
+@receiver(setting_changed)
+def _urls_changed(setting: str, **kwargs: Any) -> None:
+    if setting == "ROOT_URLCONF":
+        _unsubscribe_affixes.cache_clear()
 
 
 def message_id_for(digest_key: str) -> str:
     # Fixed when the digest is claimed: a retry or a re-claim resends the same Message-ID,
     # so a mail system that has seen it drops the repeat.
-    return f"<reminder.{digest_key}@{site_domain()}>"
+    before, after = message_id_affixes()
+    return f"{before}{digest_key}{after}"
+
+
+def message_id_affixes() -> tuple[str, str]:
+    """What goes before and after the digest key in a Message-ID (the claim's UPDATE builds
+    them in SQL)."""
+    return "<reminder.", f"@{site_domain()}>"
 
 
 def reminder_context(reminder: Reminder, event: registry.Event | None) -> dict[str, Any]:

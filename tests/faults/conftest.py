@@ -1,8 +1,13 @@
 """Fixtures for tests/faults: a private PostgreSQL, a private Redis, an SMTP sink, and the
-environment that points real processes at them (never at the shared services)."""
+environment that points real processes at them (never at the shared services).
+
+The PostgreSQL cluster is made and migrated once per test process (`private_postgres`); each
+test gets a fresh copy of the migrated database. Redis and the sink are each test's own.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +20,10 @@ from tests.faults.services import PrivatePostgres, Processes, why_no_private_pos
 from tests.reminders.smtp_sink import SmtpSink
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Beat ticks every few seconds here instead of every minute: a test waits for the next tick
+# (after an outage, or for two beats to race), not for the clock.
+BEAT_INTERVAL = "3"
 
 
 @dataclass
@@ -29,33 +38,57 @@ class Rig:
         return self.redis.url
 
 
-@pytest.fixture
-def rig(tmp_path: Path) -> Iterator[Rig]:
+def _base_env(url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "LOG_LEVEL": "INFO",
+        "CONN_MAX_AGE": "60",
+        "PYTHONUNBUFFERED": "1",
+        "REMINDER_DISPATCH_INTERVAL": BEAT_INTERVAL,
+    }
+    env.pop("TEST_DATABASE_NAME", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def private_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivatePostgres]:
     reason = why_no_private_postgres()
     if reason:
         if IN_CI:
             pytest.fail(f"fault tests need a private PostgreSQL: {reason}")
         pytest.skip(f"fault tests need a private PostgreSQL: {reason}")
     pg = PrivatePostgres().create()
+    try:
+        pg.admin(f'CREATE DATABASE "{pg.TEMPLATE}"')
+        logs = tmp_path_factory.mktemp("faults-template")
+        Processes(_base_env(pg.url_for(pg.TEMPLATE)), logs).manage("migrate", "--verbosity", "0")
+        yield pg
+    finally:
+        pg.destroy()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def rig(private_postgres: PrivatePostgres, tmp_path: Path) -> Iterator[Rig]:
+    pg = private_postgres
+    database = f"secmods_{next(_databases)}"
+    pg.use(database)
     redis = EmbeddedRedis(tmp_path / "redis").start()
     try:
         with SmtpSink() as sink:
             env = {
-                **os.environ,
-                "DATABASE_URL": pg.url,
+                **_base_env(pg.url),
                 "CELERY_BROKER_URL": redis.url,
                 "EMAIL_URL": sink.email_url,
-                "LOG_LEVEL": "INFO",
-                "CONN_MAX_AGE": "60",
-                "PYTHONUNBUFFERED": "1",
             }
-            env.pop("TEST_DATABASE_NAME", None)
             procs = Processes(env, tmp_path)
             try:
-                procs.manage("migrate", "--verbosity", "0")
                 yield Rig(pg, redis, sink, procs)
             finally:
                 procs.stop_all()
     finally:
         redis.stop()
-        pg.destroy()
+        pg.drop(database)

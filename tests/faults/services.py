@@ -1,12 +1,16 @@
 """Private services and real processes for the fault tests.
 
-Each fault test gets its own PostgreSQL cluster (initdb + pg_ctl on a spare port in a temp
-folder) and its own Redis (a Unix socket in a temp folder), so it can stop and start them
-at will without touching the PostgreSQL and Redis that the rest of the suite uses.
+The fault tests share one private PostgreSQL cluster per test process (initdb + pg_ctl on a
+spare port in a temp folder; under xdist each worker has its own), migrated once into a
+template database that each test copies (CREATE DATABASE ... TEMPLATE) for a fresh one. Each
+test gets its own Redis (a Unix socket in a temp folder). So a test can stop and start its
+services at will without touching the PostgreSQL and Redis that the rest of the suite uses;
+the tests of one process run one after another, so a restart never meets another test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -27,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.2) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, every: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -59,6 +63,10 @@ def why_no_private_postgres() -> str | None:
 
 
 class PrivatePostgres:
+    """A private cluster; `url` and `query` speak to the database in use (`use`)."""
+
+    TEMPLATE = "secmods_template"
+
     def __init__(self) -> None:
         bin_dir = postgres_bin()
         assert bin_dir is not None
@@ -66,7 +74,7 @@ class PrivatePostgres:
         self.directory = Path(tempfile.mkdtemp(prefix="secmods-faults-pg-"))
         self.data = self.directory / "data"
         self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/secmods"
+        self.database = "secmods"
         self._as_postgres: list[str] = []
         if os.geteuid() == 0:
             # PostgreSQL refuses to run as root.
@@ -83,13 +91,32 @@ class PrivatePostgres:
             "--no-sync", "-E", "UTF8",
         )  # fmt: skip
         self.start()
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute("CREATE DATABASE secmods")
         return self
 
     @property
+    def url(self) -> str:
+        return self.url_for(self.database)
+
+    def url_for(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    @property
     def admin_url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        return self.url_for("postgres")
+
+    def admin(self, sql: str) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def use(self, database: str) -> None:
+        """A fresh database copied from the migrated template, and the one `url` names."""
+        self.ensure_running()
+        self.admin(f'CREATE DATABASE "{database}" TEMPLATE "{self.TEMPLATE}"')
+        self.database = database
+
+    def drop(self, database: str) -> None:
+        if self.running():
+            self.admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
     def start(self) -> None:
         options = (
@@ -104,9 +131,17 @@ class PrivatePostgres:
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def ensure_running(self) -> None:
+        # A test that stopped the cluster and failed before starting it again.
+        if not self.running():
+            self.start()
+
     def destroy(self) -> None:
         try:
-            if (self.data / "postmaster.pid").exists():
+            if self.running():
                 self.stop()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -176,13 +211,19 @@ class Processes:
             process.wait(timeout=60)
 
     def stop_all(self) -> None:
-        for process in self.started:
+        """SIGTERM to every process at once (warm shutdowns run side by side), then SIGKILL
+        whatever has not ended within a minute."""
+        running = [p for p in self.started if p.poll() is None]
+        for process in running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 60
+        for process in running:
             try:
-                self.kill(process, signal.SIGTERM)
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
-                self.kill(process)
-            except ProcessLookupError:
-                pass
+                with contextlib.suppress(ProcessLookupError):
+                    self.kill(process)
 
 
 def tick(broker_url: str) -> None:

@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_send_of_1000_loses_nothing(rig):  # type: ignore[no
     crashing = rig.procs.worker("crashing", CONCURRENCY)
     wait_for(lambda: _worker_ready(rig, "crashing"), 60, "the first worker")
     tick(rig.broker_url)
-    wait_for(lambda: rig.sink.handler.received >= 100, 120, "the first 100 messages")
+    rig.sink.handler.wait_for_received(100, 120)
     rig.procs.kill(crashing)  # kill -9, the whole process group
     at_kill = rig.sink.handler.received
     assert at_kill < 1000, "the worker finished before it could be killed"
@@ -86,7 +86,8 @@ def test_redis_down_while_reminders_fall_due_loses_nothing(rig):  # type: ignore
     assert rig.sink.handler.received == 0
     rig.redis.start()
     print(f"\nRedis was down {time.monotonic() - stopped:.0f} s")
-    # Beat and the worker reconnect on their own; beat's next tick comes within a minute.
+    # Beat and the worker reconnect on their own; beat's next tick comes within its
+    # interval (seconds here, a minute in production).
     wait_for(
         lambda: reminder_counts(rig.pg).get("sent", 0) == 200,
         150,
@@ -104,8 +105,8 @@ def test_two_beats_send_nothing_twice(rig):  # type: ignore[no-untyped-def]
     rig.procs.worker("worker-b", CONCURRENCY)
     wait_for(lambda: _worker_ready(rig, "worker-a"), 60, "worker a")
     wait_for(lambda: _worker_ready(rig, "worker-b"), 60, "worker b")
-    # Two beats by mistake; each ticks at once on start (a fresh schedule), so two
-    # dispatchers race for the same due rows on two workers.
+    # Two beats by mistake; each ticks within its interval of starting, so two dispatchers
+    # race for the same due rows on two workers.
     rig.procs.beat("beat-1")
     rig.procs.beat("beat-2")
     wait_for(
@@ -130,7 +131,7 @@ def test_worker_survives_sigterm_mid_send(rig):  # type: ignore[no-untyped-def]
     first = rig.procs.worker("first", CONCURRENCY)
     wait_for(lambda: _worker_ready(rig, "first"), 60, "the first worker")
     tick(rig.broker_url)
-    wait_for(lambda: rig.sink.handler.received >= 30, 120, "the first 30 messages")
+    rig.sink.handler.wait_for_received(30, 120)
     os.killpg(first.pid, signal.SIGTERM)
     first.wait(timeout=120)
     rig.procs.worker("second", CONCURRENCY)

@@ -123,8 +123,9 @@ def test_two_dispatchers_at_once_over_500_due_reminders_send_500_messages(worker
     def dispatcher() -> None:
         try:
             start.wait()
-            # Small batches so the two interleave; SKIP LOCKED keeps them apart.
-            results.append(dispatch.dispatch_due(tasks.enqueue_digest, batch=25))
+            # Small batches so the two interleave; SKIP LOCKED keeps them apart. The digests
+            # go out as beat's task sends them: send tasks of up to SEND_BATCH digests.
+            results.append(dispatch.dispatch_due(enqueue_many=tasks.enqueue_digests, batch=25))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
