@@ -49,6 +49,7 @@ def worker(broker_url: str) -> Iterator[Any]:
     app.close()  # drop connection pools made for another broker URL
     app.control.purge()
     task_postrun.connect(_close_db_connections, weak=False)
+    started = timezone.now()
     try:
         with start_worker(
             app,
@@ -65,9 +66,13 @@ def worker(broker_url: str) -> Iterator[Any]:
         if connection.vendor == "postgresql":
             # Belt and braces: no worker connection may outlive the test.
             with connection.cursor() as cursor:
+                # Only connections the worker opened: a live server's (browser tests run
+                # on the same xdist worker and database) must survive.
                 cursor.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_start >= %s",
+                    [started],
                 )
 
 

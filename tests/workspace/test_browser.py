@@ -46,6 +46,9 @@ def seeded(transactional_db):  # type: ignore[no-untyped-def]
     from secmods.core.roles import SECAS_STAFF
     from secmods.modifications.models import Modification
 
+    # A connection another test's teardown ended (tests/reminders/test_worker.py ends the
+    # connections its Celery worker left) would fail the first query: start afresh.
+    connection.close()
     if not Group.objects.filter(name=SECAS_STAFF).exists():
         roles = importlib.import_module(
             "secmods.parties.migrations.0002_roles_and_party_categories"
