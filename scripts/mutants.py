@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/mutants.py                 # every module (what `make mutants` runs)
     .venv/bin/python scripts/mutants.py dates lifecycle # some modules
-    MUTANTS_JOBS=1 ...                                  # mutants tested at once (default 2)
+    MUTANTS_JOBS=1 ...                                  # dispatch mutants at once (default 2)
     MUTANTS_FULL=1 ...                                  # every dispatch mutant, not the sample
 
 mutmut 3.8 ([tool.mutmut] in pyproject.toml) copies secmods/ into mutants/ with every mutant
@@ -48,6 +48,13 @@ class Module:
     path: str
     tests: str
     sample: tuple[str, ...] = ()
+    # Each mutant is a new pytest session, and migrating a new test database costs more
+    # than most mutants' tests. tests/rules/ has no transactional test (none flushes the
+    # data the migrations wrote), so its group keeps one SQLite test database for the whole
+    # run (--reuse-db), made afresh at the group's start, and tests one mutant at a time so
+    # that two sessions never wait on each other's write lock. tests/reminders/ flushes
+    # (test_worker), so each of its sessions migrates its own in-memory database.
+    reuse_db: bool = False
 
     @property
     def key_prefix(self) -> str:
@@ -60,12 +67,12 @@ class Module:
 
 
 MODULES = [
-    Module("working_days", "secmods/rules/working_days.py", "tests/rules/"),
-    Module("dates", "secmods/rules/dates.py", "tests/rules/"),
-    Module("references", "secmods/rules/references.py", "tests/rules/"),
-    Module("lifecycle", "secmods/rules/lifecycle.py", "tests/rules/"),
-    Module("change_board", "secmods/rules/change_board.py", "tests/rules/"),
-    Module("choices", "secmods/rules/choices.py", "tests/rules/"),
+    Module("working_days", "secmods/rules/working_days.py", "tests/rules/", reuse_db=True),
+    Module("dates", "secmods/rules/dates.py", "tests/rules/", reuse_db=True),
+    Module("references", "secmods/rules/references.py", "tests/rules/", reuse_db=True),
+    Module("lifecycle", "secmods/rules/lifecycle.py", "tests/rules/", reuse_db=True),
+    Module("change_board", "secmods/rules/change_board.py", "tests/rules/", reuse_db=True),
+    Module("choices", "secmods/rules/choices.py", "tests/rules/", reuse_db=True),
     Module("dispatch", "secmods/reminders/dispatch.py", "tests/reminders/", DISPATCH_SAMPLE),
 ]
 
@@ -88,12 +95,22 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def test_db(module: Module) -> Path:
+    return ROOT / "mutants" / f"test-{module.tests.strip('/').replace('/', '-')}.sqlite3"
+
+
 def run(module: Module, jobs: int) -> int:
     others = [folder for folder in TEST_FOLDERS if folder != module.tests]
     env = dict(os.environ)
-    env["PYTEST_ADDOPTS"] = " ".join(
-        [env.get("PYTEST_ADDOPTS", ""), *(f"--deselect={folder}" for folder in others)]
-    ).strip()
+    # On SQLite, whatever database the shell points at.
+    env.pop("DATABASE_URL", None)
+    env.pop("TEST_DATABASE_NAME", None)
+    options = [env.get("PYTEST_ADDOPTS", ""), *(f"--deselect={folder}" for folder in others)]
+    if module.reuse_db:
+        env["TEST_DATABASE_NAME"] = str(test_db(module))
+        options.append("--reuse-db")
+        jobs = 1
+    env["PYTEST_ADDOPTS"] = " ".join(options).strip()
     command = [str(MUTMUT), "run", "--max-children", str(jobs), *module.patterns()]
     print(f"\n== {module.name}: {' '.join(command[1:])}", flush=True)
     log = ROOT / "mutants" / f"{module.name}.log"
@@ -147,6 +164,8 @@ def main(names: list[str]) -> int:
         if module.tests != previous_tests:
             # The test map mutmut keeps is for one test folder: rebuild it for the next.
             (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+            for stale in (ROOT / "mutants").glob(test_db(module).name + "*"):
+                stale.unlink()
             previous_tests = module.tests
         if run(module, jobs) != 0:
             failed.append(module.name)
