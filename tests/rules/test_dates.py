@@ -174,6 +174,9 @@ def test_each_refusal_says_exactly_why(text, message):
         (ApproxDate.quarter(2022, 4), "Q4 2022"),
         (ApproxDate.tbc(), "TBC"),
         (ApproxDate(Precision.DAY, None, None), "TBC"),
+        # A quarter reads as the one that holds its start, even a range that is not one.
+        (ApproxDate(Precision.QUARTER, D(2021, 3, 1), D(2021, 3, 31)), "Q1 2021"),
+        (ApproxDate(Precision.QUARTER, D(2021, 6, 1), D(2021, 6, 30)), "Q2 2021"),
     ],
 )
 def test_display_and_str(value, shown):
@@ -187,6 +190,7 @@ def test_display_and_str(value, shown):
         (ApproxDate.day(D(2021, 5, 1)), None),
         (ApproxDate.week(D(2021, 5, 3)), None),
         (ApproxDate.month(2021, 5), None),
+        (ApproxDate.quarter(2021, 2), None),
         (ApproxDate.quarter(2021, 3), None),
         (ApproxDate.tbc(), None),
         (ApproxDate(Precision.TBC, D(2021, 2, 1), None), "TBC has no dates"),
