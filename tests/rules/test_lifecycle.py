@@ -507,3 +507,39 @@ def test_a_request_is_dated_by_the_london_calendar():
         assert lifecycle.MoveRequest(to=Stage.APPROVED).today == dt.date(2024, 7, 1)
     request = lifecycle.MoveRequest(to=Stage.APPROVED, today=TODAY)
     assert (request.reason, request.decided_by, request.meeting) == ("", "", None)
+
+
+# The table's guards are built once, when the module is imported; these build them again
+# inside the test, so that a broken guard factory fails here and not only at import.
+@pytest.mark.parametrize(
+    ("factory", "argument", "fields", "why", "refusal"),
+    [
+        (lifecycle.needs_reason, "the Panel's decision", {}, "", "Give the reason: the Panel's decision."),
+        (lifecycle.needs_reason, "the Panel's decision", {}, " \t", "Give the reason: the Panel's decision."),
+        (lifecycle.needs_reason, "the Panel's decision", {}, "Agreed", None),
+        (lifecycle.authority_decision_is, AuthorityDecision.APPROVED, {}, "", "The Authority's decision is no decision recorded, not Approved."),
+        (lifecycle.authority_decision_is, AuthorityDecision.APPROVED, {"authority_decision": AuthorityDecision.SENT_BACK}, "", "The Authority's decision is sent_back, not Approved."),
+        (lifecycle.authority_decision_is, AuthorityDecision.APPROVED, {"authority_decision": AuthorityDecision.APPROVED}, "", None),
+        (lifecycle.authority_decision_is, AuthorityDecision.SENT_BACK, {"authority_decision": AuthorityDecision.REJECTED}, "", "The Authority's decision is rejected, not Sent back."),
+    ],
+)  # fmt: skip
+def test_guard_factories(factory, argument, fields, why, refusal):
+    guard = factory(argument)  # built here, not at collection
+    request = lifecycle.MoveRequest(to=Stage.APPROVED, reason=why, today=TODAY)
+    assert guard(Plain(stage=Stage.AUTHORITY_DECISION, **fields), request) == refusal
+
+
+def test_conditions_are_asked_with_the_modification_and_the_request(plugged):
+    asked = []
+
+    def check(mod, req):
+        asked.append((mod, req))
+        return None
+
+    lifecycle.register_condition(lifecycle.CHANGE_BOARD_VOTE_RECORDED, check)
+    mod = Plain(stage=Stage.CHANGE_BOARD, path=Path.PATH_3, change_board_outcome=VO.APPROVED)
+    request = lifecycle.MoveRequest(to=Stage.APPROVED, today=TODAY)
+    assert lifecycle.change_board_vote_recorded(mod, request) is None
+    assert lifecycle.condition(lifecycle.CHANGE_BOARD_VOTE_RECORDED)(mod, request) is None
+    assert lifecycle.refusals(mod, request) == []
+    assert asked == [(mod, request)] * 3
