@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -297,12 +298,12 @@ def test_backoff_doubles_from_30_seconds_to_a_5_minute_cap_with_up_to_a_fifth_of
     asked = []
 
     def highest(low: int, high: int) -> int:
-        asked.append((low, high))
+        asked.append((type(low), low, type(high), high))
         return high
 
     monkeypatch.setattr(dispatch.random, "randint", highest)
     assert dispatch.backoff_seconds(attempt) == base + base // 5
-    assert asked == [(0, base // 5)]
+    assert asked == [(int, 0, int, base // 5)]
 
 
 def test_max_attempts_comes_from_the_settings_else_five(settings) -> None:  # type: ignore[no-untyped-def]
@@ -367,6 +368,7 @@ def test_staff_hear_of_failed_reminders_with_each_one_listed(meeting) -> None:  
     assert message.subject == "secmods: 2 reminder(s) could not be sent"
     assert message.body.startswith("These reminders failed for good:\n- ")
     assert "- CSC papers to alice@example.org about " in message.body
+    assert "\n- CSC papers to bob@example.org about " in message.body
     assert "(due 27 May 2025 09:00)" in message.body
     assert "\n\nError: 550 no such user\n\n" in message.body
     assert message.body.endswith("/admin/reminders/reminder/?status__exact=failed\n")
@@ -374,9 +376,10 @@ def test_staff_hear_of_failed_reminders_with_each_one_listed(meeting) -> None:  
 
 def test_with_no_staff_address_the_failure_is_logged(meeting, caplog) -> None:  # type: ignore[no-untyped-def]
     with caplog.at_level("ERROR", logger="secmods.reminders.dispatch"):
-        dispatch.notify_staff_of_failure(_failed_rows(meeting), "boom")
+        dispatch.notify_staff_of_failure(rows := _failed_rows(meeting), "boom")
     assert mail.outbox == []
-    assert "failed and no staff address is known" in caplog.text
+    (record,) = caplog.records
+    assert record.getMessage() == f"reminders {rows} failed and no staff address is known"
 
 
 def test_a_mail_server_that_fails_the_staff_notice_is_logged_not_raised(  # type: ignore[no-untyped-def]
@@ -466,12 +469,14 @@ def test_a_digest_that_cannot_be_rendered_fails_at_once_and_staff_are_told(  # t
         raise ValueError("no such variable")
 
     monkeypatch.setattr(dispatch, "build_digest", broken)
-    assert queue.run(DUE) == ["failed", "failed"]
+    later = DUE + dt.timedelta(minutes=3)
+    assert queue.run(later) == ["failed", "failed"]
     rows = list(Reminder.objects.all())
-    assert {(r.status, r.error, r.attempts) for r in rows} == {
-        (ReminderStatus.FAILED, "could not render the email: no such variable", 1)
+    assert {(r.status, r.error, r.attempts, r.updated_at) for r in rows} == {
+        (ReminderStatus.FAILED, "could not render the email: no such variable", 1, later)
     }
     assert [to(m) for m in mail.outbox] == ["lead@secas.example", "lead@secas.example"]
+    assert "Error: could not render the email: no such variable" in mail.outbox[0].body
 
 
 def test_a_sent_digest_records_when_and_clears_the_error(  # type: ignore[no-untyped-def]
@@ -517,3 +522,38 @@ def test_a_retry_waits_the_backoff_and_keeps_the_new_token(  # type: ignore[no-u
         pytest.fail("a dropped connection is retried")
     finally:
         FlakyBackend.failures_left = 0
+
+
+def test_recipients_the_event_no_longer_wants_are_skipped_when_claimed_and_when_sent(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # A kind that, like the consultations', drops people who have answered since.
+    unwanted: dict[str, str] = {}
+    asked = []
+
+    def skip(event, emails):  # type: ignore[no-untyped-def]
+        asked.append((event.kind, event.ref, sorted(emails)))
+        return dict(unwanted)
+
+    kind = dataclasses.replace(dispatch.registry.event_kind("meeting"), skip_recipients=skip)
+    monkeypatch.setitem(dispatch.registry._event_kinds, "meeting", kind)
+    Reminder.objects.filter(recipient_email="alice@example.org").update(
+        recipient_email="Alice@Example.org"
+    )
+    unwanted["alice@example.org"] = "answered on 20 May"
+    result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert (result.claimed, result.skipped) == (1, 1)
+    assert asked == [("meeting", str(meeting.pk), ["alice@example.org", "bob@example.org"])]
+    alice = Reminder.objects.get(recipient_email="Alice@Example.org")
+    assert (alice.status, alice.note) == (ReminderStatus.SKIPPED, "answered on 20 May")
+    # Bob answers while his reminder waits for the worker.
+    unwanted["bob@example.org"] = "answered on 26 May"
+    later = DUE + dt.timedelta(minutes=1)
+    assert queue.run(later) == ["skipped"]
+    bob = Reminder.objects.get(recipient_email="bob@example.org")
+    assert (bob.status, bob.note, bob.updated_at) == (
+        ReminderStatus.SKIPPED,
+        "answered on 26 May",
+        later,
+    )
+    assert mail.outbox == []
