@@ -557,3 +557,48 @@ def test_recipients_the_event_no_longer_wants_are_skipped_when_claimed_and_when_
         later,
     )
     assert mail.outbox == []
+
+
+def test_a_digest_drops_only_the_reminders_whose_event_no_longer_wants_the_recipient(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        other = MeetingFactory(
+            committee=meeting.committee, starts_at=dt.datetime(2025, 6, 3, 14, 0, tzinfo=LONDON)
+        )
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert len(queue.items) == 2  # alice's two reminders in one digest, and bob's
+
+    def skip(event, emails):  # type: ignore[no-untyped-def]
+        # Alice is no longer wanted for the first meeting only.
+        if event.ref == str(meeting.pk) and "alice@example.org" in emails:
+            return {"alice@example.org": "sent her apologies"}
+        return {}
+
+    kind = dataclasses.replace(dispatch.registry.event_kind("meeting"), skip_recipients=skip)
+    monkeypatch.setitem(dispatch.registry._event_kinds, "meeting", kind)
+    assert sorted(queue.run(DUE)) == ["sent", "sent"]
+    alice = {r.event_ref: r for r in Reminder.objects.filter(recipient_email="alice@example.org")}
+    assert (alice[str(meeting.pk)].status, alice[str(meeting.pk)].note) == (
+        ReminderStatus.SKIPPED,
+        "sent her apologies",
+    )
+    assert alice[str(other.pk)].status == ReminderStatus.SENT
+    assert sorted(to(m) for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+
+
+def test_a_retry_of_a_reminder_that_is_no_longer_claimed_does_nothing(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    try:
+        dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+        assert sorted(queue.run(DUE)) == ["retry", "retry"]
+    finally:
+        FlakyBackend.failures_left = 0
+    # Withdrawn by staff while the retries waited: the tokens in the queue still match.
+    Reminder.objects.update(status=ReminderStatus.SKIPPED, note="withdrawn")
+    assert queue.run(DUE) == ["nothing to do", "nothing to do"]
+    assert mail.outbox == []
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(ReminderStatus.SKIPPED, 1)}
