@@ -460,7 +460,7 @@ def test_the_heartbeat_counts_what_the_run_did(  # type: ignore[no-untyped-def]
 
 
 def test_a_digest_that_cannot_be_rendered_fails_at_once_and_staff_are_told(  # type: ignore[no-untyped-def]
-    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch, caplog
 ) -> None:
     UserFactory(secas_staff=True, username="lead", email="lead@secas.example")
     dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
@@ -470,7 +470,12 @@ def test_a_digest_that_cannot_be_rendered_fails_at_once_and_staff_are_told(  # t
 
     monkeypatch.setattr(dispatch, "build_digest", broken)
     later = DUE + dt.timedelta(minutes=3)
-    assert queue.run(later) == ["failed", "failed"]
+    keys = sorted(key for key, _ in queue.items)
+    with caplog.at_level("ERROR", logger="secmods.reminders.dispatch"):
+        assert queue.run(later) == ["failed", "failed"]
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        f"reminder digest {key} could not be rendered" for key in keys
+    ]
     rows = list(Reminder.objects.all())
     assert {(r.status, r.error, r.attempts, r.updated_at) for r in rows} == {
         (ReminderStatus.FAILED, "could not render the email: no such variable", 1, later)
@@ -602,3 +607,19 @@ def test_a_retry_of_a_reminder_that_is_no_longer_claimed_does_nothing(  # type: 
     assert queue.run(DUE) == ["nothing to do", "nothing to do"]
     assert mail.outbox == []
     assert set(Reminder.objects.values_list("status", "attempts")) == {(ReminderStatus.SKIPPED, 1)}
+
+
+def test_a_long_smtp_error_is_kept_to_2000_characters(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.LongErrorBackend"
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert queue.run(DUE) == ["retry", "retry"]
+    errors = list(Reminder.objects.values_list("error", flat=True))
+    assert [len(e) for e in errors] == [2000, 2000]
+    assert all(e.startswith("attempt 1: SMTPDataError: (451, ") for e in errors)
+    assert queue.run(DUE) == ["failed", "failed"]
+    rows = list(Reminder.objects.all())
+    assert [(r.status, len(r.error)) for r in rows] == [(ReminderStatus.FAILED, 2000)] * 2
+    assert rows[0].error.startswith("attempt 2: SMTPDataError")
