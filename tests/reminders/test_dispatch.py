@@ -623,3 +623,24 @@ def test_a_long_smtp_error_is_kept_to_2000_characters(  # type: ignore[no-untype
     rows = list(Reminder.objects.all())
     assert [(r.status, len(r.error)) for r in rows] == [(ReminderStatus.FAILED, 2000)] * 2
     assert rows[0].error.startswith("attempt 2: SMTPDataError")
+
+
+def test_due_reminders_are_claimed_earliest_first(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    first, second = Reminder.objects.order_by("pk")
+    Reminder.objects.filter(pk=second.pk).update(due_at=DUE - dt.timedelta(hours=1))
+    with time_machine.travel(DUE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        result = dispatch.dispatch_due(queue, batch=1)
+    claimed_in_order = [Reminder.objects.get(digest_key=key).pk for key, _ in result.digests]
+    assert claimed_in_order == [second.pk, first.pk]
+
+
+def test_a_reminder_whose_event_kind_is_gone_is_skipped(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    Reminder.objects.filter(recipient_email="alice@example.org").update(event_kind="retired")
+    result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert (result.claimed, result.skipped) == (1, 1)
+    alice = Reminder.objects.get(recipient_email="alice@example.org")
+    assert (alice.status, alice.note) == (ReminderStatus.SKIPPED, "its event no longer exists")
