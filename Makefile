@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 # one process. Each worker has its own test database and Redis database (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test superuser lint fmt lock bench clean
+.PHONY: run test superuser lint fmt lock bench mutants clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "secmods needs Python 3.11 or newer")'
@@ -57,5 +57,12 @@ lock: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+# Mutation testing of the SEC rules (secmods/rules/) against tests/rules/ and of the reminder
+# dispatcher against tests/reminders/ (a sample), on SQLite; prints killed / total per module.
+# CPU-heavy (about an hour on two cores), hence not part of `make test` or CI.
+# MUTANTS="dates lifecycle" runs some modules only; see docs/mutants.md.
+mutants: $(STAMP)
+	$(BIN)/python scripts/mutants.py $(MUTANTS)
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf mutants $(VENV) var .pytest_cache .mypy_cache .ruff_cache

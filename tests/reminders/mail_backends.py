@@ -35,3 +35,10 @@ class FlakyBackend(BaseEmailBackend):
             FlakyBackend.failures_left -= 1
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return LocmemBackend().send_messages(email_messages)
+
+
+class LongErrorBackend(BaseEmailBackend):
+    """A mail server whose every answer is a very long temporary error."""
+
+    def send_messages(self, email_messages: Sequence[Any]) -> int:
+        raise smtplib.SMTPDataError(451, "try again later " * 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
@@ -284,3 +285,362 @@ def test_a_retry_after_the_meeting_was_cancelled_sends_nothing(  # type: ignore[
         ReminderStatus.SKIPPED,
         "its event was cancelled or is no longer planned",
     )
+
+
+# --- The parts of dispatching, one at a time ---------------------------------------------
+@pytest.mark.parametrize(
+    ("attempt", "base"),
+    [(0, 30), (1, 30), (2, 60), (3, 120), (4, 240), (5, 300), (9, 300)],
+)
+def test_backoff_doubles_from_30_seconds_to_a_5_minute_cap_with_up_to_a_fifth_of_jitter(
+    monkeypatch, attempt: int, base: int
+) -> None:
+    asked = []
+
+    def highest(low: int, high: int) -> int:
+        asked.append((type(low), low, type(high), high))
+        return high
+
+    monkeypatch.setattr(dispatch.random, "randint", highest)
+    assert dispatch.backoff_seconds(attempt) == base + base // 5
+    assert asked == [(int, 0, int, base // 5)]
+
+
+def test_max_attempts_comes_from_the_settings_else_five(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.REMINDER_MAX_ATTEMPTS = "3"
+    assert dispatch.max_attempts() == 3
+    del settings.REMINDER_MAX_ATTEMPTS
+    assert dispatch.max_attempts() == 5
+
+
+def _event(**fields) -> dispatch.registry.Event:  # type: ignore[no-untyped-def]
+    return dispatch.registry.Event(
+        kind="meeting", ref="1", label="CSC", day=dt.date(2025, 6, 3), **fields
+    )
+
+
+NOW = dt.datetime(2025, 6, 3, 9, 0, tzinfo=UTC)  # 10:00 in London
+
+
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        (None, "its event no longer exists"),
+        (_event(ends_at=None, cancelled=True), "its event was cancelled or is no longer planned"),
+        (_event(ends_at=None), None),
+        (_event(ends_at=NOW + dt.timedelta(seconds=1)), None),
+        (_event(ends_at=NOW), "its event had passed (03 Jun 2025 10:00 London) when it fell due"),
+        (
+            _event(ends_at=NOW - dt.timedelta(days=1, hours=1)),
+            "its event had passed (02 Jun 2025 09:00 London) when it fell due",
+        ),
+    ],
+)
+def test_the_reasons_to_skip_a_reminder(event, reason) -> None:  # type: ignore[no-untyped-def]
+    assert dispatch._skip_reason(event, NOW) == reason
+
+
+def test_staff_addresses_are_active_secas_staff_and_superusers_once_each() -> None:
+    UserFactory(secas_staff=True, username="b", email="b@secas.example")
+    UserFactory(secas_staff=True, username="a", email="a@secas.example")
+    UserFactory(username="root", email="root@secas.example", is_superuser=True)
+    UserFactory(secas_staff=True, username="gone", email="gone@secas.example", is_active=False)
+    UserFactory(secas_staff=True, username="silent", email="")
+    UserFactory(username="member", email="member@example.org")
+    UserFactory(secas_staff=True, username="twin", email="a@secas.example")
+    assert dispatch.staff_addresses() == [
+        "a@secas.example",
+        "b@secas.example",
+        "root@secas.example",
+    ]
+
+
+def _failed_rows(meeting) -> list[Reminder]:  # type: ignore[no-untyped-def]
+    return list(Reminder.objects.order_by("recipient_email"))
+
+
+def test_staff_hear_of_failed_reminders_with_each_one_listed(meeting) -> None:  # type: ignore[no-untyped-def]
+    UserFactory(secas_staff=True, username="lead", email="lead@secas.example")
+    rows = _failed_rows(meeting)
+    dispatch.notify_staff_of_failure(rows, "550 no such user")
+    (message,) = mail.outbox
+    assert message.to == ["lead@secas.example"]
+    assert message.subject == "secmods: 2 reminder(s) could not be sent"
+    assert message.body.startswith("These reminders failed for good:\n- ")
+    assert "- CSC papers to alice@example.org about " in message.body
+    assert "\n- CSC papers to bob@example.org about " in message.body
+    assert "(due 27 May 2025 09:00)" in message.body
+    assert "\n\nError: 550 no such user\n\n" in message.body
+    assert message.body.endswith("/admin/reminders/reminder/?status__exact=failed\n")
+
+
+def test_with_no_staff_address_the_failure_is_logged(meeting, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level("ERROR", logger="secmods.reminders.dispatch"):
+        dispatch.notify_staff_of_failure(rows := _failed_rows(meeting), "boom")
+    assert mail.outbox == []
+    (record,) = caplog.records
+    assert record.getMessage() == f"reminders {rows} failed and no staff address is known"
+
+
+def test_a_mail_server_that_fails_the_staff_notice_is_logged_not_raised(  # type: ignore[no-untyped-def]
+    meeting, settings, caplog
+) -> None:
+    UserFactory(secas_staff=True, username="lead", email="lead@example.org")
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 1
+    try:
+        with caplog.at_level("ERROR", logger="secmods.reminders.dispatch"):
+            dispatch.notify_staff_of_failure(_failed_rows(meeting), "boom")
+    finally:
+        FlakyBackend.failures_left = 0
+    assert mail.outbox == []
+    assert "could not tell staff that reminders failed" in caplog.text
+
+
+def test_a_small_batch_is_claimed_batch_after_batch(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    with time_machine.travel(DUE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        result = dispatch.dispatch_due(queue, batch=1)
+    assert result.claimed == 2
+    assert len(queue.items) == 2 == len(result.digests)
+    assert set(result.digests) == set(queue.items)
+
+
+def test_no_time_left_claims_nothing(meeting, queue, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    with time_machine.travel(DUE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        result = dispatch.dispatch_due(queue, max_seconds=0)
+    assert (result.claimed, queue.items) == (0, [])
+    assert DispatcherHeartbeat.objects.get().claimed == 0
+
+
+def test_a_digest_holds_at_most_digest_max_reminders(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from secmods.reminders.services import replan_rule
+
+    for name, offset in (("Agenda", 6), ("Minutes", 7)):
+        rule = ReminderRuleFactory(committee=meeting.committee, name=name, offset=offset)
+        with time_machine.travel(PLANNING_TIME, tick=False):
+            replan_rule(rule)
+    monkeypatch.setattr(dispatch, "DIGEST_MAX", 2)
+    result = dispatch_at(DUE + dt.timedelta(days=1), queue, django_capture_on_commit_callbacks)
+    assert result.claimed == 6
+    # Three reminders each for alice and bob: a digest of two and one of one.
+    sizes = sorted(
+        Reminder.objects.filter(digest_key=key).count() for key, _token in result.digests
+    )
+    assert sizes == [1, 1, 2, 2]
+    assert len({key for key, _ in result.digests}) == 4
+
+
+def test_the_heartbeat_counts_what_the_run_did(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    queue.items = []
+    late = DUE + dt.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT + 60)
+    result = dispatch_at(late, queue, django_capture_on_commit_callbacks)
+    beat = DispatcherHeartbeat.objects.get()
+    assert (
+        (beat.claimed, beat.reclaimed, beat.skipped)
+        == (0, 2, 0)
+        == (
+            result.claimed,
+            result.reclaimed,
+            result.skipped,
+        )
+    )
+    assert beat.last_run_at == late
+    assert 0 <= beat.duration_ms < 60_000
+    passed = dt.datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
+    Reminder.objects.update(status=ReminderStatus.PLANNED)
+    dispatch_at(passed, queue, django_capture_on_commit_callbacks)
+    assert DispatcherHeartbeat.objects.get().skipped == 2
+
+
+def test_a_digest_that_cannot_be_rendered_fails_at_once_and_staff_are_told(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch, caplog
+) -> None:
+    UserFactory(secas_staff=True, username="lead", email="lead@secas.example")
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("no such variable")
+
+    monkeypatch.setattr(dispatch, "build_digest", broken)
+    later = DUE + dt.timedelta(minutes=3)
+    keys = sorted(key for key, _ in queue.items)
+    with caplog.at_level("ERROR", logger="secmods.reminders.dispatch"):
+        assert queue.run(later) == ["failed", "failed"]
+    assert sorted(r.getMessage() for r in caplog.records) == [
+        f"reminder digest {key} could not be rendered" for key in keys
+    ]
+    rows = list(Reminder.objects.all())
+    assert {(r.status, r.error, r.attempts, r.updated_at) for r in rows} == {
+        (ReminderStatus.FAILED, "could not render the email: no such variable", 1, later)
+    }
+    assert [to(m) for m in mail.outbox] == ["lead@secas.example", "lead@secas.example"]
+    assert "Error: could not render the email: no such variable" in mail.outbox[0].body
+
+
+def test_a_sent_digest_records_when_and_clears_the_error(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    queue.run(DUE)
+    assert {r.error for r in Reminder.objects.all()} == {
+        "attempt 1: SMTPServerDisconnected: Connection unexpectedly closed"
+    }
+    later = DUE + dt.timedelta(minutes=2)
+    with time_machine.travel(later, tick=False):
+        assert queue.run(later) == ["sent", "sent"]
+    rows = list(Reminder.objects.all())
+    assert {(r.status, r.error, r.sent_at, r.attempts) for r in rows} == {
+        (ReminderStatus.SENT, "", later, 2)
+    }
+
+
+def test_a_retry_waits_the_backoff_and_keeps_the_new_token(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings, monkeypatch
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 1
+    monkeypatch.setattr(dispatch.random, "randint", lambda low, high: 0)
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    key, token = queue.items[0]
+    try:
+        dispatch.send_digest(key, token, now=DUE)
+    except dispatch.RetryLater as retry:
+        assert retry.countdown == 30
+        assert retry.claim_token != token
+        assert str(retry) == "attempt 1: SMTPServerDisconnected: Connection unexpectedly closed"
+        row = Reminder.objects.filter(digest_key=key).get()
+        assert (row.claim_token, row.status, row.claimed_at) == (
+            retry.claim_token,
+            ReminderStatus.CLAIMED,
+            DUE,
+        )
+    else:
+        pytest.fail("a dropped connection is retried")
+    finally:
+        FlakyBackend.failures_left = 0
+
+
+def test_recipients_the_event_no_longer_wants_are_skipped_when_claimed_and_when_sent(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    # A kind that, like the consultations', drops people who have answered since.
+    unwanted: dict[str, str] = {}
+    asked = []
+
+    def skip(event, emails):  # type: ignore[no-untyped-def]
+        asked.append((event.kind, event.ref, sorted(emails)))
+        return dict(unwanted)
+
+    kind = dataclasses.replace(dispatch.registry.event_kind("meeting"), skip_recipients=skip)
+    monkeypatch.setitem(dispatch.registry._event_kinds, "meeting", kind)
+    Reminder.objects.filter(recipient_email="alice@example.org").update(
+        recipient_email="Alice@Example.org"
+    )
+    unwanted["alice@example.org"] = "answered on 20 May"
+    result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert (result.claimed, result.skipped) == (1, 1)
+    assert asked == [("meeting", str(meeting.pk), ["alice@example.org", "bob@example.org"])]
+    alice = Reminder.objects.get(recipient_email="Alice@Example.org")
+    assert (alice.status, alice.note) == (ReminderStatus.SKIPPED, "answered on 20 May")
+    # Bob answers while his reminder waits for the worker.
+    unwanted["bob@example.org"] = "answered on 26 May"
+    later = DUE + dt.timedelta(minutes=1)
+    assert queue.run(later) == ["skipped"]
+    bob = Reminder.objects.get(recipient_email="bob@example.org")
+    assert (bob.status, bob.note, bob.updated_at) == (
+        ReminderStatus.SKIPPED,
+        "answered on 26 May",
+        later,
+    )
+    assert mail.outbox == []
+
+
+def test_a_digest_drops_only_the_reminders_whose_event_no_longer_wants_the_recipient(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        other = MeetingFactory(
+            committee=meeting.committee, starts_at=dt.datetime(2025, 6, 3, 14, 0, tzinfo=LONDON)
+        )
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert len(queue.items) == 2  # alice's two reminders in one digest, and bob's
+
+    def skip(event, emails):  # type: ignore[no-untyped-def]
+        # Alice is no longer wanted for the first meeting only.
+        if event.ref == str(meeting.pk) and "alice@example.org" in emails:
+            return {"alice@example.org": "sent her apologies"}
+        return {}
+
+    kind = dataclasses.replace(dispatch.registry.event_kind("meeting"), skip_recipients=skip)
+    monkeypatch.setitem(dispatch.registry._event_kinds, "meeting", kind)
+    assert sorted(queue.run(DUE)) == ["sent", "sent"]
+    alice = {r.event_ref: r for r in Reminder.objects.filter(recipient_email="alice@example.org")}
+    assert (alice[str(meeting.pk)].status, alice[str(meeting.pk)].note) == (
+        ReminderStatus.SKIPPED,
+        "sent her apologies",
+    )
+    assert alice[str(other.pk)].status == ReminderStatus.SENT
+    assert sorted(to(m) for m in mail.outbox) == ["alice@example.org", "bob@example.org"]
+
+
+def test_a_retry_of_a_reminder_that_is_no_longer_claimed_does_nothing(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.FlakyBackend"
+    FlakyBackend.failures_left = 2
+    try:
+        dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+        assert sorted(queue.run(DUE)) == ["retry", "retry"]
+    finally:
+        FlakyBackend.failures_left = 0
+    # Withdrawn by staff while the retries waited: the tokens in the queue still match.
+    Reminder.objects.update(status=ReminderStatus.SKIPPED, note="withdrawn")
+    assert queue.run(DUE) == ["nothing to do", "nothing to do"]
+    assert mail.outbox == []
+    assert set(Reminder.objects.values_list("status", "attempts")) == {(ReminderStatus.SKIPPED, 1)}
+
+
+def test_a_long_smtp_error_is_kept_to_2000_characters(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.reminders.mail_backends.LongErrorBackend"
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert queue.run(DUE) == ["retry", "retry"]
+    errors = list(Reminder.objects.values_list("error", flat=True))
+    assert [len(e) for e in errors] == [2000, 2000]
+    assert all(e.startswith("attempt 1: SMTPDataError: (451, ") for e in errors)
+    assert queue.run(DUE) == ["failed", "failed"]
+    rows = list(Reminder.objects.all())
+    assert [(r.status, len(r.error)) for r in rows] == [(ReminderStatus.FAILED, 2000)] * 2
+    assert rows[0].error.startswith("attempt 2: SMTPDataError")
+
+
+def test_due_reminders_are_claimed_earliest_first(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    first, second = Reminder.objects.order_by("pk")
+    Reminder.objects.filter(pk=second.pk).update(due_at=DUE - dt.timedelta(hours=1))
+    with time_machine.travel(DUE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        result = dispatch.dispatch_due(queue, batch=1)
+    claimed_in_order = [Reminder.objects.get(digest_key=key).pk for key, _ in result.digests]
+    assert claimed_in_order == [second.pk, first.pk]
+
+
+def test_a_reminder_whose_event_kind_is_gone_is_skipped(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    Reminder.objects.filter(recipient_email="alice@example.org").update(event_kind="retired")
+    result = dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    assert (result.claimed, result.skipped) == (1, 1)
+    alice = Reminder.objects.get(recipient_email="alice@example.org")
+    assert (alice.status, alice.note) == (ReminderStatus.SKIPPED, "its event no longer exists")

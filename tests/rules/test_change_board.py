@@ -83,3 +83,57 @@ def test_the_tally_explains_itself():
     }
     assert tally["reason"] == "A tie (1 for, 1 against) is not approval."
     assert decide(DEFAULT, []).reason == "No category voted either way: not approved."
+
+
+ZERO_NEEDED = RuleSpec(categories=FIVE, min_categories_in_favour=0)
+HALF_OR_MORE = RuleSpec(categories=FIVE, category_share=Decimal("0.49"))
+
+
+@pytest.mark.parametrize(
+    ("rule", "cast", "outcome", "reason"),
+    [
+        (DEFAULT, votes(large="ff"), "approved", "1 categories in favour, 0 against."),
+        (DEFAULT, votes(large="f", small="f", elec="a"), "approved", "2 categories in favour, 1 against."),
+        (DEFAULT, [], "rejected", "No category voted either way: not approved."),
+        (DEFAULT, votes(large="fa"), "rejected", "No category voted either way: not approved."),
+        (DEFAULT, votes(large="f", elec="a"), "rejected", "A tie (1 for, 1 against) is not approval."),
+        (DEFAULT, votes(elec="a"), "rejected", "0 categories in favour, 1 against: not enough (at least 1 needed, and more for than against)."),
+        (THREE_CATEGORIES, votes(large="f", small="f"), "rejected", "2 categories in favour, 0 against: not enough (at least 3 needed, and more for than against)."),
+        (AT_LEAST_TWO_ANY_AGAINST, votes(large="f", elec="a"), "rejected", "1 categories in favour, 1 against: not enough (at least 2 needed)."),
+        # At least one category in favour, whatever the rule says.
+        (ZERO_NEEDED, votes(elec="a"), "rejected", "0 categories in favour, 1 against: not enough (at least 0 needed, and more for than against)."),
+        (ZERO_NEEDED, votes(large="f"), "approved", "1 categories in favour, 0 against."),
+        # The share is a strict "more than": at 0.49, one of two in favour is enough.
+        (HALF_OR_MORE, votes(large="fa"), "approved", "1 categories in favour, 0 against."),
+    ],
+)  # fmt: skip
+def test_every_reason_exactly(rule, cast, outcome, reason):
+    decision = decide(rule, cast)
+    assert (decision.outcome, decision.reason) == (outcome, reason)
+
+
+def test_each_category_is_tallied_and_placed():
+    decision = decide(
+        DEFAULT, [*votes(large="ffa", small="aaf", elec="fa", gas="xx"), (GAS, "spoilt")]
+    )
+    assert [c.as_dict() for c in decision.categories] == [
+        {"category": "Large", "for": 2, "against": 1, "abstain": 0, "position": "for"},
+        {"category": "Small", "for": 1, "against": 2, "abstain": 0, "position": "against"},
+        {"category": "Elec", "for": 1, "against": 1, "abstain": 0, "position": "undecided"},
+        # Anything but for or against counts as an abstention.
+        {"category": "Gas", "for": 0, "against": 0, "abstain": 3, "position": "no votes"},
+        {"category": "Other", "for": 0, "against": 0, "abstain": 0, "position": "no votes"},
+    ]
+    assert [c.category_id for c in decision.categories] == [LARGE, SMALL, ELEC, GAS, OTHER]
+    assert decision.as_tally() == {
+        "categories": [c.as_dict() for c in decision.categories],
+        "categories_for": 1,
+        "categories_against": 1,
+        "reason": "A tie (1 for, 1 against) is not approval.",
+    }
+
+
+def test_the_default_rule_is_a_majority_of_categories():
+    assert DEFAULT.category_share == Decimal("0.5")
+    assert DEFAULT.more_for_than_against is True
+    assert DEFAULT.min_categories_in_favour == 1

@@ -118,6 +118,10 @@ def test_spring_bank_holiday_in_the_papers_window() -> None:
 def test_zero_moves_to_the_next_working_day_and_round_trip() -> None:
     assert add_working_days(date(2024, 12, 25), 0) == date(2024, 12, 27)
     assert add_working_days(date(2024, 12, 27), 0) == date(2024, 12, 27)
+    # One day at a time: from a Sunday the next Working Day is the Monday, and from
+    # Christmas Day 2022 (a Sunday, then two substitute days) the Wednesday.
+    assert add_working_days(date(2024, 6, 16), 0) == date(2024, 6, 17)
+    assert add_working_days(date(2022, 12, 25), 0) == date(2022, 12, 28)
     start = date(2020, 1, 2)
     for n in (1, 5, 15, 60, 250):
         later = add_working_days(start, n)
@@ -141,7 +145,10 @@ def test_working_days_between_is_zero_backwards() -> None:
     ],
 )
 def test_nine_o_clock_london_on_both_sides_of_the_clock_changes(day: date, utc: datetime) -> None:
-    assert london_clock_time(day, time(9, 0)) == utc
+    instant = london_clock_time(day, time(9, 0))
+    assert instant == utc
+    # Aware datetimes compare by instant whatever their zone: the zone is part of the promise.
+    assert instant.tzinfo is UTC
 
 
 def test_clock_times_inside_the_change_hours_are_defined() -> None:
