@@ -1,7 +1,8 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -9,8 +10,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.admin import (
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    model_fields,
+    save_formset_through,
+)
+from secmods.core.forms import VersionedForm
 from secmods.core.roles import is_secas_staff
-from secmods.modifications import services as modification_services
 from secmods.parties.models import Organisation, PartyCategory
 
 from . import selectors, services
@@ -96,7 +104,7 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["person", "committee"]
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(SafeInlineMixin, admin.TabularInline):
     model = AgendaItem
     extra = 0
     autocomplete_fields = ["modification"]
@@ -105,8 +113,17 @@ class AgendaItemInline(admin.TabularInline):
     readonly_fields = ["decision", "outcome"]
 
 
+class MeetingForm(VersionedForm):
+    versioned_what = "meeting"
+
+    class Meta:
+        model = Meeting
+        fields = ["committee", "starts_at", "title", "location", "status"]
+
+
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    form = MeetingForm
     list_display = ["__str__", "committee", "starts_at", "status", "location", "agenda_link"]
     list_select_related = ["committee"]
     list_filter = ["committee", "status"]
@@ -114,32 +131,44 @@ class MeetingAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "committee__name", "committee__abbreviation"]
     inlines = [AgendaItemInline]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        with transaction.atomic():
-            moved = change and "starts_at" in form.changed_data
-            if moved:
-                obj.sequence += 1
-            if change:
-                obj.version += 1
-            super().save_model(request, obj, form, change)
-            if moved:
-                modification_services.follow_meeting(obj)
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["committee", "starts_at", "title", "location", "status"]
+        return [*fields, "loaded_version"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
+        # Through the service: moving the meeting moves its milestones, bumps its calendar
+        # SEQUENCE and the affected modifications' versions, exactly as through the API.
+        fields = model_fields(form)
+        if change:
+            saved = services.update_meeting(
+                obj, expected_version=form.cleaned_data.get("loaded_version"), **fields
+            )
+        else:
+            saved = services.create_meeting(**fields)
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Meeting) -> None:
+        services.delete_meeting(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.delete_meeting(obj)
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
-        if formset.model is not AgendaItem:
-            return super().save_formset(request, form, formset, change)
-        with transaction.atomic():
-            items = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                obj.delete()
-            for item in items:
-                if item.pk is None:
-                    # Through the service: it also ties a timetable milestone to the meeting.
-                    services.add_to_agenda(
-                        form.instance, modification=item.modification, purpose=item.purpose
-                    )
-                else:
-                    item.save()
+        meeting = form.instance
+        save_formset_through(
+            formset,
+            # Through the service: it also ties a timetable milestone to the meeting.
+            create=lambda f: services.add_to_agenda(
+                meeting,
+                modification=f.cleaned_data["modification"],
+                purpose=f.cleaned_data["purpose"],
+            ),
+            update=lambda f, obj: services.update_agenda_item(
+                obj, **{k: f.cleaned_data[k] for k in f.changed_data}
+            ),
+            delete=lambda f, obj: services.remove_from_agenda(obj),
+        )
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         view = self.admin_site.admin_view

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from secmods.core.concurrency import lock_for_write
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
 from secmods.modifications.dates import ApproxDate
@@ -73,14 +74,7 @@ def schedule_meeting(
 def _update_meeting(
     meeting: Meeting, *, expected_version: int | None = None, **fields: Any
 ) -> tuple[Meeting, int]:
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            f"Someone else changed this meeting since you read it (version {expected_version}, "
-            f"now {locked.version}). Fetch it again and make your change again.",
-            code="stale",
-            params={"current_version": locked.version},
-        )
+    locked = lock_for_write(Meeting, meeting.pk, expected_version=expected_version, what="meeting")
     moved = "starts_at" in fields and fields["starts_at"] != locked.starts_at
     status_changed = "status" in fields and fields["status"] != locked.status
     for name, value in fields.items():
@@ -153,6 +147,43 @@ def add_to_agenda(
             meeting=meeting,
         )
     return item
+
+
+@transaction.atomic
+def update_agenda_item(item: AgendaItem, **fields: Any) -> AgendaItem:
+    """Change an agenda item's meeting, modification, purpose or place (not its outcome:
+    that is record_agenda_outcome)."""
+    locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    allowed = {"meeting", "modification", "purpose", "order"}
+    if set(fields) - allowed:
+        raise ValidationError("Outcomes are recorded from the meeting's agenda page.")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.meeting.status == MeetingStatus.CANCELLED and "meeting" in fields:
+        raise ValidationError({"meeting": "This meeting is cancelled."})
+    locked.full_clean()
+    locked.save()
+    modification_services.bump_version(locked.modification)
+    return locked
+
+
+@transaction.atomic
+def remove_from_agenda(item: AgendaItem) -> None:
+    """Take a modification off an agenda. Its milestone tied to the meeting stays (an
+    analyst re-plans or cancels it on the timetable)."""
+    locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    modification = locked.modification
+    locked.delete()
+    modification_services.bump_version(modification)
+
+
+@transaction.atomic
+def delete_meeting(meeting: Meeting) -> None:
+    locked = lock_for_write(Meeting, meeting.pk, expected_version=None)
+    Modification.objects.filter(
+        pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
+    ).update(version=F("version") + 1)
+    locked.delete()
 
 
 @transaction.atomic

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
 
 
 class SharedChoicesFormSet(BaseInlineFormSet):
@@ -38,3 +42,155 @@ class SharedChoicesFormSet(BaseInlineFormSet):
 
 def shared_choices_formset(*names: str) -> type[SharedChoicesFormSet]:
     return type("SharedChoicesFormSet", (SharedChoicesFormSet,), {"shared_choice_fields": names})
+
+
+# --- Every admin write goes through a service ------------------------------------------
+class SafeErrorsForm:
+    """An error a service or a model gives for a field the form does not show (date_from
+    behind a "when" box, a field a role cannot edit) goes on the form as a whole: Django's
+    own add_error raises ValueError there, which is a 500."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                target = name if name in fields or name == NON_FIELD_ERRORS else None
+                super().add_error(target, errors)  # type: ignore[misc]
+            return
+        if isinstance(error, dict):
+            for name, errors in error.items():
+                target = name if name in fields or name == NON_FIELD_ERRORS else None
+                super().add_error(target, errors)  # type: ignore[misc]
+            return
+        if field is not None and field not in fields:
+            field = None
+        super().add_error(field, error)  # type: ignore[misc]
+
+
+def safe_form(form_class: type[Any], refusal: ValidationError | None = None) -> type[Any]:
+    """`form_class` with SafeErrorsForm, and a service's earlier refusal of this very POST
+    added as its errors (see ServiceAdminMixin.changeform_view)."""
+    attrs: dict[str, Any] = {}
+    if refusal is not None:
+
+        def clean(self: Any) -> Any:
+            cleaned = super(cls, self).clean()
+            self.add_error(None, refusal)
+            return cleaned
+
+        attrs["clean"] = clean
+    bases = (
+        (form_class,) if issubclass(form_class, SafeErrorsForm) else (SafeErrorsForm, form_class)
+    )
+    cls = type(form_class.__name__, bases, attrs)
+    return cls
+
+
+def adopt(obj: Any, saved: Any) -> Any:
+    """Copy what a service saved onto the object the admin holds (its formsets, its log
+    entry and its redirect all read that object)."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+    return obj
+
+
+def save_formset_through(
+    formset: Any,
+    *,
+    create: Callable[[Any], Any] | None = None,
+    update: Callable[[Any, Any], Any] | None = None,
+    delete: Callable[[Any, Any], None] | None = None,
+) -> None:
+    """Save an inline formset row by row through the given service calls, and record what
+    changed the way Django's formset.save() does (the admin's change message reads it).
+    A row kind with no service call given is refused."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.initial_forms:
+        obj = form.instance
+        if formset.can_delete and formset._should_delete_form(form):
+            if obj.pk is None:
+                continue
+            if delete is None:
+                raise ValidationError("These rows cannot be deleted here.")
+            delete(form, obj)
+            formset.deleted_objects.append(obj)
+        elif form.has_changed():
+            if update is None:
+                raise ValidationError("These rows cannot be changed here.")
+            saved = update(form, obj)
+            adopt(obj, saved)
+            formset.changed_objects.append((obj, form.changed_data))
+    for form in formset.extra_forms:
+        if not form.has_changed() or (formset.can_delete and formset._should_delete_form(form)):
+            continue
+        if create is None:
+            raise ValidationError("Rows cannot be added here.")
+        saved = create(form)
+        adopt(form.instance, saved)
+        formset.new_objects.append(form.instance)
+
+
+def model_fields(form: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The cleaned values of the form's editable model fields (m2m included), for a service."""
+    names = {f.name for f in form._meta.model._meta.get_fields() if getattr(f, "editable", False)}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in names and name not in exclude and not form.fields[name].disabled
+    }
+
+
+class ServiceAdminMixin:
+    """For a ModelAdmin whose save_model/save_related/save_formset/delete_model call
+    services. A service that refuses (a ValidationError) after the form was valid rolls the
+    whole POST back and the same POST is shown again with the service's messages on the
+    form: a refusal is a form error, never a 500 and never a partial write."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        using = router.db_for_write(self.model)  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic(using=using):
+                return self._changeform_view(  # type: ignore[attr-defined]
+                    request, object_id, form_url, extra_context
+                )
+        except ValidationError as exc:
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            request._service_refusal = exc  # type: ignore[attr-defined]
+        with transaction.atomic(using=using):
+            return self._changeform_view(  # type: ignore[attr-defined]
+                request, object_id, form_url, extra_context
+            )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        return safe_form(form, getattr(request, "_service_refusal", None))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # save_model's service wrote the many-to-many fields already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)  # type: ignore[attr-defined]
+
+    def history_form_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Reverting would write an old copy past the services and their version check; the
+        # history pages are for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button).
+        if request.method == "POST":
+            raise PermissionDenied("Reverting is not offered; change the fields instead.")
+        return super().history_form_view(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class SafeInlineMixin:
+    """An inline whose forms put a service's field errors on the form, never a ValueError."""
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = safe_form(formset.form)
+        return formset

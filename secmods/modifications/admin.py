@@ -3,8 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -13,8 +12,15 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.committees import services as committee_services
 from secmods.committees.models import AgendaItem, Meeting
-from secmods.core.admin import shared_choices_formset
+from secmods.core.admin import (
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    save_formset_through,
+    shared_choices_formset,
+)
 from secmods.glossary.selectors import terms_used_by
 
 from . import lifecycle, selectors, services
@@ -28,18 +34,27 @@ class SecSectionAdmin(admin.ModelAdmin):
     search_fields = ["code", "title"]
 
 
-class ReportSectionInline(admin.StackedInline):
+class ReportSectionInline(SafeInlineMixin, admin.StackedInline):
     model = ReportSection
     extra = 0
     fields = [("order", "level"), "heading", "body"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(SafeInlineMixin, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     formset = shared_choices_formset("meeting")
     extra = 0
-    fields = ["kind", "label", "status", "meeting", "when", "baseline_display", "order"]
+    fields = [
+        "kind",
+        "label",
+        "status",
+        "meeting",
+        "when",
+        "baseline_display",
+        "order",
+        "loaded_version",
+    ]
     readonly_fields = ["baseline_display"]
 
     @admin.display(description="Baseline")
@@ -50,7 +65,7 @@ class MilestoneInline(admin.TabularInline):
         return super().get_queryset(request).select_related("meeting__committee")
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(SafeInlineMixin, admin.TabularInline):
     model = AgendaItem
     formset = shared_choices_formset("meeting")
     extra = 0
@@ -98,7 +113,7 @@ class StageChangeInline(admin.TabularInline):
 
 
 @admin.register(Modification)
-class ModificationAdmin(SimpleHistoryAdmin):
+class ModificationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ModificationForm
     change_form_template = "admin/modifications/modification/change_form.html"
     list_display = [
@@ -208,16 +223,87 @@ class ModificationAdmin(SimpleHistoryAdmin):
             obj = selectors.get_by_reference(object_id, self.get_queryset(request))
         return obj
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # /admin/modifications/modification/MP160/history/ as well as the id.
+        if not object_id.isdigit():
+            found = selectors.get_by_reference(object_id, self.get_queryset(request))
+            if found is None:
+                get_object_or_404(Modification, pk=-1)
+            object_id = str(found.pk)
+        return super().history_view(request, object_id, extra_context)
+
+    # --- Writes: every one through the services -------------------------------------------
     def save_model(self, request: HttpRequest, obj: Modification, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change:
-                services.bump_version(obj)
+        fields = form.service_fields()
+        if change:
+            saved = services.update_modification(
+                obj,
+                expected_version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+                **fields,
+            )
+        else:
+            number = fields.pop("number", None)
+            saved = services.create_modification(
+                number=number,
+                alternative_of=form.cleaned_data.get("alternative_of"),
+                user=request.user,
+                **fields,
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Modification) -> None:
+        services.delete_modification(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Modification]) -> None:
+        for obj in queryset:
+            services.delete_modification(obj, user=request.user)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        super().save_formset(request, form, formset, change)
-        if change and formset.has_changed():
-            services.bump_version(form.instance)
+        modification = form.instance
+        model = formset.model
+        if model is Milestone:
+            save_formset_through(
+                formset,
+                create=lambda f: services.add_milestone(
+                    modification, user=request.user, **f.service_fields()
+                ),
+                update=lambda f, obj: services.update_milestone(
+                    obj,
+                    expected_version=f.cleaned_data.get("loaded_version"),
+                    user=request.user,
+                    **f.service_fields(),
+                ),
+                delete=lambda f, obj: services.delete_milestone(
+                    obj, expected_version=f.cleaned_data.get("loaded_version"), user=request.user
+                ),
+            )
+        elif model is ReportSection:
+            save_formset_through(
+                formset,
+                create=lambda f: services.save_report_section(modification, **_section_fields(f)),
+                update=lambda f, obj: services.save_report_section(
+                    modification, section=obj, **_section_fields(f)
+                ),
+                delete=lambda f, obj: services.delete_report_section(obj),
+            )
+        elif model is AgendaItem:
+            save_formset_through(
+                formset,
+                create=lambda f: committee_services.add_to_agenda(
+                    f.cleaned_data["meeting"],
+                    modification=modification,
+                    purpose=f.cleaned_data["purpose"],
+                ),
+                update=lambda f, obj: committee_services.update_agenda_item(
+                    obj, **{k: f.cleaned_data[k] for k in ("meeting", "purpose")}
+                ),
+                delete=lambda f, obj: committee_services.remove_from_agenda(obj),
+            )
+        else:
+            # The stage history and the inlines other apps add (documents, reminders) are
+            # read-only lists: any row change in them is refused.
+            save_formset_through(formset)
 
     # --- Move stage ----------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
@@ -247,8 +333,9 @@ class ModificationAdmin(SimpleHistoryAdmin):
                     decided_by=form.cleaned_data["decided_by"],
                     meeting=form.cleaned_data["meeting"],
                     user=request.user,
+                    expected_version=form.cleaned_data["loaded_version"],
                 )
-            except services.MoveRefused as exc:
+            except ValidationError as exc:  # refused by the table, or stale
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
@@ -276,7 +363,7 @@ class ModificationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = MilestoneForm
     list_display = ["label", "modification", "kind", "when_display", "status", "meeting"]
     list_select_related = ["modification", "meeting__committee"]
@@ -289,7 +376,32 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     def when_display(self, obj: Milestone) -> str:
         return f"{obj.when} (was {obj.baseline})" if obj.is_replanned else str(obj.when)
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.fields, "loaded_version"] if obj is not None else self.fields
+
     def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            services.bump_version(obj.modification)
+        fields = form.service_fields()
+        if change:
+            saved = services.update_milestone(
+                obj,
+                expected_version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+                modification=form.cleaned_data.get("modification", obj.modification),
+                **fields,
+            )
+        else:
+            saved = services.add_milestone(
+                form.cleaned_data["modification"], user=request.user, **fields
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Milestone) -> None:
+        services.delete_milestone(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
+        for obj in queryset:
+            services.delete_milestone(obj, user=request.user)
+
+
+def _section_fields(form: Any) -> dict[str, Any]:
+    return {k: form.cleaned_data[k] for k in ("order", "level", "heading", "body")}
