@@ -307,3 +307,7 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "secmods.core.authentication.LockingTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
+
+# History pages are for reading: a revert would write an old copy past the services and
+# their version check (core/admin.py refuses the POST too).
+SIMPLE_HISTORY_REVERT_DISABLED = True

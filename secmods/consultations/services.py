@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from secmods.committees.selectors import active_committee_ids
+from secmods.core.concurrency import lock_for_write
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
@@ -147,6 +148,7 @@ def add_question(
     )
     question.full_clean()
     question.save()
+    _bump(consultation.pk)
     return question
 
 
@@ -170,11 +172,7 @@ def open_consultation(
     """
     if kind not in ConsultationKind.values:
         raise ValidationError({"kind": f"'{kind}' is not a kind of consultation."})
-    if modification.stage in CLOSED_STAGES:
-        raise ValidationError(
-            f"{modification.reference} is {modification.get_stage_display()}; "
-            "it cannot be consulted on."
-        )
+    _check_consultable(modification)
     if not questions:
         raise ValidationError({"questions": "A consultation needs at least one question."})
     specs: list[tuple[str, str]] = []
@@ -205,12 +203,99 @@ def open_consultation(
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
     consultation.full_clean()
+    if consultation.created_by is not None:
+        consultation._history_user = consultation.created_by  # type: ignore[attr-defined]
     consultation.save()
     Question.objects.bulk_create(
         Question(consultation=consultation, order=order, text=text, kind=qkind)
         for order, (text, qkind) in enumerate(specs, start=1)
     )
     return consultation
+
+
+def _check_consultable(modification: Modification) -> None:
+    if modification.stage in CLOSED_STAGES:
+        raise ValidationError(
+            {
+                "modification": f"{modification.reference} is "
+                f"{modification.get_stage_display()}; it cannot be consulted on."
+            }
+        )
+
+
+@transaction.atomic
+def update_consultation(
+    consultation: Consultation,
+    *,
+    expected_version: int | None = None,
+    closes_on: date | None = None,
+    user: Any = None,
+    **fields: Any,
+) -> Consultation:
+    """Change a consultation's modification, kind, title, opening or deadline (5pm London on
+    `closes_on` when no exact `closes_at` is given), version-checked."""
+    locked = lock_for_write(
+        Consultation, consultation.pk, expected_version=expected_version, what="consultation"
+    )
+    allowed = {"modification", "kind", "title", "opens_at", "closes_at"}
+    if set(fields) - allowed:
+        raise ValidationError(f"Cannot change {', '.join(sorted(set(fields) - allowed))} here.")
+    if "kind" in fields and fields["kind"] not in ConsultationKind.values:
+        raise ValidationError({"kind": f"'{fields['kind']}' is not a kind of consultation."})
+    if "modification" in fields and fields["modification"].pk != locked.modification_id:
+        _check_consultable(fields["modification"])
+    if fields.get("closes_at") is None:
+        fields.pop("closes_at", None)
+        if closes_on is not None:
+            fields["closes_at"] = default_closing_deadline(closes_on)
+    if not fields.get("opens_at", True):
+        fields.pop("opens_at")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if not (locked.title or "").strip():
+        locked.title = f"{locked.modification.reference} {ConsultationKind(locked.kind).label}"
+    if locked.closes_at <= locked.opens_at:
+        raise ValidationError({"closes_at": "The deadline must be after the opening time."})
+    locked.version += 1
+    locked.full_clean()
+    if user is not None and getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def delete_consultation(consultation: Consultation) -> None:
+    locked = lock_for_write(Consultation, consultation.pk, expected_version=None)
+    locked.delete()
+
+
+def _bump(consultation_id: int) -> None:
+    Consultation.objects.filter(pk=consultation_id).update(version=models.F("version") + 1)
+
+
+@transaction.atomic
+def update_question(question: Question, **fields: Any) -> Question:
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    if "text" in fields:
+        fields["text"] = _check_question_text(fields["text"], fields.get("order", locked.order))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    _bump(locked.consultation_id)
+    return locked
+
+
+@transaction.atomic
+def delete_question(question: Question) -> None:
+    if question.answers.exists():
+        raise ValidationError(
+            f"Question {question.order} has answers; it cannot be taken out of the consultation."
+        )
+    consultation_id = question.consultation_id
+    question.delete()
+    _bump(consultation_id)
 
 
 # --- Personal links --------------------------------------------------------------------
