@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.core.admin import (
+    SafeFieldsMixin,
     SafeInlineMixin,
     ServiceAdminMixin,
     adopt,
@@ -25,7 +26,7 @@ from . import selectors, services
 from .models import AgendaItem, Committee, Meeting, Membership, Release
 
 
-class CommitteeMembershipInline(admin.TabularInline):
+class CommitteeMembershipInline(SafeFieldsMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["person"]
@@ -44,7 +45,7 @@ class InviteMemberForm(forms.Form):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
+class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "abbreviation", "kind", "papers_due_working_days", "invite_link"]
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
@@ -96,7 +97,7 @@ class CommitteeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["person", "committee", "role", "party_category", "start_date", "end_date"]
     list_select_related = ["person__organisation", "committee", "party_category"]
     list_filter = ["committee", "party_category"]
@@ -263,6 +264,6 @@ class AgendaOutcomeForm(forms.Form):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "date"]
     search_fields = ["name"]

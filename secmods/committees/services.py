@@ -20,6 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from secmods.core.concurrency import lock_for_write
+from secmods.core.outbox import enqueue_after_commit
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
 from secmods.modifications.dates import ApproxDate
@@ -35,6 +36,8 @@ from .models import (
     MeetingStatus,
     Membership,
 )
+
+SEND_ACCOUNT_INVITATION_TASK = "secmods.committees.tasks.send_account_invitation"
 
 MILESTONE_KIND_FOR_COMMITTEE: dict[str, str] = {
     CommitteeKind.CSC: MilestoneKind.CSC,
@@ -274,7 +277,8 @@ def invite_committee_member(
     party_category: Any = None,
     start_date: Any = None,
 ) -> Any:
-    """Create a committee member's account (no password yet) and email a set-password link.
+    """Create a committee member's account (no password yet); a worker emails the
+    set-password link once it is committed.
 
     The link is Django's password-reset link: it works once and lapses after
     PASSWORD_RESET_TIMEOUT; the member can ask for a new one from the login page."""
@@ -306,14 +310,28 @@ def invite_committee_member(
                 party_category=party_category,
                 start_date=start_date or timezone.localdate(),
             )
+        enqueue_after_commit(
+            SEND_ACCOUNT_INVITATION_TASK, user.pk, committee.pk if committee else None
+        )
+    return user
+
+
+def deliver_account_invitation(user_id: int, committee_id: int | None) -> str:
+    """Email a new member the set-password link (in the worker). The link is made here, so
+    it is valid from when it is sent."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or user.has_usable_password():
+        return "nothing to do"  # gone, or the password is set already
+    committee = Committee.objects.filter(pk=committee_id).first() if committee_id else None
     committees = f" of the {committee.name}" if committee else ""
+    name = user.get_full_name() or user.email
     send_mail(
         "Your secmods account",
         f"Dear {name},\n\nSECAS has created your secmods account as a member{committees}. "
         f"Choose your password here:\n{set_password_link(user)}\n\n"
-        f"Your username is {email}. The link works once; if it has lapsed, use "
+        f"Your username is {user.email}. The link works once; if it has lapsed, use "
         f"'Forgotten your password?' on {settings.SITE_URL}/admin/login/.\n\nSECAS\n",
         None,
-        [email],
+        [user.email],
     )
-    return user
+    return "sent"

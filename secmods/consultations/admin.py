@@ -18,7 +18,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
-from secmods.core.admin import SafeInlineMixin, ServiceAdminMixin, adopt, save_formset_through
+from secmods.core.admin import (
+    SafeFieldsMixin,
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    save_formset_through,
+)
 from secmods.core.forms import VersionedForm
 from secmods.core.roles import is_secas_staff
 
@@ -89,7 +95,7 @@ class CommentForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(SimpleHistoryAdmin):
+class CommentAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     form = CommentForm
     actions = ["mark_noted", "mark_not_noted"]
     list_display = [
@@ -176,7 +182,7 @@ class QuestionInline(SafeInlineMixin, admin.TabularInline):
     fields = ["order", "kind", "text"]
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(SafeFieldsMixin, admin.TabularInline):
     model = Invitation
     extra = 0
     fields = ["email", "name", "organisation", "sent_at", "revoked_at", "has_responded"]
@@ -360,7 +366,7 @@ class ConsultationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     def publish(self, request: HttpRequest, queryset: QuerySet[Consultation]) -> None:
         for consultation in queryset:
             try:
-                count = publish_responses(consultation)
+                count = publish_responses(consultation, user=request.user)
             except ValidationError as exc:
                 self.message_user(request, f"{consultation}: {exc.messages[0]}", messages.ERROR)
             else:
@@ -417,14 +423,11 @@ class ConsultationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                unsent = [i.email for i in sent if not Invitation.objects.get(pk=i.pk).sent_at]
-                self.message_user(request, f"{len(sent) - len(unsent)} invitation(s) sent.")
-                if unsent:
-                    self.message_user(
-                        request,
-                        f"Could not email {', '.join(unsent)}: use 'Send a new link' later.",
-                        messages.WARNING,
-                    )
+                self.message_user(
+                    request,
+                    f"{len(sent)} invitation(s) queued: they go out within a minute. An "
+                    "address the mail server refuses keeps an empty 'sent' column.",
+                )
                 return HttpResponseRedirect(
                     reverse("admin:consultations_consultation_change", args=[pk])
                 )
@@ -460,7 +463,7 @@ class ConsultationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/consultations/form.html", context)
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(SafeFieldsMixin, admin.TabularInline):
     model = Answer
     extra = 0
     fields = ("question", "position", "text")
@@ -472,7 +475,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(SimpleHistoryAdmin):
+class ResponseAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     """Staff read responses here (confidential ones too); changes go through the form."""
 
     list_display = [
@@ -511,7 +514,7 @@ class ResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
     """Staff withdraw a respondent's link, or send a new one (earlier links stop working)."""
 
     list_display = ["email", "name", "consultation", "sent_at", "revoked_at", "has_responded"]
@@ -551,4 +554,4 @@ class InvitationAdmin(admin.ModelAdmin):
             send_invitation(invitation)
             sent += 1
         if sent:
-            self.message_user(request, f"{sent} new link(s) sent.")
+            self.message_user(request, f"{sent} new link(s) queued: they go out within a minute.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
+from django.contrib.admin.widgets import AutocompleteMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
@@ -142,7 +144,70 @@ def model_fields(form: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
     }
 
 
-class ServiceAdminMixin:
+# --- Choice fields that refuse any posted value with a form error -------------------------
+def _pk_candidates(field: Any, values: Any) -> list[Any]:
+    """The posted values the related primary key can hold; others are dropped (no row
+    has them). An integer past the column's range would make the database lookup raise."""
+    pk = field.queryset.model._meta.pk
+    kept = []
+    for value in values:
+        try:
+            python = pk.to_python(value)
+        except ValidationError:
+            continue
+        if isinstance(python, int) and not -(2**63) <= python < 2**63:
+            continue
+        kept.append(value)
+    return kept
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        if any(v not in _pk_candidates(self, [v]) for v in value if str(v).strip()):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return super()._check_values(value)
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _pk_candidates(self, [value]):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+def _safe_widget(widget: Any) -> None:
+    inner = getattr(widget, "widget", widget)  # admin's RelatedFieldWidgetWrapper
+    if isinstance(inner, AutocompleteMixin) and not getattr(inner, "_safe", False):
+        original = inner.optgroups
+
+        def optgroups(name: str, value: Any, attr: Any = None) -> Any:
+            # Re-rendering a refused form: the autocomplete looks the posted ids up, which
+            # raises for a value that is no id at all.
+            return original(name, _pk_candidates(inner.choices, value), attr)
+
+        inner.optgroups = optgroups  # type: ignore[method-assign]
+        inner._safe = True  # type: ignore[attr-defined]
+
+
+def safe_formfield(formfield: Any) -> Any:
+    if formfield is None:
+        return None
+    if type(formfield) is forms.ModelMultipleChoiceField:
+        formfield.__class__ = SafeModelMultipleChoiceField
+    elif type(formfield) is forms.ModelChoiceField:
+        formfield.__class__ = SafeModelChoiceField
+    _safe_widget(formfield.widget)
+    return formfield
+
+
+class SafeFieldsMixin:
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return safe_formfield(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+
+
+class ServiceAdminMixin(SafeFieldsMixin):
     """For a ModelAdmin whose save_model/save_related/save_formset/delete_model call
     services. A service that refuses (a ValidationError) after the form was valid rolls the
     whole POST back and the same POST is shown again with the service's messages on the
@@ -187,7 +252,7 @@ class ServiceAdminMixin:
         return super().history_form_view(request, *args, **kwargs)  # type: ignore[misc]
 
 
-class SafeInlineMixin:
+class SafeInlineMixin(SafeFieldsMixin):
     """An inline whose forms put a service's field errors on the form, never a ValueError."""
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]

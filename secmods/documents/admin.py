@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from secmods.core.admin import SafeFieldsMixin
 from secmods.modifications.models import Modification
 
 from . import services
@@ -35,7 +36,7 @@ SALT = "secmods.documents.import-preview"
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SafeFieldsMixin, admin.ModelAdmin):
     form = DocumentForm
     change_list_template = "admin/documents/document/change_list.html"
     list_display = [
@@ -240,7 +241,7 @@ def _sweep_pending() -> None:
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["modification", "number", "replaced_at", "replaced_by", "replaced_by_source"]
     list_select_related = ["modification", "replaced_by"]
     fields = [
@@ -261,7 +262,7 @@ class ReportVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(SafeFieldsMixin, admin.TabularInline):
     """The modification's library, listed on its page (uploads go through DocumentAdmin)."""
 
     model = Document
@@ -279,6 +280,8 @@ class DocumentInline(admin.TabularInline):
 
     @admin.display(description="File")
     def download(self, obj: Document) -> str:
+        if not obj.pk:  # a row a tampered form claims: nothing to link to
+            return "-"
         return format_html(
             '<a href="{}">{}</a>', reverse("documents:download", args=[obj.pk]), obj.original_name
         )
@@ -287,7 +290,7 @@ class DocumentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("modification")
 
 
-class ReportVersionInline(admin.TabularInline):
+class ReportVersionInline(SafeFieldsMixin, admin.TabularInline):
     model = ReportVersion
     extra = 0
     fields = ["number", "replaced_at", "replaced_by", "replaced_by_source"]

@@ -15,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from secmods.committees import services as committee_services
 from secmods.committees.models import AgendaItem, Meeting
 from secmods.core.admin import (
+    SafeFieldsMixin,
     SafeInlineMixin,
     ServiceAdminMixin,
     adopt,
@@ -29,7 +30,7 @@ from .models import Milestone, Modification, ReportSection, SecSection, StageCha
 
 
 @admin.register(SecSection)
-class SecSectionAdmin(admin.ModelAdmin):
+class SecSectionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["code", "title"]
     search_fields = ["code", "title"]
 
@@ -95,7 +96,7 @@ _STAGE_CHANGE_COLUMNS: tuple[str, ...] = (
 )
 
 
-class StageChangeInline(admin.TabularInline):
+class StageChangeInline(SafeFieldsMixin, admin.TabularInline):
     model = StageChange
     extra = 0
     can_delete = False

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from secmods.core.admin import SafeFieldsMixin
 from secmods.modifications.admin import ModificationAdmin
 
 from . import selectors, services
@@ -26,7 +27,7 @@ def _london(value: Any) -> str:
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(SafeFieldsMixin, admin.ModelAdmin):
     form = ReminderRuleForm
     list_display = ["name", "is_active", "event_kind", "when_display", "recipients_display"]
     list_filter = ["is_active", "event_kind", "offset_unit"]
@@ -72,7 +73,7 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
     change_list_template = "admin/reminders/reminder/change_list.html"
     list_display = [
         "due_display",
@@ -93,7 +94,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Due (London)", ordering="due_at")
     def due_display(self, obj: Reminder) -> str:
-        return _london(obj.due_at)
+        return _london(obj.due_at) if obj.due_at else "-"
 
     @admin.display(description="Sent (London)", ordering="sent_at")
     def sent_display(self, obj: Reminder) -> str:
@@ -160,7 +161,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unsubscription)
-class UnsubscriptionAdmin(admin.ModelAdmin):
+class UnsubscriptionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["email", "rule", "created_at"]
     list_filter = ["rule"]
     search_fields = ["email"]
@@ -176,7 +177,7 @@ _INLINE_FIELDS = [
 ]
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(SafeFieldsMixin, admin.TabularInline):
     """On the modification's page: its planned, sent, skipped and failed reminders."""
 
     model = Reminder
@@ -189,7 +190,7 @@ class ReminderInline(admin.TabularInline):
 
     @admin.display(description="Due (London)")
     def due_display(self, obj: Reminder) -> str:
-        return _london(obj.due_at)
+        return _london(obj.due_at) if obj.due_at else "-"
 
     @admin.display(description="Note")
     def note_or_error(self, obj: Reminder) -> str:

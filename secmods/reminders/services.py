@@ -191,7 +191,18 @@ def replan_rule(rule: ReminderRule, *, now: datetime | None = None) -> PlanResul
     result = PlanResult()
     for kind_key, ref in sorted(refs):
         result += replan_event(kind_key, ref, now=now)
+    ReminderRule.objects.filter(pk=rule.pk).update(planned_at=now)
+    rule.planned_at = now
     return result
+
+
+def plan_unplanned_rules(*, now: datetime | None = None) -> int:
+    """Plan every rule never planned (shipped by a data migration, loaded from a fixture)
+    exactly as saving it in the admin would. Runs after `migrate`. Returns how many."""
+    rules = list(ReminderRule.objects.filter(planned_at__isnull=True))
+    for rule in rules:
+        replan_rule(rule, now=now)
+    return len(rules)
 
 
 # --- Unsubscribing ----------------------------------------------------------------------
