@@ -22,6 +22,9 @@ class VersionedForm(forms.ModelForm):
         required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
     )
     versioned_what = ""
+    # The foreign key whose row the services lock before this one (a milestone's
+    # modification): locked first here too, or two writers deadlock on PostgreSQL.
+    lock_parent_first = ""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,6 +35,13 @@ class VersionedForm(forms.ModelForm):
         cleaned = super().clean() or {}
         if self.instance.pk and not self.errors and transaction.get_connection().in_atomic_block:
             try:
+                if self.lock_parent_first:
+                    field = self.instance._meta.get_field(self.lock_parent_first)
+                    lock_for_write(
+                        field.related_model,
+                        getattr(self.instance, field.attname),
+                        expected_version=None,
+                    )
                 lock_for_write(
                     type(self.instance),
                     self.instance.pk,

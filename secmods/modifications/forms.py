@@ -25,6 +25,7 @@ class MilestoneForm(VersionedForm):
         "A meeting fixes the date to its day.",
     )
     versioned_what = "milestone"
+    lock_parent_first = "modification"
 
     class Meta:
         model = Milestone

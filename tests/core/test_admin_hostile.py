@@ -4,7 +4,6 @@ never a 5xx, and nothing written when the form is refused (DEBUG=False, as in pr
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
@@ -45,13 +44,13 @@ def _row_counts() -> dict[str, int]:
     return {m._meta.label: m._default_manager.count() for m in models}
 
 
-def _urls(model, obj) -> list[str]:  # type: ignore[no-untyped-def]
+def _url(model, obj, mode: str) -> str | None:  # type: ignore[no-untyped-def]
     meta = model._meta
-    urls = []
-    for name, args in (("add", []), ("change", [obj.pk])):
-        with contextlib.suppress(NoReverseMatch):
-            urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_{name}", args=args))
-    return urls
+    args = [] if mode == "add" else [obj.pk]
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_{mode}", args=args)
+    except NoReverseMatch:
+        return None
 
 
 def _attack(client: Client, url: str, label: str) -> int:
@@ -110,16 +109,17 @@ def _diff(base: dict[str, list[str]], data: dict[str, list[str]]) -> str:
     return repr(changed)[:300]
 
 
+@pytest.mark.parametrize("mode", ["add", "change"])
 @pytest.mark.parametrize("label", MODEL_LABELS)
-def test_hostile_values_in_every_admin_form(world, label, settings):  # noqa: F811
+def test_hostile_values_in_every_admin_form(world, label, mode, settings):  # noqa: F811
     settings.DEBUG = False
     model = apps.get_model(label)
     obj = first_object(model)
     assert model in admin.site._registry and obj is not None
-    sent = 0
+    url = _url(model, obj, mode)
+    if url is None:
+        pytest.skip(f"{label} has no {mode} page")
     for role in ("secas_staff", "committee_member"):
         client = Client(raise_request_exception=False)
         client.force_login(UserFactory(**{role: True}))
-        for url in _urls(model, obj):
-            sent += _attack(client, url, f"{label} as {role}")
-    assert sent > 0
+        assert _attack(client, url, f"{label} {mode} as {role}") > 0
