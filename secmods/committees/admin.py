@@ -26,7 +26,7 @@ from . import selectors, services
 from .models import AgendaItem, Committee, Meeting, Membership, Release
 
 
-class CommitteeMembershipInline(SafeFieldsMixin, admin.TabularInline):
+class CommitteeMembershipInline(SafeInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["person"]
@@ -51,6 +51,15 @@ class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
     search_fields = ["name", "abbreviation"]
     prepopulated_fields = {"slug": ["abbreviation"]}
     inlines = [CommitteeMembershipInline]
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        committee = form.instance
+        save_formset_through(
+            formset,
+            create=lambda f: services.save_membership(**model_fields(f), committee=committee),
+            update=lambda f, obj: services.save_membership(obj, **model_fields(f)),
+            delete=lambda f, obj: services.end_membership(obj),
+        )
 
     @admin.display(description="")
     def invite_link(self, obj: Committee) -> str:
@@ -97,12 +106,23 @@ class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["person", "committee", "role", "party_category", "start_date", "end_date"]
     list_select_related = ["person__organisation", "committee", "party_category"]
     list_filter = ["committee", "party_category"]
     search_fields = ["person__name", "committee__name", "committee__abbreviation"]
     autocomplete_fields = ["person", "committee"]
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        current = Membership.objects.get(pk=obj.pk) if change else None
+        adopt(obj, services.save_membership(current, **model_fields(form)))
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.end_membership(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for membership in queryset:
+            services.end_membership(membership)
 
 
 class AgendaItemInline(SafeInlineMixin, admin.TabularInline):

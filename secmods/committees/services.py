@@ -335,3 +335,22 @@ def deliver_account_invitation(user_id: int, committee_id: int | None) -> str:
         [user.email],
     )
     return "sent"
+
+
+# --- Memberships ------------------------------------------------------------------------
+@transaction.atomic
+def save_membership(membership: Membership | None = None, **fields: Any) -> Membership:
+    """Add a committee membership or change one (its person, committee, role, Party
+    Category, dates); the reminder receivers re-plan who is reminded."""
+    membership = membership or Membership()
+    for name, value in fields.items():
+        setattr(membership, name, value)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership: Membership) -> None:
+    """Delete a membership row (staff normally set its end date instead)."""
+    membership.delete()

@@ -23,6 +23,7 @@ from secmods.core.admin import (
     SafeInlineMixin,
     ServiceAdminMixin,
     adopt,
+    model_fields,
     save_formset_through,
 )
 from secmods.core.forms import VersionedForm
@@ -43,6 +44,8 @@ from .services import (
     add_question,
     can_edit_comment,
     check_comment_meeting,
+    create_comment,
+    delete_comment,
     delete_consultation,
     delete_question,
     display_deadline,
@@ -54,6 +57,7 @@ from .services import (
     revoke_invitation,
     send_invitation,
     submit_response,
+    update_comment,
     update_consultation,
     update_question,
 )
@@ -95,7 +99,7 @@ class CommentForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
+class CommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = CommentForm
     actions = ["mark_noted", "mark_not_noted"]
     list_display = [
@@ -143,9 +147,19 @@ class CommentAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
         return allowed and (obj is None or can_edit_comment(request.user, obj))
 
     def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
-        if not change:
-            obj.author = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        fields = model_fields(form)
+        if change:
+            saved = update_comment(Comment.objects.get(pk=obj.pk), editor=request.user, **fields)
+        else:
+            saved = create_comment(author=request.user, **fields)
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        delete_comment(obj, editor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        for comment in queryset:
+            delete_comment(comment, editor=request.user)
 
     def get_actions(self, request: HttpRequest) -> Any:
         actions = super().get_actions(request)
@@ -251,7 +265,7 @@ class ConsultationForm(VersionedForm):
 
     def _get_validation_exclusions(self) -> Any:
         # Chosen by the service when left empty; it validates them.
-        return super()._get_validation_exclusions() | {"title", "opens_at", "closes_at"}
+        return super()._get_validation_exclusions() | {"title", "opens_at", "closes_at"}  # type: ignore[misc]
 
     def service_fields(self) -> dict[str, Any]:
         data = self.cleaned_data

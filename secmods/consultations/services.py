@@ -615,3 +615,10 @@ def publish_responses(
 @transaction.atomic
 def unpublish_responses(consultation: Consultation, *, user: Any = None) -> int:
     return _set_published(consultation.responses.filter(published_at__isnull=False), None, user)
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, *, editor: Any) -> None:
+    if not can_edit_comment(editor, comment):
+        raise ValidationError("You can delete only your own comments.", code="not_author")
+    comment.delete()

@@ -76,7 +76,7 @@ def safe_form(form_class: type[Any], refusal: ValidationError | None = None) -> 
     if refusal is not None:
 
         def clean(self: Any) -> Any:
-            cleaned = super(cls, self).clean()
+            cleaned = super(cls, self).clean()  # type: ignore[misc,arg-type]
             self.add_error(None, refusal)
             return cleaned
 
@@ -167,7 +167,7 @@ class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
             raise ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
             )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc,arg-type]
 
 
 class SafeModelChoiceField(forms.ModelChoiceField):

@@ -51,7 +51,7 @@ def lock_for_write(
     if locked is None:
         if expected_version is not None:
             raise stale_write(name, expected_version, None)
-        raise queryset.model.DoesNotExist(f"No {name} {pk}.")
+        raise queryset.model.DoesNotExist(f"No {name} {pk}.")  # type: ignore[attr-defined]
     current = locked.version  # type: ignore[attr-defined]
     if expected_version is not None and current != expected_version:
         raise stale_write(name, expected_version, current)

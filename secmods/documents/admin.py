@@ -20,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from secmods.core.admin import SafeFieldsMixin
+from secmods.core.admin import SafeFieldsMixin, ServiceAdminMixin, adopt, model_fields
 from secmods.modifications.models import Modification
 
 from . import services
@@ -36,7 +36,7 @@ SALT = "secmods.documents.import-preview"
 
 
 @admin.register(Document)
-class DocumentAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class DocumentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = DocumentForm
     change_list_template = "admin/documents/document/change_list.html"
     list_display = [
@@ -79,7 +79,8 @@ class DocumentAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Document, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            current = Document.objects.get(pk=obj.pk)
+            adopt(obj, services.update_document(current, **model_fields(form)))
             return
         created = services.add_document(
             form.cleaned_data["modification"],
@@ -90,8 +91,14 @@ class DocumentAdmin(SafeFieldsMixin, admin.ModelAdmin):
             visibility=form.cleaned_data["visibility"],
             user=request.user,
         )
-        obj.pk = created.pk
-        obj.file = created.file
+        adopt(obj, created)
+
+    def delete_model(self, request: HttpRequest, obj: Document) -> None:
+        services.delete_document(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document in queryset:
+            services.delete_document(document)
 
     # --- Import a report: upload, preview (a dry run), confirm ---------------------------
     def get_urls(self) -> list[Any]:

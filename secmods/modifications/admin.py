@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -229,7 +229,7 @@ class ModificationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         if not object_id.isdigit():
             found = selectors.get_by_reference(object_id, self.get_queryset(request))
             if found is None:
-                get_object_or_404(Modification, pk=-1)
+                raise Http404(f"No modification {object_id}.")
             object_id = str(found.pk)
         return super().history_view(request, object_id, extra_context)
 

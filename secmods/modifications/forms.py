@@ -117,7 +117,7 @@ class ModificationForm(VersionedForm):
             self.fields["stage"].help_text = "Use 'Move stage' to change it."
 
     def _get_validation_exclusions(self) -> Any:
-        excluded = super()._get_validation_exclusions()
+        excluded = super()._get_validation_exclusions()  # type: ignore[misc]
         if not self.instance.pk:
             # A new modification's number (and letter) is chosen by create_modification.
             excluded.add("number")

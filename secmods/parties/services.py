@@ -12,6 +12,7 @@ text of comments, now authored by an anonymous login.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -130,3 +131,22 @@ def forget_person(person_id: int) -> ForgetReport:
     if person.organisation_id:
         report.kept.append(f"organisation '{person.organisation}' (not personal data)")
     return report
+
+
+@transaction.atomic
+def save_person(person: Person | None = None, *, editor: Any = None, **fields: Any) -> Person:
+    """Add a person (a proposer, analyst or committee member) or change their details."""
+    person = person or Person()
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.full_clean()
+    if editor is not None and getattr(editor, "pk", None):
+        person._history_user = editor  # type: ignore[attr-defined]
+    person.save()
+    return person
+
+
+@transaction.atomic
+def delete_person(person: Person) -> None:
+    """Delete a person nothing protects (a proposer of a modification is kept: PROTECT)."""
+    person.delete()

@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from secmods.core.admin import SafeFieldsMixin
+from secmods.core.admin import SafeFieldsMixin, ServiceAdminMixin, adopt, model_fields
 from secmods.modifications.admin import ModificationAdmin
 
 from . import selectors, services
@@ -27,7 +26,7 @@ def _london(value: Any) -> str:
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class ReminderRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = ReminderRuleForm
     list_display = ["name", "is_active", "event_kind", "when_display", "recipients_display"]
     list_filter = ["is_active", "event_kind", "offset_unit"]
@@ -61,9 +60,9 @@ class ReminderRuleAdmin(SafeFieldsMixin, admin.ModelAdmin):
         return ", ".join(obj.recipient_kinds or [])
 
     def save_model(self, request: HttpRequest, obj: ReminderRule, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            result = services.replan_rule(obj)
+        current = ReminderRule.objects.get(pk=obj.pk) if change else None
+        saved, result = services.save_rule(current, **model_fields(form))
+        adopt(obj, saved)
         self.message_user(
             request,
             f"Reminders re-planned: {result.planned} planned, {result.withdrawn} withdrawn, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -227,3 +228,14 @@ def unsubscribe(email: str, rule: ReminderRule) -> int:
     return Reminder.objects.filter(
         rule=rule, recipient_email=email, status=ReminderStatus.PLANNED
     ).update(status=ReminderStatus.WITHDRAWN, note="the recipient unsubscribed")
+
+
+@transaction.atomic
+def save_rule(rule: ReminderRule | None = None, **fields: Any) -> tuple[ReminderRule, PlanResult]:
+    """Add or change a reminder rule and plan its events at once (as after migrate)."""
+    rule = rule or ReminderRule()
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return rule, replan_rule(rule)
