@@ -328,3 +328,13 @@ REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
     "secmods.core.authentication.LockingTokenAuthentication",
     "rest_framework.authentication.SessionAuthentication",
 ]
+
+# History pages are for reading: a revert would write an old copy past the services and
+# their version check (core/admin.py refuses the POST too).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Invitation emails go out from the worker; this sweep queues again any the broker missed.
+CELERY_BEAT_SCHEDULE["consultations-queue-unsent-invitations"] = {
+    "task": "secmods.consultations.tasks.queue_unsent_invitations",
+    "schedule": 300.0,
+    "options": {"expires": 290},
+}

@@ -163,3 +163,23 @@ def secas_client(client, secas_user):  # type: ignore[no-untyped-def]
 def member_client(client, member_user):  # type: ignore[no-untyped-def]
     client.force_login(member_user)
     return client
+
+
+@pytest.fixture
+def run_queued_tasks(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """`with run_queued_tasks(): ...` runs the tasks that services queue after commit, in
+    this process (Celery's eager mode), as a worker would once the request is over."""
+    from contextlib import contextmanager
+
+    from config.celery import app
+
+    @contextmanager
+    def run():  # type: ignore[no-untyped-def]
+        app.conf.task_always_eager = True
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+        finally:
+            app.conf.task_always_eager = False
+
+    return run

@@ -5,7 +5,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,16 +13,24 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.core.admin import shared_choices_formset
+from secmods.core.admin import (
+    SafeFieldsMixin,
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    model_fields,
+    save_formset_through,
+    shared_choices_formset,
+)
+from secmods.core.forms import VersionedForm
 from secmods.core.roles import is_secas_staff
-from secmods.modifications import services as modification_services
 from secmods.parties.models import Organisation, PartyCategory
 
 from . import selectors, services
 from .models import AgendaItem, Committee, Meeting, Membership, Release
 
 
-class CommitteeMembershipInline(admin.TabularInline):
+class CommitteeMembershipInline(SafeInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["person"]
@@ -42,7 +49,7 @@ class InviteMemberForm(forms.Form):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(admin.ModelAdmin):
+class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "abbreviation", "kind", "papers_due_working_days", "invite_link"]
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
@@ -53,6 +60,15 @@ class CommitteeAdmin(admin.ModelAdmin):
         # Only SECAS staff invite members: nobody else is shown a link that would refuse them.
         shown = list(super().get_list_display(request))
         return shown if is_secas_staff(request.user) else [f for f in shown if f != "invite_link"]
+
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        committee = form.instance
+        save_formset_through(
+            formset,
+            create=lambda f: services.save_membership(**model_fields(f), committee=committee),
+            update=lambda f, obj: services.save_membership(obj, **model_fields(f)),
+            delete=lambda f, obj: services.end_membership(obj),
+        )
 
     @admin.display(description="")
     def invite_link(self, obj: Committee) -> str:
@@ -99,15 +115,26 @@ class CommitteeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_display = ["person", "committee", "role", "party_category", "start_date", "end_date"]
     list_select_related = ["person__organisation", "committee", "party_category"]
     list_filter = ["committee", "party_category"]
     search_fields = ["person__name", "committee__name", "committee__abbreviation"]
     autocomplete_fields = ["person", "committee"]
 
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        current = Membership.objects.get(pk=obj.pk) if change else None
+        adopt(obj, services.save_membership(current, **model_fields(form)))
 
-class AgendaItemInline(admin.TabularInline):
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.end_membership(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for membership in queryset:
+            services.end_membership(membership)
+
+
+class AgendaItemInline(SafeInlineMixin, admin.TabularInline):
     model = AgendaItem
     extra = 0
     autocomplete_fields = ["modification"]
@@ -116,8 +143,17 @@ class AgendaItemInline(admin.TabularInline):
     readonly_fields = ["decision", "outcome"]
 
 
+class MeetingForm(VersionedForm):
+    versioned_what = "meeting"
+
+    class Meta:
+        model = Meeting
+        fields = ["committee", "starts_at", "title", "location", "status"]
+
+
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    form = MeetingForm
     list_display = ["__str__", "committee", "starts_at", "status", "location", "agenda_link"]
     list_select_related = ["committee"]
     list_filter = ["committee", "status"]
@@ -125,32 +161,44 @@ class MeetingAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "committee__name", "committee__abbreviation"]
     inlines = [AgendaItemInline]
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        with transaction.atomic():
-            moved = change and "starts_at" in form.changed_data
-            if moved:
-                obj.sequence += 1
-            if change:
-                obj.version += 1
-            super().save_model(request, obj, form, change)
-            if moved:
-                modification_services.follow_meeting(obj)
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["committee", "starts_at", "title", "location", "status"]
+        return [*fields, "loaded_version"] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form: Any, change: bool) -> None:
+        # Through the service: moving the meeting moves its milestones, bumps its calendar
+        # SEQUENCE and the affected modifications' versions, exactly as through the API.
+        fields = model_fields(form)
+        if change:
+            saved = services.update_meeting(
+                obj, expected_version=form.cleaned_data.get("loaded_version"), **fields
+            )
+        else:
+            saved = services.create_meeting(**fields)
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Meeting) -> None:
+        services.delete_meeting(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            services.delete_meeting(obj)
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
-        if formset.model is not AgendaItem:
-            return super().save_formset(request, form, formset, change)
-        with transaction.atomic():
-            items = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                obj.delete()
-            for item in items:
-                if item.pk is None:
-                    # Through the service: it also ties a timetable milestone to the meeting.
-                    services.add_to_agenda(
-                        form.instance, modification=item.modification, purpose=item.purpose
-                    )
-                else:
-                    item.save()
+        meeting = form.instance
+        save_formset_through(
+            formset,
+            # Through the service: it also ties a timetable milestone to the meeting.
+            create=lambda f: services.add_to_agenda(
+                meeting,
+                modification=f.cleaned_data["modification"],
+                purpose=f.cleaned_data["purpose"],
+            ),
+            update=lambda f, obj: services.update_agenda_item(
+                obj, **{k: f.cleaned_data[k] for k in f.changed_data}
+            ),
+            delete=lambda f, obj: services.remove_from_agenda(obj),
+        )
 
     def get_urls(self):  # type: ignore[no-untyped-def]
         view = self.admin_site.admin_view
@@ -245,13 +293,13 @@ class AgendaOutcomeForm(forms.Form):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "date"]
     search_fields = ["name"]
 
 
 # --- Inlines on other apps' pages (registered in CommitteesConfig.ready) ---------------
-class ModificationAgendaInline(admin.TabularInline):
+class ModificationAgendaInline(SafeInlineMixin, admin.TabularInline):
     """On a modification's page: the meetings where it is presented."""
 
     model = AgendaItem
@@ -271,8 +319,32 @@ class ModificationAgendaInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AgendaItem]:
         return super().get_queryset(request).select_related("meeting__committee")
 
+    @staticmethod
+    def save_through_services(request: HttpRequest, formset: Any, modification: Any) -> None:
+        save_formset_through(
+            formset,
+            create=lambda f: services.add_to_agenda(
+                f.cleaned_data["meeting"],
+                modification=modification,
+                purpose=f.cleaned_data["purpose"],
+            ),
+            update=lambda f, obj: services.update_agenda_item(
+                obj, **{k: f.cleaned_data[k] for k in ("meeting", "purpose")}
+            ),
+            delete=lambda f, obj: services.remove_from_agenda(obj),
+        )
 
-class MembershipInline(admin.TabularInline):
+
+class MembershipInline(SafeInlineMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["committee"]
+
+    @staticmethod
+    def save_through_services(request: HttpRequest, formset: Any, person: Any) -> None:
+        save_formset_through(
+            formset,
+            create=lambda f: services.save_membership(**model_fields(f), person=person),
+            update=lambda f, obj: services.save_membership(obj, **model_fields(f)),
+            delete=lambda f, obj: services.end_membership(obj),
+        )

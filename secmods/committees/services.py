@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from secmods.core.concurrency import lock_for_write
+from secmods.core.outbox import enqueue_after_commit
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
@@ -34,6 +36,8 @@ from .models import (
     MeetingStatus,
     Membership,
 )
+
+SEND_ACCOUNT_INVITATION_TASK = "secmods.committees.tasks.send_account_invitation"
 
 MILESTONE_KIND_FOR_COMMITTEE: dict[str, str] = {
     CommitteeKind.CSC: MilestoneKind.CSC,
@@ -77,14 +81,7 @@ CALENDAR_FIELDS = ("starts_at", "location", "status")
 def _update_meeting(
     meeting: Meeting, *, expected_version: int | None = None, user: Any = None, **fields: Any
 ) -> tuple[Meeting, int]:
-    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError(
-            f"Someone else changed this meeting since you read it (version {expected_version}, "
-            f"now {locked.version}). Fetch it again and make your change again.",
-            code="stale",
-            params={"current_version": locked.version},
-        )
+    locked = lock_for_write(Meeting, meeting.pk, expected_version=expected_version, what="meeting")
     before = {name: getattr(locked, name) for name in CALENDAR_FIELDS}
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -202,6 +199,43 @@ def add_to_agenda(
 
 
 @transaction.atomic
+def update_agenda_item(item: AgendaItem, **fields: Any) -> AgendaItem:
+    """Change an agenda item's meeting, modification, purpose or place (not its outcome:
+    that is record_agenda_outcome)."""
+    locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    allowed = {"meeting", "modification", "purpose", "order"}
+    if set(fields) - allowed:
+        raise ValidationError("Outcomes are recorded from the meeting's agenda page.")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if locked.meeting.status == MeetingStatus.CANCELLED and "meeting" in fields:
+        raise ValidationError({"meeting": "This meeting is cancelled."})
+    locked.full_clean()
+    locked.save()
+    modification_services.bump_version(locked.modification)
+    return locked
+
+
+@transaction.atomic
+def remove_from_agenda(item: AgendaItem) -> None:
+    """Take a modification off an agenda. Its milestone tied to the meeting stays (an
+    analyst re-plans or cancels it on the timetable)."""
+    locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    modification = locked.modification
+    locked.delete()
+    modification_services.bump_version(modification)
+
+
+@transaction.atomic
+def delete_meeting(meeting: Meeting) -> None:
+    locked = lock_for_write(Meeting, meeting.pk, expected_version=None)
+    Modification.objects.filter(
+        pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
+    ).update(version=F("version") + 1)
+    locked.delete()
+
+
+@transaction.atomic
 def reorder_agenda(meeting: Meeting, item_ids: Sequence[int]) -> list[AgendaItem]:
     """Put the agenda in the given order; the ids must be exactly the meeting's items."""
     items = {item.pk: item for item in meeting.agenda_items.select_for_update()}
@@ -289,7 +323,8 @@ def invite_committee_member(
     party_category: Any = None,
     start_date: Any = None,
 ) -> Any:
-    """Create a committee member's account (no password yet) and email a set-password link.
+    """Create a committee member's account (no password yet); a worker emails the
+    set-password link once it is committed.
 
     The link is Django's password-reset link: it works once and lapses after
     PASSWORD_RESET_TIMEOUT; the member can ask for a new one from the login page."""
@@ -321,14 +356,47 @@ def invite_committee_member(
                 party_category=party_category,
                 start_date=start_date or timezone.localdate(),
             )
+        enqueue_after_commit(
+            SEND_ACCOUNT_INVITATION_TASK, user.pk, committee.pk if committee else None
+        )
+    return user
+
+
+def deliver_account_invitation(user_id: int, committee_id: int | None) -> str:
+    """Email a new member the set-password link (in the worker). The link is made here, so
+    it is valid from when it is sent."""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None or user.has_usable_password():
+        return "nothing to do"  # gone, or the password is set already
+    committee = Committee.objects.filter(pk=committee_id).first() if committee_id else None
     committees = f" of the {committee.name}" if committee else ""
+    name = user.get_full_name() or user.email
     send_mail(
         "Your secmods account",
         f"Dear {name},\n\nSECAS has created your secmods account as a member{committees}. "
         f"Choose your password here:\n{set_password_link(user)}\n\n"
-        f"Your username is {email}. The link works once; if it has lapsed, use "
+        f"Your username is {user.email}. The link works once; if it has lapsed, use "
         f"'Forgotten your password?' on {settings.SITE_URL}/admin/login/.\n\nSECAS\n",
         None,
-        [email],
+        [user.email],
     )
-    return user
+    return "sent"
+
+
+# --- Memberships ------------------------------------------------------------------------
+@transaction.atomic
+def save_membership(membership: Membership | None = None, **fields: Any) -> Membership:
+    """Add a committee membership or change one (its person, committee, role, Party
+    Category, dates); the reminder receivers re-plan who is reminded."""
+    membership = membership or Membership()
+    for name, value in fields.items():
+        setattr(membership, name, value)
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership: Membership) -> None:
+    """Delete a membership row (staff normally set its end date instead)."""
+    membership.delete()

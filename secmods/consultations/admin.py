@@ -4,7 +4,6 @@ from email.utils import parseaddr
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -19,16 +18,23 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.committees.models import Meeting
 from secmods.committees.selectors import meetings_for_commenting
+from secmods.core.admin import (
+    SafeFieldsMixin,
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    model_fields,
+    save_formset_through,
+)
+from secmods.core.forms import VersionedForm
 from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
-from secmods.rules.working_days import add_working_days
 
 from .forms import ResponseForm
 from .models import (
     Answer,
     Comment,
     Consultation,
-    ConsultationKind,
     Invitation,
     Question,
     Response,
@@ -36,17 +42,25 @@ from .models import (
 from .selectors import consultation_summary
 from .services import (
     Invitee,
+    add_question,
     can_edit_comment,
     check_comment_meeting,
-    default_closing_deadline,
+    create_comment,
+    delete_comment,
+    delete_consultation,
+    delete_question,
     display_deadline,
     invite_respondents,
     mark_comments_noted,
+    open_consultation,
     publish_responses,
     reissue_link,
     revoke_invitation,
     send_invitation,
     submit_response,
+    update_comment,
+    update_consultation,
+    update_question,
 )
 
 
@@ -86,7 +100,7 @@ class CommentForm(forms.ModelForm):
 
 
 @admin.register(Comment)
-class CommentAdmin(SimpleHistoryAdmin):
+class CommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = CommentForm
     actions = ["mark_noted", "mark_not_noted"]
     list_display = [
@@ -140,9 +154,19 @@ class CommentAdmin(SimpleHistoryAdmin):
         return allowed and (obj is None or can_edit_comment(request.user, obj))
 
     def save_model(self, request: HttpRequest, obj: Comment, form: Any, change: bool) -> None:
-        if not change:
-            obj.author = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        fields = model_fields(form)
+        if change:
+            saved = update_comment(Comment.objects.get(pk=obj.pk), editor=request.user, **fields)
+        else:
+            saved = create_comment(author=request.user, **fields)
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
+        delete_comment(obj, editor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
+        for comment in queryset:
+            delete_comment(comment, editor=request.user)
 
     def get_actions(self, request: HttpRequest) -> Any:
         actions = super().get_actions(request)
@@ -173,13 +197,13 @@ class CommentAdmin(SimpleHistoryAdmin):
 
 
 # --- Consultations -----------------------------------------------------------------------
-class QuestionInline(admin.TabularInline):
+class QuestionInline(SafeInlineMixin, admin.TabularInline):
     model = Question
     extra = 0
     fields = ["order", "kind", "text"]
 
 
-class InvitationInline(admin.TabularInline):
+class InvitationInline(SafeFieldsMixin, admin.TabularInline):
     model = Invitation
     extra = 0
     fields = ["email", "name", "organisation", "sent_at", "revoked_at", "has_responded"]
@@ -225,8 +249,9 @@ class InviteForm(forms.Form):
         return people
 
 
-class ConsultationForm(forms.ModelForm):
-    """Opening time defaults to now; the deadline to 5pm London on a Working Day."""
+class ConsultationForm(VersionedForm):
+    """Collects a consultation; open_consultation / update_consultation choose the defaults
+    (opening now, the deadline 5pm London on a Working Day, the title)."""
 
     closes_on = forms.DateField(
         required=False,
@@ -234,6 +259,7 @@ class ConsultationForm(forms.ModelForm):
         help_text="Responses are due by 5pm London time on this Working Day. Leave empty for "
         "15 Working Days after opening, or give an exact deadline below instead.",
     )
+    versioned_what = "consultation"
 
     class Meta:
         model = Consultation
@@ -241,33 +267,30 @@ class ConsultationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A committee member reads the page: the fields are read-only, not on the form.
         for name in ("title", "opens_at", "closes_at"):
-            self.fields[name].required = False
-        self.fields["closes_at"].help_text = "An exact deadline (London time), if not 5pm."
+            if name in self.fields:
+                self.fields[name].required = False
+        if "closes_at" in self.fields:
+            self.fields["closes_at"].help_text = "An exact deadline (London time), if not 5pm."
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        opens_at = cleaned.get("opens_at") or self.instance.opens_at or timezone.now()
-        cleaned["opens_at"] = self.instance.opens_at = opens_at
-        if cleaned.get("closes_at") is None:
-            day = cleaned.get("closes_on") or add_working_days(
-                timezone.localtime(opens_at).date(), settings.CONSULTATION_DEFAULT_WORKING_DAYS
-            )
-            try:
-                cleaned["closes_at"] = default_closing_deadline(day)
-            except ValidationError as exc:
-                self.add_error("closes_on", exc.message_dict["closes_on"])
-                return cleaned
-        self.instance.closes_at = cleaned["closes_at"]
-        if not (cleaned.get("title") or "").strip() and cleaned.get("modification"):
-            modification, kind = cleaned["modification"], cleaned.get("kind") or "refinement"
-            cleaned["title"] = f"{modification.reference} {ConsultationKind(kind).label}"
-        self.instance.title = cleaned.get("title", "")
-        return cleaned
+    def _get_validation_exclusions(self) -> Any:
+        # Chosen by the service when left empty; it validates them.
+        return super()._get_validation_exclusions() | {"title", "opens_at", "closes_at"}  # type: ignore[misc]
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        fields = {
+            k: data[k]
+            for k in ("modification", "kind", "title", "opens_at", "closes_at")
+            if k in data
+        }
+        fields["closes_on"] = data.get("closes_on")
+        return fields
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(SimpleHistoryAdmin):
+class ConsultationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = ConsultationForm
     list_display = ["title", "modification", "kind", "opens_at", "closes_at", "response_count"]
     list_select_related = ["modification"]
@@ -278,6 +301,9 @@ class ConsultationAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_by", "created_at", "links"]
     fields = ["modification", "kind", "title", "opens_at", "closes_on", "closes_at", "links"]
     actions = ["publish"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.fields, "loaded_version"] if obj is not None else self.fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
         return super().get_queryset(request).annotate(_responses=Count("responses"))
@@ -302,15 +328,70 @@ class ConsultationAdmin(SimpleHistoryAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Consultation, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request.user  # type: ignore[assignment]
-        super().save_model(request, obj, form, change)
+        if change:
+            saved = update_consultation(
+                obj,
+                expected_version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+                **form.service_fields(),
+            )
+            adopt(obj, saved)
+        # A new consultation is opened in save_related: open_consultation takes its
+        # questions, which are in the inline.
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            return super().save_related(request, form, formsets, change)
+        questions = next(f for f in formsets if f.model is Question)
+        specs = [
+            {"text": q.cleaned_data["text"], "kind": q.cleaned_data["kind"]}
+            for q in sorted(
+                (
+                    q
+                    for q in questions.forms
+                    if q.has_changed() and not q.cleaned_data.get("DELETE")
+                ),
+                key=lambda q: q.cleaned_data.get("order") or 0,
+            )
+        ]
+        fields = form.service_fields()
+        fields["title"] = fields.get("title") or ""
+        saved = open_consultation(questions=specs, created_by=request.user, **fields)
+        adopt(form.instance, saved)
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        consultation = form.instance
+        if formset.model is Question:
+            save_formset_through(
+                formset,
+                create=lambda f: add_question(
+                    consultation,
+                    text=f.cleaned_data["text"],
+                    kind=f.cleaned_data["kind"],
+                    order=f.cleaned_data.get("order"),
+                ),
+                update=lambda f, obj: update_question(
+                    obj, **{k: f.cleaned_data[k] for k in f.changed_data}
+                ),
+                delete=lambda f, obj: delete_question(obj),
+            )
+        else:
+            save_formset_through(formset)  # invitations: through "Invite respondents"
+
+    def delete_model(self, request: HttpRequest, obj: Consultation) -> None:
+        delete_consultation(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Consultation]) -> None:
+        for obj in queryset:
+            delete_consultation(obj)
 
     @admin.action(description="Publish the non-confidential responses")
     def publish(self, request: HttpRequest, queryset: QuerySet[Consultation]) -> None:
         for consultation in queryset:
             try:
-                count = publish_responses(consultation)
+                count = publish_responses(consultation, user=request.user)
             except ValidationError as exc:
                 self.message_user(request, f"{consultation}: {exc.messages[0]}", messages.ERROR)
             else:
@@ -367,14 +448,11 @@ class ConsultationAdmin(SimpleHistoryAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                unsent = [i.email for i in sent if not Invitation.objects.get(pk=i.pk).sent_at]
-                self.message_user(request, f"{len(sent) - len(unsent)} invitation(s) sent.")
-                if unsent:
-                    self.message_user(
-                        request,
-                        f"Could not email {', '.join(unsent)}: use 'Send a new link' later.",
-                        messages.WARNING,
-                    )
+                self.message_user(
+                    request,
+                    f"{len(sent)} invitation(s) queued: they go out within a minute. An "
+                    "address the mail server refuses keeps an empty 'sent' column.",
+                )
                 return HttpResponseRedirect(
                     reverse("admin:consultations_consultation_change", args=[pk])
                 )
@@ -410,7 +488,7 @@ class ConsultationAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/consultations/form.html", context)
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(SafeFieldsMixin, admin.TabularInline):
     model = Answer
     extra = 0
     fields = ("question", "position", "text")
@@ -422,7 +500,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(SimpleHistoryAdmin):
+class ResponseAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     """Staff read responses here (confidential ones too); changes go through the form."""
 
     list_display = [
@@ -461,7 +539,7 @@ class ResponseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
     """Staff withdraw a respondent's link, or send a new one (earlier links stop working)."""
 
     list_display = ["email", "name", "consultation", "sent_at", "revoked_at", "has_responded"]
@@ -501,4 +579,4 @@ class InvitationAdmin(admin.ModelAdmin):
             send_invitation(invitation)
             sent += 1
         if sent:
-            self.message_user(request, f"{sent} new link(s) sent.")
+            self.message_user(request, f"{sent} new link(s) queued: they go out within a minute.")

@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from secmods.committees.selectors import active_committee_ids
+from secmods.core.concurrency import lock_for_write
+from secmods.core.outbox import enqueue_after_commit
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
@@ -40,6 +42,7 @@ from .models import (
 
 LONDON = ZoneInfo("Europe/London")
 logger = logging.getLogger(__name__)
+SEND_INVITATION_TASK = "secmods.consultations.tasks.send_invitation"
 
 
 def check_comment_meeting(author: Any, meeting: Any) -> None:
@@ -147,6 +150,7 @@ def add_question(
     )
     question.full_clean()
     question.save()
+    _bump(consultation.pk)
     return question
 
 
@@ -170,11 +174,7 @@ def open_consultation(
     """
     if kind not in ConsultationKind.values:
         raise ValidationError({"kind": f"'{kind}' is not a kind of consultation."})
-    if modification.stage in CLOSED_STAGES:
-        raise ValidationError(
-            f"{modification.reference} is {modification.get_stage_display()}; "
-            "it cannot be consulted on."
-        )
+    _check_consultable(modification)
     if not questions:
         raise ValidationError({"questions": "A consultation needs at least one question."})
     specs: list[tuple[str, str]] = []
@@ -205,12 +205,99 @@ def open_consultation(
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
     consultation.full_clean()
+    if consultation.created_by is not None:
+        consultation._history_user = consultation.created_by  # type: ignore[attr-defined]
     consultation.save()
     Question.objects.bulk_create(
         Question(consultation=consultation, order=order, text=text, kind=qkind)
         for order, (text, qkind) in enumerate(specs, start=1)
     )
     return consultation
+
+
+def _check_consultable(modification: Modification) -> None:
+    if modification.stage in CLOSED_STAGES:
+        raise ValidationError(
+            {
+                "modification": f"{modification.reference} is "
+                f"{modification.get_stage_display()}; it cannot be consulted on."
+            }
+        )
+
+
+@transaction.atomic
+def update_consultation(
+    consultation: Consultation,
+    *,
+    expected_version: int | None = None,
+    closes_on: date | None = None,
+    user: Any = None,
+    **fields: Any,
+) -> Consultation:
+    """Change a consultation's modification, kind, title, opening or deadline (5pm London on
+    `closes_on` when no exact `closes_at` is given), version-checked."""
+    locked = lock_for_write(
+        Consultation, consultation.pk, expected_version=expected_version, what="consultation"
+    )
+    allowed = {"modification", "kind", "title", "opens_at", "closes_at"}
+    if set(fields) - allowed:
+        raise ValidationError(f"Cannot change {', '.join(sorted(set(fields) - allowed))} here.")
+    if "kind" in fields and fields["kind"] not in ConsultationKind.values:
+        raise ValidationError({"kind": f"'{fields['kind']}' is not a kind of consultation."})
+    if "modification" in fields and fields["modification"].pk != locked.modification_id:
+        _check_consultable(fields["modification"])
+    if fields.get("closes_at") is None:
+        fields.pop("closes_at", None)
+        if closes_on is not None:
+            fields["closes_at"] = default_closing_deadline(closes_on)
+    if not fields.get("opens_at", True):
+        fields.pop("opens_at")
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if not (locked.title or "").strip():
+        locked.title = f"{locked.modification.reference} {ConsultationKind(locked.kind).label}"
+    if locked.closes_at <= locked.opens_at:
+        raise ValidationError({"closes_at": "The deadline must be after the opening time."})
+    locked.version += 1
+    locked.full_clean()
+    if user is not None and getattr(user, "pk", None):
+        locked._history_user = user  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def delete_consultation(consultation: Consultation) -> None:
+    locked = lock_for_write(Consultation, consultation.pk, expected_version=None)
+    locked.delete()
+
+
+def _bump(consultation_id: int) -> None:
+    Consultation.objects.filter(pk=consultation_id).update(version=models.F("version") + 1)
+
+
+@transaction.atomic
+def update_question(question: Question, **fields: Any) -> Question:
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    if "text" in fields:
+        fields["text"] = _check_question_text(fields["text"], fields.get("order", locked.order))
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    _bump(locked.consultation_id)
+    return locked
+
+
+@transaction.atomic
+def delete_question(question: Question) -> None:
+    if question.answers.exists():
+        raise ValidationError(
+            f"Question {question.order} has answers; it cannot be taken out of the consultation."
+        )
+    consultation_id = question.consultation_id
+    question.delete()
+    _bump(consultation_id)
 
 
 # --- Personal links --------------------------------------------------------------------
@@ -276,17 +363,55 @@ def _invitation_email(invitation: Invitation) -> tuple[str, str]:
 
 
 def send_invitation(invitation: Invitation) -> None:
+    """Queue the invitation's email; a worker sends it after this transaction commits."""
+    enqueue_after_commit(SEND_INVITATION_TASK, invitation.pk, invitation.key)
+
+
+def deliver_invitation(invitation_id: int, key: str) -> str:
+    """Send one invitation's email (in the worker). Nothing to do once it is sent, revoked,
+    or replaced by a newer link (a late or repeated message)."""
+    now = timezone.now()
+    # Claim it first, so that two deliveries of one message send one email.
+    claimed = Invitation.objects.filter(
+        pk=invitation_id, key=key, sent_at__isnull=True, revoked_at__isnull=True
+    ).update(sent_at=now)
+    if not claimed:
+        return "nothing to do"
+    invitation = Invitation.objects.select_related("consultation__modification").get(
+        pk=invitation_id
+    )
     subject, body = _invitation_email(invitation)
-    send_mail(subject, body, None, [invitation.email])
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    try:
+        send_mail(subject, body, None, [invitation.email])
+    except Exception:
+        Invitation.objects.filter(pk=invitation_id, sent_at=now).update(sent_at=None)
+        raise
+    return "sent"
+
+
+def queue_unsent_invitations(*, older_than_seconds: int = 120) -> int:
+    """Queue again the unsent invitations of open consultations (a broker that was away,
+    a worker that died). Run by beat."""
+    now = timezone.now()
+    unsent = Invitation.objects.filter(
+        sent_at__isnull=True,
+        revoked_at__isnull=True,
+        consultation__closes_at__gt=now,
+        created_at__lt=now - timedelta(seconds=older_than_seconds),
+    ).values_list("pk", "key")
+    count = 0
+    for pk, key in unsent:
+        enqueue_after_commit(SEND_INVITATION_TASK, pk, key)
+        count += 1
+    return count
 
 
 def invite_respondents(
     consultation: Consultation, invitees: Iterable[Invitee | Mapping[str, Any]]
 ) -> list[Invitation]:
     """Invite respondents by email, each with a personal link. All rows or none are
-    written; the emails go after the rows are committed. An invitation whose email could
-    not be sent keeps `sent_at` empty (staff use "Send a new link")."""
+    written; a worker sends the emails after the rows are committed (one refused address
+    does not hold up the others). An invitation not yet sent has an empty `sent_at`."""
     if timezone.now() >= consultation.closes_at:
         raise ConsultationClosed("The consultation has closed; nobody can be invited to it.")
     people = [i if isinstance(i, Invitee) else Invitee(**dict(i)) for i in invitees]
@@ -312,11 +437,8 @@ def invite_respondents(
                     {"invitees": f"{invitation.email} is already invited."}
                 ) from exc
             created.append(invitation)
-    for invitation in created:
-        try:
+        for invitation in created:
             send_invitation(invitation)
-        except Exception:  # a mail server refusing one address must not lose the others
-            logger.exception("Could not send the invitation to %s", invitation.email)
     return created
 
 
@@ -333,7 +455,8 @@ def reissue_link(invitation: Invitation) -> str:
     """A new key: every earlier link for this invitation stops working."""
     invitation.key = secrets.token_urlsafe(16)
     invitation.revoked_at = None
-    invitation.save(update_fields=["key", "revoked_at"])
+    invitation.sent_at = None  # the new link is still to be sent
+    invitation.save(update_fields=["key", "revoked_at", "sent_at"])
     return response_link(invitation)
 
 
@@ -461,8 +584,23 @@ def submit_response(
     return response
 
 
+def _set_published(responses: Any, when: datetime | None, user: Any) -> int:
+    # Row by row through save(), not QuerySet.update(): every change keeps its history row
+    # (simple-history writes none for update()). A consultation has tens of responses.
+    changed = 0
+    for response in responses.select_for_update():
+        response.published_at = when
+        if user is not None and getattr(user, "pk", None):
+            response._history_user = user
+        response.save(update_fields=["published_at"])
+        changed += 1
+    return changed
+
+
 @transaction.atomic
-def publish_responses(consultation: Consultation, *, when: datetime | None = None) -> int:
+def publish_responses(
+    consultation: Consultation, *, when: datetime | None = None, user: Any = None
+) -> int:
     """Publish the non-confidential responses of a closed consultation to the register."""
     when = when or timezone.now()
     if when < consultation.closes_at:
@@ -470,11 +608,17 @@ def publish_responses(consultation: Consultation, *, when: datetime | None = Non
             "Responses are published once the consultation has closed "
             f"({display_deadline(consultation.closes_at)})."
         )
-    return consultation.responses.filter(confidential=False, published_at__isnull=True).update(
-        published_at=when
-    )
+    unpublished = consultation.responses.filter(confidential=False, published_at__isnull=True)
+    return _set_published(unpublished, when, user)
 
 
 @transaction.atomic
-def unpublish_responses(consultation: Consultation) -> int:
-    return consultation.responses.filter(published_at__isnull=False).update(published_at=None)
+def unpublish_responses(consultation: Consultation, *, user: Any = None) -> int:
+    return _set_published(consultation.responses.filter(published_at__isnull=False), None, user)
+
+
+@transaction.atomic
+def delete_comment(comment: Comment, *, editor: Any) -> None:
+    if not can_edit_comment(editor, comment):
+        raise ValidationError("You can delete only your own comments.", code="not_author")
+    comment.delete()

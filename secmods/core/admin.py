@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.widgets import AutocompleteMixin
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 # --- Inlines that other apps add to a model's admin page ------------------------------
 # A modification's page shows its agenda items, reminders, documents and earlier report
@@ -26,6 +31,12 @@ def register_inline(model_label: str, inline: type[InlineModelAdmin[Any, Any]]) 
 
 def registered_inlines(model_label: str) -> list[type[InlineModelAdmin[Any, Any]]]:
     return list(_inlines.get(model_label, []))
+
+
+def registered_inline_for(model_label: str, row_model: Any) -> Any:
+    """The inline another app registered on `model_label`'s page for rows of `row_model`:
+    the page's save_formset hands its rows to the inline's `save_through_services`."""
+    return next((i for i in _inlines.get(model_label, []) if i.model is row_model), None)
 
 
 class RegisteredInlines:
@@ -69,3 +80,218 @@ class SharedChoicesFormSet(BaseInlineFormSet):
 
 def shared_choices_formset(*names: str) -> type[SharedChoicesFormSet]:
     return type("SharedChoicesFormSet", (SharedChoicesFormSet,), {"shared_choice_fields": names})
+
+
+# --- Every admin write goes through a service ------------------------------------------
+class SafeErrorsForm:
+    """An error a service or a model gives for a field the form does not show (date_from
+    behind a "when" box, a field a role cannot edit) goes on the form as a whole: Django's
+    own add_error raises ValueError there, which is a 500."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        fields = self.fields  # type: ignore[attr-defined]
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                target = name if name in fields or name == NON_FIELD_ERRORS else None
+                super().add_error(target, errors)  # type: ignore[misc]
+            return
+        if isinstance(error, dict):
+            for name, errors in error.items():
+                target = name if name in fields or name == NON_FIELD_ERRORS else None
+                super().add_error(target, errors)  # type: ignore[misc]
+            return
+        if field is not None and field not in fields:
+            field = None
+        super().add_error(field, error)  # type: ignore[misc]
+
+
+def safe_form(form_class: type[Any], refusal: ValidationError | None = None) -> type[Any]:
+    """`form_class` with SafeErrorsForm, and a service's earlier refusal of this very POST
+    added as its errors (see ServiceAdminMixin.changeform_view)."""
+    attrs: dict[str, Any] = {}
+    if refusal is not None:
+
+        def clean(self: Any) -> Any:
+            cleaned = super(cls, self).clean()  # type: ignore[misc,arg-type]
+            self.add_error(None, refusal)
+            return cleaned
+
+        attrs["clean"] = clean
+    bases = (
+        (form_class,) if issubclass(form_class, SafeErrorsForm) else (SafeErrorsForm, form_class)
+    )
+    cls = type(form_class.__name__, bases, attrs)
+    return cls
+
+
+def adopt(obj: Any, saved: Any) -> Any:
+    """Copy what a service saved onto the object the admin holds (its formsets, its log
+    entry and its redirect all read that object)."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+    return obj
+
+
+def save_formset_through(
+    formset: Any,
+    *,
+    create: Callable[[Any], Any] | None = None,
+    update: Callable[[Any, Any], Any] | None = None,
+    delete: Callable[[Any, Any], None] | None = None,
+) -> None:
+    """Save an inline formset row by row through the given service calls, and record what
+    changed the way Django's formset.save() does (the admin's change message reads it).
+    A row kind with no service call given is refused."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.initial_forms:
+        obj = form.instance
+        if formset.can_delete and formset._should_delete_form(form):
+            if obj.pk is None:
+                continue
+            if delete is None:
+                raise ValidationError("These rows cannot be deleted here.")
+            delete(form, obj)
+            formset.deleted_objects.append(obj)
+        elif form.has_changed():
+            if update is None:
+                raise ValidationError("These rows cannot be changed here.")
+            saved = update(form, obj)
+            adopt(obj, saved)
+            formset.changed_objects.append((obj, form.changed_data))
+    for form in formset.extra_forms:
+        if not form.has_changed() or (formset.can_delete and formset._should_delete_form(form)):
+            continue
+        if create is None:
+            raise ValidationError("Rows cannot be added here.")
+        saved = create(form)
+        adopt(form.instance, saved)
+        formset.new_objects.append(form.instance)
+
+
+def model_fields(form: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The cleaned values of the form's editable model fields (m2m included), for a service."""
+    names = {f.name for f in form._meta.model._meta.get_fields() if getattr(f, "editable", False)}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in names and name not in exclude and not form.fields[name].disabled
+    }
+
+
+# --- Choice fields that refuse any posted value with a form error -------------------------
+def _pk_candidates(field: Any, values: Any) -> list[Any]:
+    """The posted values the related primary key can hold; others are dropped (no row
+    has them). An integer past the column's range would make the database lookup raise."""
+    pk = field.queryset.model._meta.pk
+    kept = []
+    for value in values:
+        try:
+            python = pk.to_python(value)
+        except ValidationError:
+            continue
+        if isinstance(python, int) and not -(2**63) <= python < 2**63:
+            continue
+        kept.append(value)
+    return kept
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        if any(v not in _pk_candidates(self, [v]) for v in value if str(v).strip()):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": ""}
+            )
+        return super()._check_values(value)  # type: ignore[misc,arg-type]
+
+
+class SafeModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _pk_candidates(self, [value]):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+def _safe_widget(widget: Any) -> None:
+    inner = getattr(widget, "widget", widget)  # admin's RelatedFieldWidgetWrapper
+    if isinstance(inner, AutocompleteMixin) and not getattr(inner, "_safe", False):
+        original = inner.optgroups
+
+        def optgroups(name: str, value: Any, attr: Any = None) -> Any:
+            # Re-rendering a refused form: the autocomplete looks the posted ids up, which
+            # raises for a value that is no id at all.
+            return original(name, _pk_candidates(inner.choices, value), attr)
+
+        inner.optgroups = optgroups  # type: ignore[method-assign]
+        inner._safe = True  # type: ignore[attr-defined]
+
+
+def safe_formfield(formfield: Any) -> Any:
+    if formfield is None:
+        return None
+    if type(formfield) is forms.ModelMultipleChoiceField:
+        formfield.__class__ = SafeModelMultipleChoiceField
+    elif type(formfield) is forms.ModelChoiceField:
+        formfield.__class__ = SafeModelChoiceField
+    _safe_widget(formfield.widget)
+    return formfield
+
+
+class SafeFieldsMixin:
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return safe_formfield(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+
+
+class ServiceAdminMixin(SafeFieldsMixin):
+    """For a ModelAdmin whose save_model/save_related/save_formset/delete_model call
+    services. A service that refuses (a ValidationError) after the form was valid rolls the
+    whole POST back and the same POST is shown again with the service's messages on the
+    form: a refusal is a form error, never a 500 and never a partial write."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        using = router.db_for_write(self.model)  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic(using=using):
+                return self._changeform_view(  # type: ignore[attr-defined]
+                    request, object_id, form_url, extra_context
+                )
+        except ValidationError as exc:
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            request._service_refusal = exc  # type: ignore[attr-defined]
+        with transaction.atomic(using=using):
+            return self._changeform_view(  # type: ignore[attr-defined]
+                request, object_id, form_url, extra_context
+            )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        return safe_form(form, getattr(request, "_service_refusal", None))
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # save_model's service wrote the many-to-many fields already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)  # type: ignore[attr-defined]
+
+    def history_form_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Reverting would write an old copy past the services and their version check; the
+        # history pages are for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button).
+        if request.method == "POST":
+            raise PermissionDenied("Reverting is not offered; change the fields instead.")
+        return super().history_form_view(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class SafeInlineMixin(SafeFieldsMixin):
+    """An inline whose forms put a service's field errors on the form, never a ValueError."""
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = safe_form(formset.form)
+        return formset

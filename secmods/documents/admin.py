@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 
+from secmods.core.admin import SafeFieldsMixin, ServiceAdminMixin, adopt, model_fields
+
 from . import services
 from .forms import ConfirmImportForm, DocumentForm, ReportImportForm
 from .models import Document, ReportVersion
@@ -35,7 +37,7 @@ SALT = "secmods.documents.import-preview"
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = DocumentForm
     change_list_template = "admin/documents/document/change_list.html"
     list_display = [
@@ -78,7 +80,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Document, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            current = Document.objects.get(pk=obj.pk)
+            adopt(obj, services.update_document(current, **model_fields(form)))
             return
         created = services.add_document(
             form.cleaned_data["modification"],
@@ -89,8 +92,14 @@ class DocumentAdmin(admin.ModelAdmin):
             visibility=form.cleaned_data["visibility"],
             user=request.user,
         )
-        obj.pk = created.pk
-        obj.file = created.file
+        adopt(obj, created)
+
+    def delete_model(self, request: HttpRequest, obj: Document) -> None:
+        services.delete_document(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Document]) -> None:
+        for document in queryset:
+            services.delete_document(document)
 
     # --- Import a report: upload, preview (a dry run), confirm ---------------------------
     def get_urls(self) -> list[Any]:
@@ -243,7 +252,7 @@ def _sweep_pending() -> None:
 
 
 @admin.register(ReportVersion)
-class ReportVersionAdmin(admin.ModelAdmin):
+class ReportVersionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["modification", "number", "replaced_at", "replaced_by", "replaced_by_source"]
     list_select_related = ["modification", "replaced_by"]
     fields = [
@@ -264,7 +273,7 @@ class ReportVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(SafeFieldsMixin, admin.TabularInline):
     """The modification's library, listed on its page (uploads go through DocumentAdmin)."""
 
     model = Document
@@ -282,6 +291,8 @@ class DocumentInline(admin.TabularInline):
 
     @admin.display(description="File")
     def download(self, obj: Document) -> str:
+        if not obj.pk:  # a row a tampered form claims: nothing to link to
+            return "-"
         return format_html(
             '<a href="{}">{}</a>', reverse("documents:download", args=[obj.pk]), obj.original_name
         )
@@ -290,7 +301,7 @@ class DocumentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("modification")
 
 
-class ReportVersionInline(admin.TabularInline):
+class ReportVersionInline(SafeFieldsMixin, admin.TabularInline):
     model = ReportVersion
     extra = 0
     fields = ["number", "replaced_at", "replaced_by", "replaced_by_source"]

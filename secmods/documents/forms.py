@@ -32,12 +32,16 @@ class DocumentForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["title"].required = False
-        self.fields["title"].help_text = "Leave empty to use the file's name."
+        # A committee member reads the page: its fields are read-only, not on the form.
+        title = self.fields.get("title")
+        if title is not None:
+            title.required = False
+            title.help_text = "Leave empty to use the file's name."
         if self.instance.pk:
             # A stored file is never replaced in place: upload a new document instead.
-            self.fields.pop("upload")
-            self.fields["title"].required = True
+            self.fields.pop("upload", None)
+            if title is not None:
+                title.required = True
         self.data_bytes: bytes | None = None
         self.content_type = ""
 

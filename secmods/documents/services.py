@@ -452,3 +452,22 @@ def add_document(
         document.file.delete(save=False)
         raise
     return document
+
+
+@transaction.atomic
+def update_document(document: Document, **fields: Any) -> Document:
+    """Change a document's title, kind or visibility (its file is never replaced in place:
+    upload a new document instead)."""
+    allowed = {"title", "kind", "visibility"}
+    if set(fields) - allowed:
+        raise ValidationError("Only the title, kind and visibility of a document change.")
+    for name, value in fields.items():
+        setattr(document, name, value)
+    document.full_clean()
+    document.save()
+    return document
+
+
+@transaction.atomic
+def delete_document(document: Document) -> None:
+    document.delete()

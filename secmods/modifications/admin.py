@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,7 +13,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.core.admin import RegisteredInlines, shared_choices_formset
+from secmods.core.admin import (
+    RegisteredInlines,
+    SafeFieldsMixin,
+    SafeInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    registered_inline_for,
+    save_formset_through,
+    shared_choices_formset,
+)
 from secmods.glossary.selectors import terms_used_by
 from secmods.rules import lifecycle
 
@@ -24,12 +32,12 @@ from .models import Milestone, Modification, ReportSection, SecSection, StageCha
 
 
 @admin.register(SecSection)
-class SecSectionAdmin(admin.ModelAdmin):
+class SecSectionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["code", "title"]
     search_fields = ["code", "title"]
 
 
-class ReportSectionInline(admin.StackedInline):
+class ReportSectionInline(SafeInlineMixin, admin.StackedInline):
     model = ReportSection
     extra = 0
     fields = [("order", "level"), "heading", "body"]
@@ -45,12 +53,21 @@ def milestone_notes(obj: Milestone) -> str:
     return was
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(SafeInlineMixin, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     formset = shared_choices_formset("meeting")
     extra = 0
-    fields = ["kind", "label", "status", "meeting", "when", "baseline_display", "order"]
+    fields = [
+        "kind",
+        "label",
+        "status",
+        "meeting",
+        "when",
+        "baseline_display",
+        "order",
+        "loaded_version",
+    ]
     readonly_fields = ["baseline_display"]
 
     @admin.display(description="Notes")
@@ -72,7 +89,7 @@ _STAGE_CHANGE_COLUMNS: tuple[str, ...] = (
 )
 
 
-class StageChangeInline(admin.TabularInline):
+class StageChangeInline(SafeFieldsMixin, admin.TabularInline):
     model = StageChange
     extra = 0
     can_delete = False
@@ -90,7 +107,7 @@ class StageChangeInline(admin.TabularInline):
 
 
 @admin.register(Modification)
-class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
+class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin):
     form = ModificationForm
     change_form_template = "admin/modifications/modification/change_form.html"
     list_display = [
@@ -201,16 +218,79 @@ class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
             obj = selectors.get_by_reference(object_id, self.get_queryset(request))
         return obj
 
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        # /admin/modifications/modification/MP160/history/ as well as the id.
+        if not object_id.isdigit():
+            found = selectors.get_by_reference(object_id, self.get_queryset(request))
+            if found is None:
+                raise Http404(f"No modification {object_id}.")
+            object_id = str(found.pk)
+        return super().history_view(request, object_id, extra_context)
+
+    # --- Writes: every one through the services -------------------------------------------
     def save_model(self, request: HttpRequest, obj: Modification, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change:
-                services.bump_version(obj)
+        fields = form.service_fields()
+        if change:
+            saved = services.update_modification(
+                obj,
+                expected_version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+                **fields,
+            )
+        else:
+            number = fields.pop("number", None)
+            saved = services.create_modification(
+                number=number,
+                alternative_of=form.cleaned_data.get("alternative_of"),
+                user=request.user,
+                **fields,
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Modification) -> None:
+        services.delete_modification(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Modification]) -> None:
+        for obj in queryset:
+            services.delete_modification(obj, user=request.user)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        super().save_formset(request, form, formset, change)
-        if change and formset.has_changed():
-            services.bump_version(form.instance)
+        modification = form.instance
+        model = formset.model
+        if model is Milestone:
+            save_formset_through(
+                formset,
+                create=lambda f: services.add_milestone(
+                    modification, user=request.user, **f.service_fields()
+                ),
+                update=lambda f, obj: services.update_milestone(
+                    obj,
+                    expected_version=f.cleaned_data.get("loaded_version"),
+                    user=request.user,
+                    **f.service_fields(),
+                ),
+                delete=lambda f, obj: services.delete_milestone(
+                    obj, expected_version=f.cleaned_data.get("loaded_version"), user=request.user
+                ),
+            )
+        elif model is ReportSection:
+            save_formset_through(
+                formset,
+                create=lambda f: services.save_report_section(modification, **_section_fields(f)),
+                update=lambda f, obj: services.save_report_section(
+                    modification, section=obj, **_section_fields(f)
+                ),
+                delete=lambda f, obj: services.delete_report_section(obj),
+            )
+        else:
+            # An inline another app adds saves through that app's services (the agenda's,
+            # committees'); the stage history and the read-only lists (documents,
+            # reminders) refuse any row change.
+            inline = registered_inline_for(self.model._meta.label, model)
+            if inline is not None and hasattr(inline, "save_through_services"):
+                inline.save_through_services(request, formset, modification)
+            else:
+                save_formset_through(formset)
 
     # --- Move stage ----------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
@@ -240,8 +320,9 @@ class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
                     decided_by=form.cleaned_data["decided_by"],
                     meeting=form.cleaned_data["meeting"],
                     user=request.user,
+                    expected_version=form.cleaned_data["loaded_version"],
                 )
-            except services.MoveRefused as exc:
+            except ValidationError as exc:  # refused by the table, or stale
                 for message in exc.messages:
                     form.add_error(None, message)
             else:
@@ -269,7 +350,7 @@ class ModificationAdmin(RegisteredInlines, SimpleHistoryAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = MilestoneForm
     list_display = ["label", "modification", "kind", "when_display", "status_display", "meeting"]
     list_select_related = ["modification", "meeting__committee"]
@@ -288,7 +369,32 @@ class MilestoneAdmin(SimpleHistoryAdmin):
             return mark_safe('<strong class="overdue" style="color:#8a4b00">Overdue</strong>')
         return obj.get_status_display()
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*self.fields, "loaded_version"] if obj is not None else self.fields
+
     def save_model(self, request: HttpRequest, obj: Milestone, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            services.bump_version(obj.modification)
+        fields = form.service_fields()
+        if change:
+            saved = services.update_milestone(
+                obj,
+                expected_version=form.cleaned_data.get("loaded_version"),
+                user=request.user,
+                modification=form.cleaned_data.get("modification", obj.modification),
+                **fields,
+            )
+        else:
+            saved = services.add_milestone(
+                form.cleaned_data["modification"], user=request.user, **fields
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Milestone) -> None:
+        services.delete_milestone(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Milestone]) -> None:
+        for obj in queryset:
+            services.delete_milestone(obj, user=request.user)
+
+
+def _section_fields(form: Any) -> dict[str, Any]:
+    return {k: form.cleaned_data[k] for k in ("order", "level", "heading", "body")}

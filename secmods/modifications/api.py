@@ -132,7 +132,7 @@ class ModificationViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ModificationWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        modification = services.create_modification(**serializer.validated_data)
+        modification = services.create_modification(user=request.user, **serializer.validated_data)
         return self._detail(modification, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -165,8 +165,12 @@ class ModificationViewSet(
         modification = self.get_object()
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.check_version(modification, expected_version(request))
-        services.move_stage(modification, user=request.user, **serializer.validated_data)
+        services.move_stage(
+            modification,
+            user=request.user,
+            expected_version=expected_version(request),
+            **serializer.validated_data,
+        )
         return self._detail(modification)
 
 
@@ -198,7 +202,7 @@ class MilestoneViewSet(ApiViewMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        milestone = services.add_milestone(self.modification(), **data)
+        milestone = services.add_milestone(self.modification(), user=request.user, **data)
         return self.versioned_response(
             self.get_serializer(milestone).data, milestone.version, status.HTTP_201_CREATED
         )
@@ -210,10 +214,15 @@ class MilestoneViewSet(ApiViewMixin, viewsets.ModelViewSet):
         )
         serializer.is_valid(raise_exception=True)
         updated = services.update_milestone(
-            milestone, expected_version=expected_version(request), **serializer.validated_data
+            milestone,
+            expected_version=expected_version(request),
+            user=request.user,
+            **serializer.validated_data,
         )
         return self.versioned_response(self.get_serializer(updated).data, updated.version)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.delete_milestone(self.get_object(), expected_version=expected_version(request))
+        services.delete_milestone(
+            self.get_object(), expected_version=expected_version(request), user=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

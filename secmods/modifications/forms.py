@@ -1,22 +1,23 @@
-"""Admin forms: a timetable date typed as people write it, and version-checked saves."""
+"""Admin forms: they collect and validate input (a timetable date typed as people write
+it, the version the page was loaded at); the admin hands the result to the services."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 
+from secmods.core.admin import model_fields
+from secmods.core.forms import VersionedForm
 from secmods.parties.staff import secas_staff_people
 from secmods.rules import lifecycle
-from secmods.rules.dates import ApproxDate, DateParseError
+from secmods.rules.dates import ApproxDate, DateParseError, Precision
 from secmods.rules.overdue import date_warnings
 
 from . import related
 from .models import EDITABLE_FIELDS, Milestone, Modification, Stage
-from .services import keep_baseline, next_alternative_suffix, next_modification_number
 
 
 class WhenInput(forms.TextInput):
@@ -36,7 +37,7 @@ class WhenInput(forms.TextInput):
 CONFIRM_FIELD = "confirm_date"
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(VersionedForm):
     when = forms.CharField(
         label="Date",
         required=False,
@@ -45,14 +46,15 @@ class MilestoneForm(forms.ModelForm):
         help_text="27 Apr 2021, w/c 4 Apr 2022, May 2021, Q3 2021 or TBC. "
         "A meeting fixes the date to its day.",
     )
+    versioned_what = "milestone"
+    lock_parent_first = "modification"
 
     class Meta:
         model = Milestone
-        fields = ["kind", "label", "status", "meeting", "when", "order"]
+        fields = ["kind", "label", "status", "meeting", "when", "order", "loaded_version"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._previous = self.instance.when if self.instance.pk else None
         if self.instance.pk:
             self.initial.setdefault("when", self.instance.when.display())
         if "meeting" in self.fields:
@@ -60,30 +62,57 @@ class MilestoneForm(forms.ModelForm):
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = related.meeting_model().objects.select_related("committee")
 
+    def clean_when(self) -> str:
+        return " ".join((self.cleaned_data.get("when") or "").split())
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         meeting = cleaned.get("meeting")
-        text = (cleaned.get("when") or "").strip()
-        if meeting is not None:
-            when = ApproxDate.day(meeting.date)
-        else:
-            try:
-                when = ApproxDate.parse(text or "TBC")
-            except DateParseError as exc:
-                self.add_error("when", str(exc))
-                return cleaned
-        if meeting is None and (self._previous is None or self._previous != when):
+        text = cleaned.get("when") or ""
+        try:
+            when = ApproxDate.day(meeting.date) if meeting else ApproxDate.parse(text or "TBC")
+        except DateParseError as exc:
+            self.add_error("when", str(exc))
+            when = None
+        if when is not None and (reason := when.is_consistent()):
+            self.add_error("when", reason)
+            when = None
+        # What the service is given; the instance gets it too, only so that the model's own
+        # validation (which runs on this form) sees a consistent date.
+        self.parsed_when = when
+        if (
+            when is not None
+            and meeting is None
+            and (not self.instance.pk or self.instance.when != when)
+        ):
             self._warn_about(when, cleaned)
-        self.instance.precision = when.precision
-        self.instance.date_from = when.start
-        self.instance.date_to = when.end
-        if text and not self.instance.date_text:
-            self.instance.date_text = text
+        if when is not None:
+            self.instance.precision = when.precision
+            self.instance.date_from, self.instance.date_to = when.start, when.end
+        else:
+            self.instance.precision = Precision.TBC
+            self.instance.date_from = self.instance.date_to = None
         return cleaned
+
+    def service_fields(self) -> dict[str, Any]:
+        """The keyword arguments of services.add_milestone / update_milestone."""
+        data = self.cleaned_data
+        fields: dict[str, Any] = {
+            name: data[name] for name in ("kind", "label", "status", "order") if name in data
+        }
+        if "meeting" in data:
+            fields["meeting"] = data["meeting"]
+        fields["when"] = self.parsed_when
+        text = data.get("when") or ""
+        if text and (not self.instance.pk or "when" in self.changed_data):
+            fields["date_text"] = text
+        return fields
 
     def _warn_about(self, when: ApproxDate, cleaned: dict[str, Any]) -> None:
         """A date before the modification was raised, or long past, is asked about once."""
         modification = cleaned.get("modification")
+        if modification is None and self.instance.modification_id:
+            modification = self.instance.modification
         warnings = date_warnings(
             status=cleaned.get("status") or self.instance.status,
             date_from=when.start,
@@ -98,20 +127,8 @@ class MilestoneForm(forms.ModelForm):
         widget.warned = True
         self.add_error("when", " ".join(warnings) + " Tick “Save anyway” to keep it.")
 
-    def save(self, commit: bool = True) -> Milestone:
-        milestone = super().save(commit=False)
-        if self._previous is not None:
-            keep_baseline(milestone, self._previous)
-            # Every change moves the version on, so an API client's If-Match sees it.
-            if self._previous != milestone.when or self.has_changed():
-                milestone.version += 1
-        if commit:
-            milestone.save()
-            self.save_m2m()
-        return milestone
 
-
-class ModificationForm(forms.ModelForm):
+class ModificationForm(VersionedForm):
     number = forms.IntegerField(
         required=False,
         min_value=1,
@@ -124,7 +141,7 @@ class ModificationForm(forms.ModelForm):
         help_text="For an alternative solution: it takes this modification's number and "
         "the next free letter (MP160A).",
     )
-    loaded_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    versioned_what = "modification"
 
     class Meta:
         model = Modification
@@ -140,7 +157,6 @@ class ModificationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields.pop("alternative_of")
-            self.initial["loaded_version"] = self.instance.version
             self.fields["number"].required = True
         if "lead_analyst" in self.fields:
             # SECAS staff only (a modification already led by someone else keeps them).
@@ -156,45 +172,16 @@ class ModificationForm(forms.ModelForm):
             self.fields["stage"].disabled = True
             self.fields["stage"].help_text = "Use 'Move stage' to change it."
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
+    def _get_validation_exclusions(self) -> Any:
+        excluded = super()._get_validation_exclusions()  # type: ignore[misc]
         if not self.instance.pk:
-            alternative_of = cleaned.get("alternative_of")
-            if alternative_of is not None:
-                try:
-                    self.instance.suffix = next_alternative_suffix(alternative_of.number)
-                except ValidationError as exc:
-                    self.add_error("alternative_of", exc.messages[0])
-                cleaned["number"] = alternative_of.number
-                self.instance.number = alternative_of.number
-            elif not cleaned.get("number"):
-                cleaned["number"] = next_modification_number()
-                self.instance.number = cleaned["number"]
-            self.instance.stage = Stage.DRAFT_PROPOSAL
-        number = cleaned.get("number")
-        # `suffix` is not a form field, so Django skips the (number, suffix) constraint.
-        if (
-            number
-            and Modification.objects.filter(number=number, suffix=self.instance.suffix)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
-            self.add_error("number", "A modification with this reference exists already.")
-        if self.instance.pk:
-            loaded = cleaned.get("loaded_version")
-            current = (
-                Modification.objects.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if loaded is not None and current is not None and loaded != current:
-                raise ValidationError(
-                    "Someone else saved this modification while you were editing it "
-                    f"(your copy is version {loaded}, the saved one is version {current}). "
-                    "Reload the page to see their change, then make yours again.",
-                    code="stale",
-                )
-        return cleaned
+            # A new modification's number (and letter) is chosen by create_modification.
+            excluded.add("number")
+        return excluded
+
+    def service_fields(self) -> dict[str, Any]:
+        """The keyword arguments of services.create_modification / update_modification."""
+        return model_fields(self, exclude=("stage",))
 
 
 class MoveStageForm(forms.Form):
@@ -208,9 +195,13 @@ class MoveStageForm(forms.Form):
         help_text="The meeting that decided the move, if any.",
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    loaded_version = forms.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, modification: Modification, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.initial["loaded_version"] = modification.version
         field = self.fields["to"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(s, Stage(s).label) for s in lifecycle.next_stages(modification)]

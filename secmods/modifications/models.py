@@ -313,4 +313,5 @@ class Milestone(models.Model):
     def clean(self) -> None:
         reason = self.when.is_consistent()
         if reason:
-            raise ValidationError({"date_from": reason})
+            # "when" is the field every form and the API give the date in.
+            raise ValidationError({"when": reason})

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from secmods.core.concurrency import lock_for_write
 from secmods.core.exceptions import MoveRefused
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
@@ -19,6 +20,7 @@ from .models import (
     Milestone,
     MilestoneStatus,
     Modification,
+    ReportSection,
     StageChange,
 )
 
@@ -58,8 +60,10 @@ def create_modification(
         fields["suffix"] = next_alternative_suffix(number)
     elif number is None:
         number = next_modification_number()
+    user = fields.pop("user", None)
     modification = Modification(title=title, raised_on=raised_on, number=number, **fields)
     modification.full_clean()
+    _history_user(modification, user)
     try:
         with transaction.atomic():
             modification.save()
@@ -78,17 +82,9 @@ def bump_version(modification: Modification) -> None:
     modification.version += 1
 
 
-def check_version(modification: Modification, expected_version: int | None) -> None:
-    if expected_version is None:
-        return
-    current = Modification.objects.filter(pk=modification.pk).values_list("version", flat=True)
-    if not current or current[0] != expected_version:
-        raise ValidationError(
-            "Someone else changed this modification since you opened it "
-            f"(version {expected_version}, now {current[0] if current else 'deleted'}). "
-            "Reload it and make your change again.",
-            code="stale",
-        )
+def _history_user(obj: Any, user: Any) -> None:
+    if user is not None and getattr(user, "pk", None):
+        obj._history_user = user
 
 
 @transaction.atomic
@@ -109,10 +105,13 @@ def move_stage(
     decided_by: str = "",
     meeting: Any = None,
     user: Any = None,
+    expected_version: int | None = None,
 ) -> StageChange:
     """Move a modification through the lifecycle table, or raise MoveRefused with why."""
     # Lock the row: two analysts moving the same modification at once see each other.
-    locked = Modification.objects.select_for_update().get(pk=modification.pk)
+    locked = lock_for_write(
+        Modification, modification.pk, expected_version=expected_version, what="modification"
+    )
     request = lifecycle.MoveRequest(to=to, reason=reason, decided_by=decided_by, meeting=meeting)
     reasons = lifecycle.refusals(locked, request)
     if reasons:
@@ -132,8 +131,7 @@ def move_stage(
     for name, value in changes.items():
         setattr(locked, name, value)
     update_fields = [*changes, "updated_at"]
-    if user is not None and getattr(user, "pk", None):
-        locked._history_user = user  # type: ignore[attr-defined]
+    _history_user(locked, user)
     locked.save(update_fields=update_fields)
     bump_version(locked)
     for name in ("stage", "appeal_window_closes_on", "version", "updated_at"):
@@ -145,10 +143,16 @@ def move_stage(
 def _apply_when(milestone: Milestone, when: ApproxDate) -> None:
     reason = when.is_consistent()
     if reason:
-        raise ValidationError({"date_from": reason})
+        raise ValidationError({"when": reason})
     milestone.precision = when.precision
     milestone.date_from = when.start
     milestone.date_to = when.end
+
+
+def _lock_modification(modification_id: int) -> Modification:
+    # Always the modification before its milestones (the admin's form locks it first), so
+    # two writers never wait for each other in opposite orders (a deadlock on PostgreSQL).
+    return lock_for_write(Modification, modification_id, expected_version=None)
 
 
 @transaction.atomic
@@ -162,7 +166,9 @@ def add_milestone(
     status: str = MilestoneStatus.PLANNED,
     date_text: str = "",
     order: int | None = None,
+    user: Any = None,
 ) -> Milestone:
+    _lock_modification(modification.pk)
     if meeting is not None:
         when = ApproxDate.day(meeting.date)
     if when is None:
@@ -180,6 +186,7 @@ def add_milestone(
     )
     _apply_when(milestone, when)
     milestone.full_clean()
+    _history_user(milestone, user)
     milestone.save()
     bump_version(modification)
     return milestone
@@ -193,6 +200,13 @@ def keep_baseline(milestone: Milestone, previous: ApproxDate) -> None:
         milestone.baseline_to = previous.end
 
 
+def _lock_milestone(milestone: Milestone, expected_version: int | None) -> Milestone:
+    _lock_modification(milestone.modification_id)
+    return lock_for_write(
+        Milestone, milestone.pk, expected_version=expected_version, what="milestone"
+    )
+
+
 @transaction.atomic
 def replan_milestone(
     milestone: Milestone,
@@ -200,24 +214,15 @@ def replan_milestone(
     when: ApproxDate | None = None,
     meeting: Any = None,
     expected_version: int | None = None,
+    user: Any = None,
 ) -> Milestone:
     """Move a milestone to a new date or meeting, keeping its first plan as the baseline."""
-    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise ValidationError("Someone else changed this milestone; reload it.", code="stale")
-    previous = locked.when
-    if meeting is not None:
-        locked.meeting = meeting
-        when = ApproxDate.day(meeting.date)
-    if when is None:
-        raise ValidationError({"date_from": "Give a new date or a meeting."})
-    _apply_when(locked, when)
-    keep_baseline(locked, previous)
-    locked.version += 1
-    locked.full_clean()
-    locked.save()
-    bump_version(locked.modification)
-    return locked
+    if meeting is None and when is None:
+        raise ValidationError({"when": "Give a new date or a meeting."})
+    fields: dict[str, Any] = {} if meeting is None else {"meeting": meeting}
+    return update_milestone(
+        milestone, expected_version=expected_version, when=when, user=user, **fields
+    )
 
 
 @transaction.atomic
@@ -239,15 +244,6 @@ def follow_meeting(meeting: Any) -> int:
 
 
 # --- Edits with optimistic concurrency (the API's If-Match, the admin's loaded version) ---
-def _stale(what: str, expected: int, current: int) -> ValidationError:
-    return ValidationError(
-        f"Someone else changed this {what} since you read it (version {expected}, "
-        f"now {current}). Fetch it again and make your change again.",
-        code="stale",
-        params={"current_version": current},
-    )
-
-
 @transaction.atomic
 def update_modification(
     modification: Modification,
@@ -257,9 +253,9 @@ def update_modification(
     **fields: Any,
 ) -> Modification:
     """Change a modification's fields (not its stage: that is `move_stage`), version-checked."""
-    locked = Modification.objects.select_for_update().get(pk=modification.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise _stale("modification", expected_version, locked.version)
+    locked = lock_for_write(
+        Modification, modification.pk, expected_version=expected_version, what="modification"
+    )
     if "stage" in fields:
         raise ValidationError({"stage": "Stages change only through the lifecycle moves."})
     sec_sections = fields.pop("sec_sections", None)
@@ -267,8 +263,7 @@ def update_modification(
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
-    if user is not None and getattr(user, "pk", None):
-        locked._history_user = user  # type: ignore[attr-defined]
+    _history_user(locked, user)
     locked.save()
     if sec_sections is not None:
         locked.sec_sections.set(sec_sections)
@@ -284,12 +279,11 @@ def update_milestone(
     *,
     expected_version: int | None = None,
     when: ApproxDate | None = None,
+    user: Any = None,
     **fields: Any,
 ) -> Milestone:
     """Change a milestone; a new date or meeting keeps the first plan as the baseline."""
-    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise _stale("milestone", expected_version, locked.version)
+    locked = _lock_milestone(milestone, expected_version)
     previous = locked.when
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -300,16 +294,60 @@ def update_milestone(
         keep_baseline(locked, previous)
     locked.version += 1
     locked.full_clean()
+    _history_user(locked, user)
     locked.save()
     bump_version(locked.modification)
     return locked
 
 
 @transaction.atomic
-def delete_milestone(milestone: Milestone, *, expected_version: int | None = None) -> None:
-    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise _stale("milestone", expected_version, locked.version)
+def delete_milestone(
+    milestone: Milestone, *, expected_version: int | None = None, user: Any = None
+) -> None:
+    locked = _lock_milestone(milestone, expected_version)
     modification = locked.modification
+    _history_user(locked, user)
     locked.delete()
     bump_version(modification)
+
+
+# --- Report sections ---------------------------------------------------------------------
+@transaction.atomic
+def save_report_section(
+    modification: Modification,
+    *,
+    section: ReportSection | None = None,
+    user: Any = None,
+    **fields: Any,
+) -> ReportSection:
+    """Add a section of the Modification Report, or change one; the modification's version
+    moves on either way (an open edit of it is then stale)."""
+    _lock_modification(modification.pk)
+    if section is None:
+        section = ReportSection(modification=modification)
+        if fields.get("order") is None:
+            fields["order"] = (modification.sections.aggregate(m=Max("order"))["m"] or 0) + 1
+    elif section.modification_id != modification.pk:
+        raise ValidationError("This section belongs to another modification.")
+    for name, value in fields.items():
+        setattr(section, name, value)
+    section.full_clean()
+    section.save()
+    bump_version(modification)
+    return section
+
+
+@transaction.atomic
+def delete_report_section(section: ReportSection) -> None:
+    modification = _lock_modification(section.modification_id)
+    section.delete()
+    bump_version(modification)
+
+
+@transaction.atomic
+def delete_modification(modification: Modification, *, user: Any = None) -> None:
+    """Delete a modification with its timetable, sections and stage history (the database
+    refuses while votes, documents or other rows still protect it)."""
+    locked = lock_for_write(Modification, modification.pk, expected_version=None)
+    _history_user(locked, user)
+    locked.delete()

@@ -5,20 +5,29 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.core.admin import RegisteredInlines
+from secmods.core.admin import (
+    RegisteredInlines,
+    SafeFieldsMixin,
+    ServiceAdminMixin,
+    adopt,
+    model_fields,
+    registered_inline_for,
+    save_formset_through,
+)
 
+from . import services
 from .models import Organisation, PartyCategory, Person
 from .staff import secas_staff_people
 
 
 @admin.register(PartyCategory)
-class PartyCategoryAdmin(admin.ModelAdmin):
+class PartyCategoryAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "is_sec_party", "order"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "party_category"]
     list_select_related = ["party_category"]
     list_filter = ["party_category"]
@@ -26,7 +35,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
+class PersonAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin):
     list_display = ["name", "email", "organisation", "user"]
     list_select_related = ["organisation", "user"]
     list_filter = ["organisation__party_category"]
@@ -61,3 +70,22 @@ class PersonAdmin(RegisteredInlines, SimpleHistoryAdmin):
     @admin.display(description="login")
     def login(self, obj: Person) -> str:
         return obj.user.get_username() if obj.user is not None else "—"
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        current = Person.objects.get(pk=obj.pk) if change else None
+        adopt(obj, services.save_person(current, editor=request.user, **model_fields(form)))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # The memberships inline is committees' and saves through its services.
+        inline = registered_inline_for(self.model._meta.label, formset.model)
+        if inline is not None and hasattr(inline, "save_through_services"):
+            inline.save_through_services(request, formset, form.instance)
+        else:
+            save_formset_through(formset)
+
+    def delete_model(self, request: HttpRequest, obj: Person) -> None:
+        services.delete_person(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        for person in queryset:
+            services.delete_person(person)

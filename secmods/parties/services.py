@@ -110,3 +110,22 @@ def forget_person(person_id: int) -> ForgetReport:
 
 def registered_erasers() -> list[Any]:
     return list(_erasers)
+
+
+@transaction.atomic
+def save_person(person: Person | None = None, *, editor: Any = None, **fields: Any) -> Person:
+    """Add a person (a proposer, analyst or committee member) or change their details."""
+    person = person or Person()
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.full_clean()
+    if editor is not None and getattr(editor, "pk", None):
+        person._history_user = editor  # type: ignore[attr-defined]
+    person.save()
+    return person
+
+
+@transaction.atomic
+def delete_person(person: Person) -> None:
+    """Delete a person nothing protects (a proposer of a modification is kept: PROTECT)."""
+    person.delete()

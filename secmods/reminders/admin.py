@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from secmods.core.admin import SafeFieldsMixin, ServiceAdminMixin, adopt, model_fields
 from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
 
@@ -50,7 +50,7 @@ def _recipient_label(key: str) -> str:
 
 
 @admin.register(ReminderRule)
-class ReminderRuleAdmin(admin.ModelAdmin):
+class ReminderRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = ReminderRuleForm
     list_display = ["name", "is_active", "event_display", "when_display", "recipients_display"]
     list_filter = ["is_active", EventKindFilter, "offset_unit"]
@@ -88,9 +88,9 @@ class ReminderRuleAdmin(admin.ModelAdmin):
         return ", ".join(_recipient_label(k) for k in obj.recipient_kinds or []) or "—"
 
     def save_model(self, request: HttpRequest, obj: ReminderRule, form: Any, change: bool) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            result = services.replan_rule(obj)
+        current = ReminderRule.objects.get(pk=obj.pk) if change else None
+        saved, result = services.save_rule(current, **model_fields(form))
+        adopt(obj, saved)
         self.message_user(
             request,
             f"Reminders re-planned: {result.planned} planned, {result.withdrawn} withdrawn, "
@@ -100,7 +100,7 @@ class ReminderRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
     change_list_template = "admin/reminders/reminder/change_list.html"
     list_display = [
         "due_display",
@@ -121,7 +121,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.display(description="Due (London)", ordering="due_at")
     def due_display(self, obj: Reminder) -> str:
-        return _london(obj.due_at)
+        return _london(obj.due_at) if obj.due_at else "-"
 
     @admin.display(description="Sent (London)", ordering="sent_at")
     def sent_display(self, obj: Reminder) -> str:
@@ -187,7 +187,7 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unsubscription)
-class UnsubscriptionAdmin(admin.ModelAdmin):
+class UnsubscriptionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["email", "rule", "created_at"]
     list_filter = ["rule"]
     search_fields = ["email"]
@@ -203,7 +203,7 @@ _INLINE_FIELDS = [
 ]
 
 
-class ReminderInline(admin.TabularInline):
+class ReminderInline(SafeFieldsMixin, admin.TabularInline):
     """On the modification's page: its planned, sent, skipped and failed reminders."""
 
     model = Reminder
@@ -216,7 +216,7 @@ class ReminderInline(admin.TabularInline):
 
     @admin.display(description="Due (London)")
     def due_display(self, obj: Reminder) -> str:
-        return _london(obj.due_at)
+        return _london(obj.due_at) if obj.due_at else "-"
 
     @admin.display(description="Note")
     def note_or_error(self, obj: Reminder) -> str:

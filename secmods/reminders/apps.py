@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class RemindersConfig(AppConfig):
@@ -22,3 +25,12 @@ class RemindersConfig(AppConfig):
         from . import personal_data
 
         parties_services.register_eraser(personal_data.erase)
+        # After every app's migrations: a rule a data migration shipped plans its events
+        # as one saved by staff does (not only for events changed after it).
+        post_migrate.connect(_plan_shipped_rules, sender=self, dispatch_uid="reminders.plan")
+
+
+def _plan_shipped_rules(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    from .services import plan_unplanned_rules  # models are ready only once migrate ran
+
+    plan_unplanned_rules()

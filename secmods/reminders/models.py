@@ -59,6 +59,9 @@ class ReminderRule(models.Model):
     html_template = models.TextField(
         blank=True, validators=[no_nul_bytes], help_text="Optional HTML part."
     )
+    # When replan_rule last planned the rule's events; empty for a rule that arrived without
+    # the service (a data migration, loaddata): the post_migrate hook plans those.
+    planned_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

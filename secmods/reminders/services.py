@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -192,7 +193,18 @@ def replan_rule(rule: ReminderRule, *, now: datetime | None = None) -> PlanResul
     result = PlanResult()
     for kind_key, ref in sorted(refs):
         result += replan_event(kind_key, ref, now=now)
+    ReminderRule.objects.filter(pk=rule.pk).update(planned_at=now)
+    rule.planned_at = now
     return result
+
+
+def plan_unplanned_rules(*, now: datetime | None = None) -> int:
+    """Plan every rule never planned (shipped by a data migration, loaded from a fixture)
+    exactly as saving it in the admin would. Runs after `migrate`. Returns how many."""
+    rules = list(ReminderRule.objects.filter(planned_at__isnull=True))
+    for rule in rules:
+        replan_rule(rule, now=now)
+    return len(rules)
 
 
 # --- Unsubscribing ----------------------------------------------------------------------
@@ -217,3 +229,14 @@ def unsubscribe(email: str, rule: ReminderRule) -> int:
     return Reminder.objects.filter(
         rule=rule, recipient_email=email, status=ReminderStatus.PLANNED
     ).update(status=ReminderStatus.WITHDRAWN, note="the recipient unsubscribed")
+
+
+@transaction.atomic
+def save_rule(rule: ReminderRule | None = None, **fields: Any) -> tuple[ReminderRule, PlanResult]:
+    """Add or change a reminder rule and plan its events at once (as after migrate)."""
+    rule = rule or ReminderRule()
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    rule.full_clean()
+    rule.save()
+    return rule, replan_rule(rule)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from secmods.core.admin import SafeFieldsMixin
 from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import Modification, Stage
@@ -19,7 +20,7 @@ from .models import Ballot, DecisionRule, Vote
 
 
 @admin.register(DecisionRule)
-class DecisionRuleAdmin(SimpleHistoryAdmin):
+class DecisionRuleAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "category_share",
@@ -30,7 +31,7 @@ class DecisionRuleAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["categories"]
 
 
-class VoteInline(admin.TabularInline):
+class VoteInline(SafeFieldsMixin, admin.TabularInline):
     model = Vote
     extra = 0
     fields = ("person", "party_category", "choice", "recorded_by_name", "recorded_at")
@@ -54,7 +55,7 @@ class VoteInline(admin.TabularInline):
 
 
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(SafeFieldsMixin, admin.ModelAdmin):
     list_display = ["modification", "meeting", "rule", "outcome", "opened_at", "decided_at"]
     list_select_related = ["modification", "meeting__committee", "rule"]
     list_filter = ["outcome"]
@@ -136,7 +137,7 @@ class VoteForm(forms.ModelForm):
 
 
 @admin.register(Vote)
-class VoteAdmin(SimpleHistoryAdmin):
+class VoteAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     """Staff record each member's vote here; the service checks membership and repeats."""
 
     form = VoteForm

@@ -189,7 +189,7 @@ def test_update_bumps_the_version_and_a_stale_if_match_is_412(seed, staff_api): 
         f"{MOD}/MP160/", {"latest_update": "Second"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert stale.status_code == 412
-    assert stale.json()["detail"].startswith("Someone else changed this modification")
+    assert stale.json()["detail"].startswith("Someone else saved this modification")
     assert stale.json()["current_version"] == 2
     seed.refresh_from_db()
     assert seed.latest_update == "First" and seed.version == 2

@@ -80,7 +80,7 @@ def test_replanning_keeps_the_baseline_and_checks_the_version(seed, staff_api): 
     assert moved["ETag"] == '"2"'
     stale = staff_api.patch(url, {"label": "Late"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412
-    assert stale.json()["detail"].startswith("Someone else changed this milestone")
+    assert stale.json()["detail"].startswith("Someone else saved this milestone")
     assert Milestone.objects.get(pk=3).label != "Late"
     assert staff_api.delete(url, HTTP_IF_MATCH=etag).status_code == 412
     assert staff_api.delete(url, HTTP_IF_MATCH='"2"').status_code == 204

@@ -198,6 +198,7 @@ def test_adding_an_agenda_row_in_the_meeting_admin_ties_a_milestone(meeting, sec
         "title": "",
         "location": "",
         "status": "scheduled",
+        "loaded_version": meeting.version,
         "agenda_items-TOTAL_FORMS": "1",
         "agenda_items-INITIAL_FORMS": "0",
         "agenda_items-0-order": "1",

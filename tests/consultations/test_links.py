@@ -40,12 +40,12 @@ def _form(question, **extra):  # type: ignore[no-untyped-def]
     }
 
 
-def test_invitations_email_a_working_personal_link(db, client, settings):
+def test_invitations_email_a_working_personal_link(db, client, settings, run_queued_tasks):
     settings.SITE_URL = "https://secmods.example"
     consultation = ConsultationFactory()
     question = QuestionFactory(consultation=consultation)
     organisation = OrganisationFactory(name="Big Energy plc")
-    with time_machine.travel(DURING, tick=False):
+    with time_machine.travel(DURING, tick=False), run_queued_tasks():
         invitations = services.invite_respondents(
             consultation,
             [
@@ -53,6 +53,7 @@ def test_invitations_email_a_working_personal_link(db, client, settings):
                 services.Invitee(email="sam@example.org"),
             ],
         )
+        assert not mail.outbox  # nothing is sent in the request: a worker sends it
     assert [m.to for m in mail.outbox] == [["rita@example.org"], ["sam@example.org"]]
     body = mail.outbox[0].body
     assert "by 5pm (London time) on Friday 26 March 2021" in body
@@ -170,14 +171,17 @@ def test_the_form_reports_bad_input_per_field(db, client):
     assert not Response.objects.exists()
 
 
-def test_staff_withdraw_a_link_or_send_a_new_one_from_the_admin(db, secas_client, settings):
+def test_staff_withdraw_a_link_or_send_a_new_one_from_the_admin(
+    db, secas_client, settings, run_queued_tasks
+):
     settings.SITE_URL = "https://secmods.example"
     invitation = InvitationFactory()
     QuestionFactory(consultation=invitation.consultation)
     url = reverse("admin:consultations_invitation_changelist")
     with time_machine.travel(DURING, tick=False):
         old = _path(invitation)
-        secas_client.post(url, {"action": "send_new_link", "_selected_action": [invitation.pk]})
+        with run_queued_tasks():
+            secas_client.post(url, {"action": "send_new_link", "_selected_action": [invitation.pk]})
         (message,) = mail.outbox
         assert secas_client.get(old).status_code == 403
         new = message.body.split("https://secmods.example", 1)[1].split()[0]
@@ -195,10 +199,10 @@ class RefusingBackend(locmem.EmailBackend):
         return super().send_messages(messages)
 
 
-def test_one_refused_address_does_not_lose_the_other_invitations(db, settings):
+def test_one_refused_address_does_not_lose_the_other_invitations(db, settings, run_queued_tasks):
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     consultation = ConsultationFactory()
-    with time_machine.travel(DURING, tick=False):
+    with time_machine.travel(DURING, tick=False), run_queued_tasks():
         invitations = services.invite_respondents(
             consultation, [{"email": "refused@example.org"}, {"email": "ok@example.org"}]
         )

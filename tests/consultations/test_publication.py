@@ -64,6 +64,18 @@ def test_publishing_waits_for_the_deadline_and_skips_confidential(consultation):
     }
 
 
+def test_publishing_and_unpublishing_keep_a_history_row_per_response(consultation, secas_user):
+    from secmods.consultations.models import Response
+
+    before = Response.history.count()
+    services.publish_responses(consultation, when=consultation.closes_at, user=secas_user)
+    published = Response.history.filter(published_at=consultation.closes_at)
+    assert published.count() == 2 == Response.history.count() - before
+    assert {h.history_user for h in published} == {secas_user}
+    assert services.unpublish_responses(consultation) == 2
+    assert Response.history.count() - before == 4
+
+
 def test_confidential_responses_never_reach_the_public_page_or_csv(consultation, member_client):
     services.publish_responses(consultation, when=consultation.closes_at)
     for who in (Client(), member_client):  # the public, then a committee member

@@ -119,10 +119,12 @@ def test_publishing_sets_the_time_once(db):
 
 
 def test_a_stale_version_is_refused(db):
-    from secmods.modifications.services import bump_version, check_version
+    from secmods.modifications.services import bump_version, update_modification
 
     modification = ModificationFactory()
-    check_version(modification, 1)
+    update_modification(modification, expected_version=1, latest_update="First")
     bump_version(modification)
-    with pytest.raises(ValidationError, match="Someone else changed"):
-        check_version(modification, 1)
+    with pytest.raises(ValidationError, match="Someone else saved this modification"):
+        update_modification(modification, expected_version=2, latest_update="Lost")
+    modification.refresh_from_db()
+    assert modification.latest_update == "First"

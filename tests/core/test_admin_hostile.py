@@ -1,0 +1,125 @@
+"""Every admin add and change form of every registered model, as SECAS staff and as a
+committee member, given hostile values in each field and a tampered inline management form:
+never a 5xx, and nothing written when the form is refused (DEBUG=False, as in production)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from tests.admin_forms import admin_form_data, as_post
+from tests.core.test_admin_permissions import (  # noqa: F401
+    MODEL_LABELS,
+    OUR_APPS,
+    first_object,
+    world,
+)
+from tests.factories import UserFactory
+
+HOSTILE = [
+    "31 Feb 2021",
+    "Q5 2021",
+    "32/13/2021",
+    "next Tuesday",
+    "a\x00b",
+    "x" * 10_000,
+    "99999999999999999999",
+    "-1",
+    "999999",  # the id of no row
+    "[1, 2]",
+]
+MANAGEMENT_TAMPERING = ["abc", "100000"]
+SKIP = {"csrfmiddlewaretoken", "_save", "_continue", "_addanother"}
+ROW = re.compile(r"^.+?-(\d+)-")
+DATEISH = re.compile(r"when|date|_on$|_at(_\d)?$|_0$|_1$")
+
+
+def _row_counts() -> dict[str, int]:
+    models = [m for m in apps.get_models() if m._meta.app_label in OUR_APPS | {"auth"}]
+    return {m._meta.label: m._default_manager.count() for m in models}
+
+
+def _url(model, obj, mode: str) -> str | None:  # type: ignore[no-untyped-def]
+    meta = model._meta
+    args = [] if mode == "add" else [obj.pk]
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_{mode}", args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _attack(client: Client, url: str, label: str) -> int:
+    """POST hostile variants of the page's own form; return how many were sent."""
+    page = client.get(url)
+    assert page.status_code < 500, f"GET {url}: {page.status_code}"
+    if page.status_code != 200:
+        before = _row_counts()
+        assert client.post(url, {"title": "x"}).status_code < 500
+        assert _row_counts() == before
+        return 1
+    base = admin_form_data(page.content.decode())
+    # The main form's fields and the first row of each inline (the other rows are alike).
+    names = [
+        n for n in base if n not in SKIP and not n.endswith("-INITIAL_FORMS") and _first_row(n)
+    ]
+    variants: list[dict[str, list[str]]] = []
+    for position, name in enumerate(names):
+        if name.endswith(("-TOTAL_FORMS", "-MIN_NUM_FORMS", "-MAX_NUM_FORMS")):
+            values = MANAGEMENT_TAMPERING
+        elif DATEISH.search(name):
+            values = HOSTILE[:4]
+        else:  # two of the values per field, in turn, to stay within the test timeout
+            values = [HOSTILE[(position + k * 5) % len(HOSTILE)] for k in range(2)]
+        variants += [{**base, name: [value]} for value in values]
+    # Every field hostile at once, and an inline claiming rows it does not have.
+    variants += [{**base, **{n: [value] for n in names}} for value in HOSTILE]
+    variants += [{**base, n: ["5"]} for n in base if n.endswith("-INITIAL_FORMS")]
+    sent = 0
+    before = _row_counts()
+    for data in variants:
+        response = client.post(url, as_post(data))
+        sent += 1
+        assert response.status_code < 500, (
+            f"{label}: POST {url} with {_diff(base, data)} gave {response.status_code}"
+        )
+        after = _row_counts()
+        if response.status_code != 302:  # refused: nothing written
+            changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+            assert not changed, f"{label}: refused POST {_diff(base, data)} wrote {changed}"
+        else:  # accepted (a hostile-looking value can be legitimate text): read it again
+            before = after
+            fresh = client.get(url)
+            if fresh.status_code == 200:
+                base = admin_form_data(fresh.content.decode())
+    return sent
+
+
+def _first_row(name: str) -> bool:
+    match = ROW.match(name)
+    return match is None or match.group(1) == "0"
+
+
+def _diff(base: dict[str, list[str]], data: dict[str, list[str]]) -> str:
+    changed = {k: v[0][:30] for k, v in data.items() if base.get(k) != v}
+    return repr(changed)[:300]
+
+
+@pytest.mark.parametrize("mode", ["add", "change"])
+@pytest.mark.parametrize("label", MODEL_LABELS)
+def test_hostile_values_in_every_admin_form(world, label, mode, settings):  # noqa: F811
+    settings.DEBUG = False
+    model = apps.get_model(label)
+    obj = first_object(model)
+    assert model in admin.site._registry and obj is not None
+    url = _url(model, obj, mode)
+    if url is None:
+        pytest.skip(f"{label} has no {mode} page")
+    for role in ("secas_staff", "committee_member"):
+        client = Client(raise_request_exception=False)
+        client.force_login(UserFactory(**{role: True}))
+        assert _attack(client, url, f"{label} {mode} as {role}") > 0
