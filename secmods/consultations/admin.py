@@ -303,7 +303,10 @@ class ConsultationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     actions = ["publish"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return [*self.fields, "loaded_version"] if obj is not None else self.fields
+        fields = [*self.fields, "loaded_version"] if obj is not None else list(self.fields)
+        # Summary, invitations and responses by email are SECAS staff's pages: a committee
+        # member reading the consultation is shown no link that would refuse them.
+        return fields if is_secas_staff(request.user) else [f for f in fields if f != "links"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Consultation]:
         return super().get_queryset(request).annotate(_responses=Count("responses"))
