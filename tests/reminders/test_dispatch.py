@@ -658,3 +658,22 @@ def test_the_heartbeat_records_how_long_the_run_took(  # type: ignore[no-untyped
         dispatch.dispatch_due(queue)
     # Started at 100.0; one claim batch (checked at 100.5); the heartbeat reads 101.0.
     assert DispatcherHeartbeat.objects.get().duration_ms == 1000
+
+
+def test_the_note_of_a_digest_whose_events_all_passed_is_kept_to_300_characters(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        for hour in (11, 12, 13, 14, 15):
+            MeetingFactory(
+                committee=meeting.committee,
+                starts_at=dt.datetime(2025, 6, 3, hour, 0, tzinfo=LONDON),
+            )
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    evening = dt.datetime(2025, 6, 3, 19, 0, tzinfo=UTC)
+    assert queue.run(evening) == ["skipped", "skipped"]
+    notes = set(Reminder.objects.values_list("note", flat=True))
+    assert [len(n) for n in notes] == [300]
+    assert notes.pop().startswith(
+        "its event had passed (03 Jun 2025 10:00 London) when it fell due; "
+    )
