@@ -84,13 +84,16 @@ STATUS: dict[int | None, str] = {0: "survived", None: "not run", 33: "no tests",
 
 
 def equivalents() -> dict[str, str]:
-    """Mutant name -> reason, from the docs' list lines: - `secmods....__mutmut_3`: why."""
+    """Mutant name -> reason, from the list lines (- `secmods....__mutmut_3`: why) of the
+    docs' "## Equivalent mutants" section."""
     if not EQUIVALENTS_DOC.exists():
         return {}
     line = re.compile(r"^\s*[-*]\s+`(secmods\.[^`]+__mutmut_\d+)`\s*[:—-]\s*(.+)$")
-    found = {}
+    found, inside = {}, False
     for text in EQUIVALENTS_DOC.read_text().splitlines():
-        if match := line.match(text):
+        if text.startswith("## "):
+            inside = text.strip() == "## Equivalent mutants"
+        elif inside and (match := line.match(text)):
             found[match[1]] = match[2].strip()
     return found
 

@@ -105,7 +105,7 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
             raw = str(self.kwargs.get("meeting_id", ""))
             found = (
                 Meeting.objects.select_related("committee").filter(pk=int(raw)).first()
-                if raw.isdigit() and len(raw) < 10
+                if raw.isdecimal() and len(raw) < 10
                 else None
             )
             if found is None:
@@ -175,7 +175,7 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
         raw = str(kwargs.get("item_id", ""))
         item = (
             AgendaItem.objects.filter(meeting=self.meeting(), pk=int(raw)).first()
-            if raw.isdigit() and len(raw) < 10
+            if raw.isdecimal() and len(raw) < 10
             else None
         )
         if item is None:

@@ -70,7 +70,7 @@ def _meetings():  # type: ignore[no-untyped-def]
 
 
 def load_papers_due(ref: str) -> Event | None:
-    meeting = _meetings().filter(pk=int(ref)).first() if ref.isdigit() else None
+    meeting = _meetings().filter(pk=int(ref)).first() if ref.isdecimal() else None
     return _event(meeting) if meeting is not None else None
 
 
@@ -140,7 +140,7 @@ def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
 
 
 def load_meeting(ref: str) -> Event | None:
-    meeting = _meetings().filter(pk=int(ref)).first() if ref.isdigit() else None
+    meeting = _meetings().filter(pk=int(ref)).first() if ref.isdecimal() else None
     return _meeting_event(meeting) if meeting is not None else None
 
 

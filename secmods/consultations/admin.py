@@ -77,7 +77,7 @@ class CommentMeetingFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> QuerySet[Comment]:
         value = self.value()
-        if value and str(value).isdigit():
+        if value and str(value).isdecimal():
             return queryset.filter(meeting_id=int(value))
         return queryset
 
@@ -192,7 +192,7 @@ class CommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         return {
             key: value
             for key in ("modification", "meeting")
-            if (value := request.GET.get(key, "")).isdigit()
+            if (value := request.GET.get(key, "")).isdecimal()
         }
 
 

@@ -71,7 +71,7 @@ def _consultations():  # type: ignore[no-untyped-def]
 
 
 def load_consultation(ref: str) -> Event | None:
-    consultation = _consultations().filter(pk=int(ref)).first() if ref.isdigit() else None
+    consultation = _consultations().filter(pk=int(ref)).first() if ref.isdecimal() else None
     return _event(consultation) if consultation is not None else None
 
 

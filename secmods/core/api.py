@@ -179,7 +179,7 @@ def expected_version(request: Request) -> int | None:
     if not header or header == "*":
         return None
     tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 12:
+    if not tag.isdecimal() or len(tag) > 12:
         raise PreconditionFailed(f"If-Match {header!r} names no version of this resource.")
     return int(tag)
 

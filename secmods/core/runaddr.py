@@ -13,7 +13,7 @@ def site_url_for(addr: str) -> str:
     it: "8101", "127.0.0.1:8101", "0.0.0.0:8101", "[::1]:8101". A wildcard address names
     no host a reader can open, so links use the loopback address instead."""
     addr = addr.strip() or DEFAULT_ADDR
-    if addr.isdigit():
+    if addr.isdecimal():
         return f"http://127.0.0.1:{addr}"
     if addr.startswith("["):
         host, _, port = addr[1:].partition("]")

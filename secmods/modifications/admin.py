@@ -213,7 +213,7 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
         # /admin/modifications/modification/MP160/change/ works as well as the id.
-        obj = super().get_object(request, object_id, from_field) if object_id.isdigit() else None
+        obj = super().get_object(request, object_id, from_field) if object_id.isdecimal() else None
         if obj is None:
             obj = selectors.get_by_reference(object_id, self.get_queryset(request))
         return obj

@@ -206,3 +206,10 @@ def test_the_public_numbers_the_items_it_sees_one_to_n(apis, meeting):  # type: 
         assert [item["order"] for item in items] == [1, 2, 3], role
         detail = apis[role].get(f"/api/v1/meetings/{meeting.pk}/").json()["agenda"]
         assert [item["order"] for item in detail] == [1, 2, 3], role
+
+
+def test_a_superscript_digit_in_the_meeting_id_is_a_404_not_a_500(client, db):
+    # "¹".isdigit() is true but int("¹") fails: found by schemathesis.
+    response = client.get("/api/v1/meetings/%C2%B9/agenda/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import types
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -453,6 +454,7 @@ def test_the_heartbeat_counts_what_the_run_did(  # type: ignore[no-untyped-def]
     )
     assert beat.last_run_at == late
     assert 0 <= beat.duration_ms < 60_000
+    assert set(Reminder.objects.values_list("claimed_at", "updated_at")) == {(late, late)}
     passed = dt.datetime(2025, 6, 3, 9, 30, tzinfo=UTC)
     Reminder.objects.update(status=ReminderStatus.PLANNED)
     dispatch_at(passed, queue, django_capture_on_commit_callbacks)
@@ -644,3 +646,34 @@ def test_a_reminder_whose_event_kind_is_gone_is_skipped(  # type: ignore[no-unty
     assert (result.claimed, result.skipped) == (1, 1)
     alice = Reminder.objects.get(recipient_email="alice@example.org")
     assert (alice.status, alice.note) == (ReminderStatus.SKIPPED, "its event no longer exists")
+
+
+def test_the_heartbeat_records_how_long_the_run_took(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    ticks = iter([100.0, 100.5, 101.0, 101.5, 102.0, 102.5, 103.0])
+    # Only the dispatcher's clock: the module's own name for `time`.
+    monkeypatch.setattr(dispatch, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    with time_machine.travel(DUE, tick=False), django_capture_on_commit_callbacks(execute=True):
+        dispatch.dispatch_due(queue)
+    # Started at 100.0; one claim batch (checked at 100.5); the heartbeat reads 101.0.
+    assert DispatcherHeartbeat.objects.get().duration_ms == 1000
+
+
+def test_the_note_of_a_digest_whose_events_all_passed_is_kept_to_300_characters(  # type: ignore[no-untyped-def]
+    meeting, queue, django_capture_on_commit_callbacks
+) -> None:
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        for hour in (11, 12, 13, 14, 15):
+            MeetingFactory(
+                committee=meeting.committee,
+                starts_at=dt.datetime(2025, 6, 3, hour, 0, tzinfo=LONDON),
+            )
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    evening = dt.datetime(2025, 6, 3, 19, 0, tzinfo=UTC)
+    assert queue.run(evening) == ["skipped", "skipped"]
+    notes = set(Reminder.objects.values_list("note", flat=True))
+    assert [len(n) for n in notes] == [300]
+    assert notes.pop().startswith(
+        "its event had passed (03 Jun 2025 10:00 London) when it fell due; "
+    )
