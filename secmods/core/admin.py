@@ -221,7 +221,14 @@ def _safe_widget(widget: Any) -> None:
         def optgroups(name: str, value: Any, attr: Any = None) -> Any:
             # Re-rendering a refused form: the autocomplete looks the posted ids up, which
             # raises for a value that is no id at all.
-            return original(name, _pk_candidates(inner.choices, value), attr)
+            groups = original(name, _pk_candidates(inner.choices, value), attr)
+            for _group, options, _index in groups:
+                for option in options:
+                    if option["value"] == "" and not option["label"]:
+                        # An empty <option> is invalid HTML; select2 shows its placeholder
+                        # in place of the blank choice's text anyway.
+                        option["label"] = "---------"
+            return groups
 
         inner.optgroups = optgroups  # type: ignore[method-assign]
         inner._safe = True  # type: ignore[attr-defined]

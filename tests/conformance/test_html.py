@@ -102,5 +102,7 @@ def test_the_meeting_pages_for_staff_have_no_nu_error(secas_client, seed, tmp_pa
         "admin-agenda": f"/admin/committees/meeting/{meeting.pk}/agenda/",
         "admin-meeting": f"/admin/committees/meeting/{meeting.pk}/change/",
         "staff-modification": "/modifications/MP160/",
+        "admin-modification": f"/admin/modifications/modification/{seed.pk}/change/",
+        "admin-home": "/admin/",
     }
     assert nu_errors(secas_client, pages, tmp_path, vnu) == {}

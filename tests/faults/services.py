@@ -230,7 +230,9 @@ def tick(broker_url: str) -> None:
     """What beat does every minute: ask a worker to run the reminder dispatcher."""
     from celery import Celery
 
-    app = Celery("secmods-faults")
+    # Not the current app: the test process's own app (config.celery) must stay the one that
+    # services queue their mail on after this test.
+    app = Celery("secmods-faults", set_as_current=False)
     try:
         # An explicit connection: Celery would take CELERY_BROKER_URL from the environment
         # (the shared Redis of the rest of the suite) over any broker given to the app.
