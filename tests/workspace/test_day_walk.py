@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -89,7 +88,7 @@ class Day:
 
 
 @pytest.fixture
-def day(people) -> Day:  # type: ignore[no-untyped-def]
+def day(people) -> Day:  # type: ignore[no-untyped-def]  # noqa: F811
     analyst, member = people
     committee = member.person.memberships.get().committee
     walked = ModificationFactory(
@@ -213,7 +212,9 @@ def test_a_committee_members_day(day, live_server, browser, size):  # noqa: F811
 
         # Someone else's comment: shown, but not for editing.
         other = page.locator("#result_list tr", has_text="Nia Other").first
-        click_and_wait(page, other.locator("th a"), re.compile(rf"/{day.other_comment_pk}/change/$"))
+        click_and_wait(
+            page, other.locator("th a"), re.compile(rf"/{day.other_comment_pk}/change/$")
+        )
         assert page.locator("h1").inner_text().startswith("View comment")
         assert page.locator("#id_text").count() == 0
         assert page.locator("input[name=_save], input[name=_continue]").count() == 0
