@@ -53,6 +53,12 @@ class Walk:
     size: str
     visited: list[str] = field(default_factory=list)
     too_wide: dict[str, list[str]] = field(default_factory=dict)
+    console_errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on(  # type: ignore[attr-defined]
+            "console", lambda m: m.type == "error" and self.console_errors.append(m.text)
+        )
 
     def look(self, kind: str, step: str) -> None:
         """The page has loaded: photograph it and measure it. `kind` names the page (one
@@ -76,6 +82,7 @@ class Walk:
                 print(f"still too wide ({why}): {kind}: {self.too_wide[kind]}")
         unexpected = {k: v for k, v in self.too_wide.items() if k not in KNOWN_OVERFLOW}
         assert unexpected == {}, f"pages wider than the window: {unexpected}"
+        assert self.console_errors == []
 
 
 @dataclass
@@ -142,7 +149,7 @@ def test_a_secas_analysts_day(day, live_server, browser, size, tmp_path):  # noq
         click_and_wait(page, page.locator("input[name=_continue]"), re.compile(r"/change/$"))
         assert page.locator(".errornote").is_visible()
         error = page.locator("#milestones-group .errorlist").first
-        assert error.is_visible()
+        assert "not a real date" in error.inner_text()
         walk.look("modification change page", "milestone-bad-date")
 
         # Fixed: saved, and listed with the date as typed.
@@ -208,6 +215,8 @@ def test_a_committee_members_day(day, live_server, browser, size):  # noqa: F811
         page.fill("#id_text", "Our members would like the forecasts published monthly.")
         click_and_wait(page, page.locator("input[name=_save]"), re.compile(r"/comment/$"))
         assert page.locator(".messagelist .success").is_visible()
+        mine = page.locator("#result_list tr", has_text="Meg Member").filter(has_text=day.reference)
+        assert mine.count() == 1
         walk.look("comment changelist", "comment-saved")
 
         # Someone else's comment: shown, but not for editing.
