@@ -84,18 +84,31 @@ def _bump() -> None:
         logger.exception("public page cache: could not move the register version on")
 
 
+class _PendingBump:
+    """One transaction's bump; `done` once it ran (a test's captured callbacks stay listed
+    after they ran, and must not stand in for a later transaction's)."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            _bump()
+
+
 def public_content_changed() -> None:
     """Call in every service that changes what the public register shows. The version moves
     on after the transaction commits (not before: a reader in between would store the old
     content under the new version); a rolled-back transaction moves nothing."""
     connection = transaction.get_connection()
-    # One bump per transaction however many services it run, unless the one registered
-    # sits in a savepoint that may yet roll back without this change.
-    current = set(connection.savepoint_ids)
-    for savepoints, callback, _robust in connection.run_on_commit:
-        if callback is _bump and savepoints <= current:
+    # One bump per transaction however many services it runs. (One registered in a
+    # savepoint that rolls back is dropped with it, and the next call registers again; a
+    # savepoint still open holds this change too, so the two cannot part.)
+    for _, callback, _ in connection.run_on_commit:
+        if isinstance(callback, _PendingBump) and not callback.done:
             return
-    transaction.on_commit(_bump, robust=True)
+    transaction.on_commit(_PendingBump(), robust=True)
 
 
 def _read_version() -> str:
