@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: a cached public page costs no database query.
+    "secmods.core.pagecache.PublicPageCacheMiddleware",
     "secmods.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,12 +182,43 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
 }
 
+
+# --- Cache ----------------------------------------------------------------------------
+# Every web worker must see the same register version (secmods/core/pagecache.py), so the
+# cache is shared: CACHE_URL (redis://..., or locmemcache:// for one process only), else the
+# Redis that Celery uses (under `make run` the embedded one).
+def _redis_cache_url(broker: str) -> str:
+    # Kombu spells a Unix socket redis+socket://PATH; redis-py, unix://PATH.
+    if broker.startswith("redis+socket://"):
+        return "unix://" + broker.removeprefix("redis+socket://")
+    return broker
+
+
 # --- Celery ---------------------------------------------------------------------------
 # No default broker URL here on purpose: `make run` starts an embedded Redis and exports
 # CELERY_BROKER_URL; tests get theirs from tests/conftest.py. Falling back to the
 # machine's Redis keeps `manage.py shell` usable.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
+CACHES = {
+    "default": env.cache_url("CACHE_URL")
+    if env.str("CACHE_URL", default="")
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": _redis_cache_url(CELERY_BROKER_URL),
+    }
+}
+CACHES["default"]["KEY_PREFIX"] = "secmods"
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # A cache that does not answer must cost a page a moment, not a worker's timeout.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    )
+# Anonymous copies of the public pages (issue 17). The bench turns it off for cold figures.
+PUBLIC_PAGE_CACHE = env.bool("PUBLIC_PAGE_CACHE", default=True)
+# The longest a copy is kept (it is out of reach as soon as public content changes); also
+# the most a page can lag when a change's version bump could not reach the cache.
+PUBLIC_PAGE_CACHE_SECONDS = env.int("PUBLIC_PAGE_CACHE_SECONDS", default=600)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True

@@ -128,6 +128,36 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _page_cache(settings):  # type: ignore[no-untyped-def]
+    # The public page cache in this process's memory, empty for each test: the database is
+    # rolled back after a test, and a page kept from one must not answer in the next. Off
+    # unless a test asks for it (the `page_cache` fixture): most tests build their data with
+    # factories, past the services that move the register version on, and pin the query
+    # counts of the views themselves. tests/core/test_pagecache.py proves the cache.
+    settings.PUBLIC_PAGE_CACHE = False
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "secmods-tests",
+            "KEY_PREFIX": "secmods",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def page_cache(settings):  # type: ignore[no-untyped-def]
+    """The public page cache on, as in production (in this process's memory)."""
+    settings.PUBLIC_PAGE_CACHE = True
+    from secmods.core import pagecache
+
+    pagecache._clock_memo.clear()
+    return pagecache
+
+
 @pytest.fixture
 def seed(db):  # type: ignore[no-untyped-def]
     """The seed fixture, loaded the way `make run` loads it."""

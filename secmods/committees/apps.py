@@ -40,3 +40,10 @@ class CommitteesConfig(AppConfig):
         from . import personal_data
 
         parties_services.register_eraser(personal_data.erase)
+
+        # A meeting moves from "upcoming" to "past" on the public pages when it starts.
+        from secmods.core import pagecache
+
+        from .models import Meeting
+
+        pagecache.register_clock_source(pagecache.field_moments(Meeting.objects, "starts_at"))

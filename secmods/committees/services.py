@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from secmods.core.concurrency import lock_for_write
 from secmods.core.outbox import enqueue_after_commit
+from secmods.core.pagecache import public_content_changed
 from secmods.core.roles import COMMITTEE_MEMBER
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
@@ -64,6 +65,7 @@ def create_meeting(**fields: Any) -> Meeting:
     meeting = Meeting(**fields)
     meeting.full_clean()
     meeting.save()
+    public_content_changed()
     return meeting
 
 
@@ -93,6 +95,7 @@ def _update_meeting(
     if user is not None and getattr(user, "pk", None):
         locked._history_user = user  # type: ignore[attr-defined]
     locked.save()
+    public_content_changed()
     for name in ("starts_at", "location", "status", "sequence", "version"):
         setattr(meeting, name, getattr(locked, name))
     was_cancelled = before["status"] == MeetingStatus.CANCELLED
@@ -186,6 +189,7 @@ def add_to_agenda(
     item = AgendaItem(meeting=meeting, modification=modification, purpose=purpose, order=order)
     item.full_clean()
     item.save()
+    public_content_changed()
     if not Milestone.objects.filter(modification=modification, meeting=meeting).exists():
         committee = meeting.committee
         modification_services.add_milestone(
@@ -233,6 +237,7 @@ def delete_meeting(meeting: Meeting) -> None:
         pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
     ).update(version=F("version") + 1)
     locked.delete()
+    public_content_changed()
 
 
 @transaction.atomic
@@ -251,6 +256,7 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[int]) -> list[AgendaItem
             item.order = position
             item.save(update_fields=["order"])
         ordered.append(item)
+    public_content_changed()
     return ordered
 
 

@@ -28,3 +28,12 @@ class ConsultationsConfig(AppConfig):
         from . import personal_data
 
         parties_services.register_eraser(personal_data.erase)
+
+        # A consultation shows as open on the public pages from opens_at to closes_at.
+        from secmods.core import pagecache
+
+        from .models import Consultation
+
+        pagecache.register_clock_source(
+            pagecache.field_moments(Consultation.objects, "opens_at", "closes_at")
+        )

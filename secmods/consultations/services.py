@@ -23,6 +23,7 @@ from django.utils import timezone
 from secmods.committees.selectors import active_committee_ids
 from secmods.core.concurrency import lock_for_write
 from secmods.core.outbox import enqueue_after_commit
+from secmods.core.pagecache import public_content_changed
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
@@ -212,6 +213,7 @@ def open_consultation(
         Question(consultation=consultation, order=order, text=text, kind=qkind)
         for order, (text, qkind) in enumerate(specs, start=1)
     )
+    public_content_changed()
     return consultation
 
 
@@ -263,6 +265,7 @@ def update_consultation(
     if user is not None and getattr(user, "pk", None):
         locked._history_user = user  # type: ignore[attr-defined]
     locked.save()
+    public_content_changed()
     return locked
 
 
@@ -270,10 +273,13 @@ def update_consultation(
 def delete_consultation(consultation: Consultation) -> None:
     locked = lock_for_write(Consultation, consultation.pk, expected_version=None)
     locked.delete()
+    public_content_changed()
 
 
 def _bump(consultation_id: int) -> None:
     Consultation.objects.filter(pk=consultation_id).update(version=models.F("version") + 1)
+    # The register shows a consultation's questions with its published responses.
+    public_content_changed()
 
 
 @transaction.atomic
@@ -559,6 +565,7 @@ def submit_response(
         raise ValidationError("This response belongs to another consultation.")
     if response is None:
         response = Response(consultation=consultation, invitation=invitation)
+    was_published = response.published_at is not None
     response.respondent_name = (respondent_name or "").strip()
     response.respondent_email = (respondent_email or "").strip()
     response.organisation_name = (organisation_name or "").strip()
@@ -581,6 +588,10 @@ def submit_response(
         )
         kept.append(question_id)
     response.answers.exclude(question_id__in=kept).delete()
+    # Only published responses are public, but a response entered late for a consultation
+    # whose responses are out changes what the register shows.
+    if was_published:
+        public_content_changed()
     return response
 
 
@@ -594,6 +605,8 @@ def _set_published(responses: Any, when: datetime | None, user: Any) -> int:
             response._history_user = user
         response.save(update_fields=["published_at"])
         changed += 1
+    if changed:
+        public_content_changed()
     return changed
 
 

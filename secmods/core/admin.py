@@ -13,6 +13,8 @@ from django.db import router, transaction
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 
+from .pagecache import public_content_changed
+
 # --- Inlines that other apps add to a model's admin page ------------------------------
 # A modification's page shows its agenda items, reminders, documents and earlier report
 # texts; a person's page their memberships. Those belong to apps above (or beside) the one
@@ -248,6 +250,25 @@ def safe_formfield(formfield: Any) -> Any:
 class SafeFieldsMixin:
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         return safe_formfield(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+
+    # The reference data edited here without a service of its own (committees, releases,
+    # Party Categories, organisations, SEC sections) is named on the public register: its
+    # cached pages must go too. Admins whose saves call services get the services' bump.
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        public_content_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        public_content_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        public_content_changed()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)  # type: ignore[misc]
+        public_content_changed()
 
 
 class ServiceAdminMixin(SafeFieldsMixin):

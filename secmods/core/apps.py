@@ -17,3 +17,15 @@ class CoreConfig(AppConfig):
         # class. Serializers are tried in order and enum.Enum's comes first, so go before it.
         registry = Serializer._registry  # type: ignore[attr-defined]
         Serializer._registry = {Choices: ChoicesSerializer, **registry}  # type: ignore[attr-defined]
+
+        # A migration may write data past the services: no cached public page survives it.
+        from django.db.models.signals import post_migrate
+
+        from .pagecache import public_content_changed
+
+        post_migrate.connect(
+            lambda **kwargs: public_content_changed(),
+            sender=self,
+            weak=False,
+            dispatch_uid="secmods-public-pages",
+        )

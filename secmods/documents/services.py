@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models.functions import Upper
 
 from secmods.committees.models import CommitteeKind, Meeting
+from secmods.core.pagecache import public_content_changed
 from secmods.glossary.models import GlossaryTerm
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import (
@@ -451,6 +452,7 @@ def add_document(
         # The row is rolled back; do not leave the stored file behind without it.
         document.file.delete(save=False)
         raise
+    public_content_changed()  # a published document is listed on its modification's page
     return document
 
 
@@ -465,9 +467,11 @@ def update_document(document: Document, **fields: Any) -> Document:
         setattr(document, name, value)
     document.full_clean()
     document.save()
+    public_content_changed()
     return document
 
 
 @transaction.atomic
 def delete_document(document: Document) -> None:
     document.delete()
+    public_content_changed()

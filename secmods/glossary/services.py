@@ -7,6 +7,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from secmods.core.pagecache import public_content_changed
+
 from .models import GlossaryTerm
 
 
@@ -27,6 +29,7 @@ def create_term(*, acronym: str, full_term: str, description: str = "") -> Gloss
     _check_acronym_free(term.acronym)
     term.full_clean()  # the case-insensitive unique constraint answers "exists already"
     term.save()
+    public_content_changed()  # the glossary page, and terms marked in modification pages
     return term
 
 
@@ -37,9 +40,11 @@ def update_term(term: GlossaryTerm, **fields: Any) -> GlossaryTerm:
     _check_acronym_free(term.acronym, term)
     term.full_clean()
     term.save()
+    public_content_changed()
     return term
 
 
 @transaction.atomic
 def delete_term(term: GlossaryTerm) -> None:
     term.delete()
+    public_content_changed()

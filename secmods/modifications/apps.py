@@ -9,3 +9,12 @@ class ModificationsConfig(AppConfig):
         from . import reminders
 
         reminders.register()
+
+        # A modification published for a later time appears on the register then.
+        from secmods.core import pagecache
+
+        from .models import Modification
+
+        pagecache.register_clock_source(
+            pagecache.field_moments(Modification.objects, "published_at")
+        )

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from secmods.core.concurrency import lock_for_write
 from secmods.core.exceptions import MoveRefused
+from secmods.core.pagecache import public_content_changed
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 
@@ -73,11 +74,14 @@ def create_modification(
         modification.sec_sections.set(sec_sections)
     if impacted is not None:
         modification.impacted_party_categories.set(impacted)
+    public_content_changed()
     return modification
 
 
 def bump_version(modification: Modification) -> None:
-    """Every write moves the version on, so a stale edit (If-Match, admin) is detected."""
+    """Every write moves the version on, so a stale edit (If-Match, admin) is detected.
+    The register's pages show the modification: their cached copies go too."""
+    public_content_changed()
     Modification.objects.filter(pk=modification.pk).update(version=F("version") + 1)
     modification.version += 1
 
@@ -240,6 +244,8 @@ def follow_meeting(meeting: Any) -> int:
             milestone.version += 1
             milestone.save()
             moved += 1
+    if moved:
+        public_content_changed()
     return moved
 
 
@@ -308,6 +314,7 @@ def delete_milestone(
     modification = locked.modification
     _history_user(locked, user)
     locked.delete()
+    public_content_changed()
     bump_version(modification)
 
 
@@ -351,3 +358,4 @@ def delete_modification(modification: Modification, *, user: Any = None) -> None
     locked = lock_for_write(Modification, modification.pk, expected_version=None)
     _history_user(locked, user)
     locked.delete()
+    public_content_changed()

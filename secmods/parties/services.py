@@ -20,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from secmods.core.pagecache import public_content_changed
 from secmods.parties.models import Person
 
 FORGOTTEN_NAME = "Forgotten person"
@@ -105,6 +106,7 @@ def forget_person(person_id: int) -> ForgetReport:
         eraser(erasure)
     if person.organisation_id:
         report.kept.append(f"organisation '{person.organisation}' (not personal data)")
+    public_content_changed()  # a proposer's name is on the register
     return report
 
 
@@ -122,6 +124,7 @@ def save_person(person: Person | None = None, *, editor: Any = None, **fields: A
     if editor is not None and getattr(editor, "pk", None):
         person._history_user = editor  # type: ignore[attr-defined]
     person.save()
+    public_content_changed()  # proposers and Lead Analysts are named on the register
     return person
 
 
@@ -129,3 +132,4 @@ def save_person(person: Person | None = None, *, editor: Any = None, **fields: A
 def delete_person(person: Person) -> None:
     """Delete a person nothing protects (a proposer of a modification is kept: PROTECT)."""
     person.delete()
+    public_content_changed()

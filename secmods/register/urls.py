@@ -1,5 +1,7 @@
 from django.urls import path, re_path
 
+from secmods.core.pagecache import cached_public_page as cached
+
 from . import feeds, views
 
 app_name = "register"
@@ -8,25 +10,33 @@ app_name = "register"
 # "mp 160" (as %20). Anything else still reaches the view, which answers a helpful 404.
 REFERENCE = r"(?P<reference>[^/]{1,40})"
 
+# cached(): anonymous readers get these from the public page cache (secmods/core/pagecache.py),
+# kept until any public content changes.
 urlpatterns = [
-    path("", views.modification_list, name="home"),
-    path("modifications/", views.modification_list, name="modifications"),
-    re_path(rf"^modifications/{REFERENCE}/$", views.modification_detail, name="modification"),
+    path("", cached(views.modification_list), name="home"),
+    path("modifications/", cached(views.modification_list), name="modifications"),
+    re_path(
+        rf"^modifications/{REFERENCE}/$", cached(views.modification_detail), name="modification"
+    ),
     re_path(
         rf"^modifications/{REFERENCE}/calendar\.ics$",
-        views.modification_ics,
+        cached(views.modification_ics),
         name="modification-calendar",
     ),
     re_path(
         rf"^modifications/{REFERENCE}/feed\.atom$",
-        feeds.ModificationFeed(),
+        cached(feeds.ModificationFeed()),
         name="modification-feed",
     ),
-    path("meetings/", views.meeting_list, name="meetings"),
-    path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
-    path("glossary/", views.glossary, name="glossary"),
-    path("calendar/meetings.ics", views.meetings_ics, name="meetings-calendar"),
-    path("calendar/committees/<slug:slug>.ics", views.committee_ics, name="committee-calendar"),
-    path("feeds/modifications.atom", feeds.ModificationsFeed(), name="feed"),
+    path("meetings/", cached(views.meeting_list), name="meetings"),
+    path("meetings/<int:meeting_id>/", cached(views.meeting_detail), name="meeting"),
+    path("glossary/", cached(views.glossary), name="glossary"),
+    path("calendar/meetings.ics", cached(views.meetings_ics), name="meetings-calendar"),
+    path(
+        "calendar/committees/<slug:slug>.ics",
+        cached(views.committee_ics),
+        name="committee-calendar",
+    ),
+    path("feeds/modifications.atom", cached(feeds.ModificationsFeed()), name="feed"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from secmods.committees.models import Committee
+from secmods.core.pagecache import public_content_changed
 from secmods.glossary.models import GlossaryTerm
 from secmods.modifications.models import Modification
 
@@ -43,4 +44,6 @@ class Command(BaseCommand):
             call_command("loaddata", fixture, verbosity=0)
             # loaddata writes no history rows; give every seeded object its first one.
             call_command("populate_history", *HISTORY_MODELS, verbosity=0)
+            # Written past the services: any cached public page of the empty register goes.
+            public_content_changed()
         self.stdout.write(self.style.SUCCESS(f"Seed loaded from {fixture}."))
