@@ -1147,7 +1147,7 @@ WITH meetings AS (
     SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name
       FROM committees_meeting mt
       JOIN committees_committee c ON c.id = mt.committee_id
-     WHERE mt.starts_at >= %s
+     WHERE mt.starts_at >= %(since)s AND (%(committee)s::text IS NULL OR c.slug = %(committee)s)
 ),
 -- The agenda of all those meetings in one join, grouped by meeting: a subquery per meeting
 -- let the planner hash the whole modifications table once per meeting.
@@ -1220,7 +1220,12 @@ def ics_fold(line: str) -> str:
     return "".join(out)
 
 
-def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
+def plain_committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """/calendar/committees/<slug>.ics: the meetings calendar of one committee."""
+    return plain_meetings_ics(request, committee=slug)
+
+
+def plain_meetings_ics(request: HttpRequest, committee: str | None = None) -> HttpResponse:
     """/calendar/meetings.ics: meetings from twelve months ago on, with their published
     agenda, one VEVENT each with the real feed's UID."""
     london = ZoneInfo(settings.TIME_ZONE)
@@ -1232,7 +1237,13 @@ def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
     host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"  # as calendars.py
     duration: timedelta = settings.REGISTER_MEETING_DURATION
     with connection.cursor() as cursor:
-        cursor.execute(_ICS_SQL, [datetime.combine(since, datetime.min.time(), london)])
+        cursor.execute(
+            _ICS_SQL,
+            {
+                "since": datetime.combine(since, datetime.min.time(), london),
+                "committee": committee,
+            },
+        )
         rows = cursor.fetchall()
     lines = [
         "BEGIN:VCALENDAR",
@@ -1272,9 +1283,116 @@ def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
             f"URL:{settings.SITE_URL}/meetings/{pk}/",
             "END:VEVENT",
         ]
+    return _ics_response(lines, "sec-meetings.ics")
+
+
+def _ics_response(lines: list[str], filename: str) -> HttpResponse:
     lines.append("END:VCALENDAR")
     body = "".join(ics_fold(line) + "\r\n" for line in lines)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="sec-meetings.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+_MODIFICATION_ICS_SQL = f"""
+SELECT m.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title,
+  (SELECT coalesce(json_agg(json_build_array(mt.id, mt.starts_at, mt.title, mt.location,
+          mt.status, mt.sequence, c.name, c.abbreviation,
+          (SELECT h.history_date FROM committees_historicalmeeting h
+            WHERE h.id = mt.id ORDER BY h.history_id DESC LIMIT 1),
+          (SELECT coalesce(json_agg(ai.purpose ORDER BY ai."order", ai.id), '[]')
+             FROM committees_agendaitem ai
+            WHERE ai.meeting_id = mt.id AND ai.modification_id = m.id))
+          ORDER BY mt.starts_at, mt.id), '[]')
+     FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
+    WHERE mt.id IN (SELECT meeting_id FROM committees_agendaitem WHERE modification_id = m.id
+                    UNION SELECT meeting_id FROM modifications_milestone
+                           WHERE modification_id = m.id AND meeting_id IS NOT NULL)),
+  (SELECT coalesce(json_agg(json_build_array(t.id, t.label, t.date_from, t.status, t.version,
+          (SELECT h.history_date FROM modifications_historicalmilestone h
+            WHERE h.id = t.id ORDER BY h.history_id DESC LIMIT 1))
+          ORDER BY t.date_from, t."order", t.id), '[]')
+     FROM modifications_milestone t
+    WHERE t.modification_id = m.id AND t.precision = 'day' AND t.meeting_id IS NULL
+      AND t.date_from IS NOT NULL)
+  FROM modifications_modification m
+  {_VISIBLE} AND m.number = %(number)s AND m.suffix = %(suffix)s
+"""  # noqa: S608 (constant SQL: the reference's parts are parameters)
+
+
+def _stamp(value: str | None) -> str:
+    if not value:
+        return _NO_HISTORY_STAMP
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def plain_modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
+    """/modifications/<ref>/calendar.ics: the meetings where it is presented or that fix its
+    milestones, and its milestones known to the day."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise Http404
+    london = ZoneInfo(settings.TIME_ZONE)
+    host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"
+    duration: timedelta = settings.REGISTER_MEETING_DURATION
+    with connection.cursor() as cursor:
+        cursor.execute(_MODIFICATION_ICS_SQL, {"number": parsed.number, "suffix": parsed.suffix})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    pk, number, suffix, legacy, stage, title, meetings, milestones = row
+    ref = _reference(number, suffix, legacy, stage)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//secmods//SEC modifications register//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ics_text(f'{ref} {title}')}",
+        f"X-WR-TIMEZONE:{settings.TIME_ZONE}",
+        *_VTIMEZONE,
+    ]
+    for (mid, starts_at, m_title, location, status, sequence, committee, abbreviation,
+         changed, purposes) in _loads(meetings):  # fmt: skip
+        start = _local(starts_at).astimezone(london)
+        stamp = _stamp(changed)
+        agenda = [f"{ref} {title} ({PURPOSES[p]})" for p in purposes] or [f"{ref} {title}"]
+        description = committee + "\n\nAgenda:\n" + "\n".join(f"- {a}" for a in agenda)
+        summary = f"{ref} at {abbreviation or committee}: {m_title or f'{committee} meeting'}"
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{ics_text(summary)}",
+            f"DTSTART;TZID={settings.TIME_ZONE}:{start:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={settings.TIME_ZONE}:{start + duration:%Y%m%dT%H%M%S}",
+            f"DTSTAMP:{stamp}",
+            f"UID:modification-{pk}-meeting-{mid}@{host}",
+            f"SEQUENCE:{sequence}",
+            f"DESCRIPTION:{ics_text(description)}",
+            f"LAST-MODIFIED:{stamp}",
+        ]
+        if location:
+            lines.append(f"LOCATION:{ics_text(location)}")
+        lines += [
+            f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
+            f"URL:{settings.SITE_URL}/meetings/{mid}/",
+            "END:VEVENT",
+        ]
+    for tid, label, day, status, version, changed in _loads(milestones):
+        start = date.fromisoformat(day)
+        stamp = _stamp(changed)
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{ics_text(f'{ref}: {label}')}",
+            f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}",
+            f"DTSTAMP:{stamp}",
+            f"UID:milestone-{tid}@{host}",
+            f"SEQUENCE:{max(version - 1, 0)}",
+            f"LAST-MODIFIED:{stamp}",
+            f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
+            "TRANSP:TRANSPARENT",
+            f"URL:{settings.SITE_URL}/modifications/{ref}/",
+            "END:VEVENT",
+        ]
+    return _ics_response(lines, f"{ref.lower()}.ics")

@@ -63,6 +63,13 @@ def endpoints(size: int) -> list[tuple[str, str]]:
         ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
         ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
         ("  plain view, same rows", "/bench/plain/calendar/meetings.ics"),
+        ("committee ICS `/calendar/committees/csc.ics`", "/calendar/committees/csc.ics"),
+        ("  plain view, same rows", "/bench/plain/calendar/committees/csc.ics"),
+        (
+            "modification ICS `/modifications/MP<size/2>/calendar.ics`",
+            f"/modifications/{ref}/calendar.ics",
+        ),
+        ("  plain view, same rows", f"/bench/plain/modifications/{ref}/calendar.ics"),
     ]
 
 

@@ -169,6 +169,18 @@ def pairs(reference: str) -> list[tuple[str, str, str, str]]:
             f"/bench/plain/modifications/{reference}/page/",
         ),
         ("ICS feed", "ics", "/calendar/meetings.ics", "/bench/plain/calendar/meetings.ics"),
+        (
+            "committee ICS feed",
+            "ics",
+            "/calendar/committees/csc.ics",
+            "/bench/plain/calendar/committees/csc.ics",
+        ),
+        (
+            f"modification ICS feed {reference}",
+            "ics",
+            f"/modifications/{reference}/calendar.ics",
+            f"/bench/plain/modifications/{reference}/calendar.ics",
+        ),
     ]
 
 
