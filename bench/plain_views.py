@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.utils.urls import replace_query_param
 
-from secmods.committees.models import AgendaPurpose
+from secmods.committees.models import AgendaPurpose, MeetingStatus
 from secmods.consultations.models import ConsultationKind
 from secmods.consultations.services import display_deadline
 from secmods.documents.models import DocumentKind
@@ -332,6 +332,7 @@ esc = html.escape
 STAGES = dict(Stage.choices)
 PATHS = dict(Path.choices)
 PURPOSES = dict(AgendaPurpose.choices)
+MEETING_STATUSES = dict(MeetingStatus.choices)
 MILESTONE_STATUSES = dict(MilestoneStatus.choices)
 CONSULTATION_KINDS = dict(ConsultationKind.choices)
 DOCUMENT_KINDS = dict(DocumentKind.choices)
@@ -1147,7 +1148,7 @@ WITH meetings AS (
     SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name
       FROM committees_meeting mt
       JOIN committees_committee c ON c.id = mt.committee_id
-     WHERE mt.starts_at >= %s
+     WHERE mt.starts_at >= %(since)s AND (%(committee)s::text IS NULL OR c.slug = %(committee)s)
 ),
 -- The agenda of all those meetings in one join, grouped by meeting: a subquery per meeting
 -- let the planner hash the whole modifications table once per meeting.
@@ -1220,7 +1221,12 @@ def ics_fold(line: str) -> str:
     return "".join(out)
 
 
-def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
+def plain_committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """/calendar/committees/<slug>.ics: the meetings calendar of one committee."""
+    return plain_meetings_ics(request, committee=slug)
+
+
+def plain_meetings_ics(request: HttpRequest, committee: str | None = None) -> HttpResponse:
     """/calendar/meetings.ics: meetings from twelve months ago on, with their published
     agenda, one VEVENT each with the real feed's UID."""
     london = ZoneInfo(settings.TIME_ZONE)
@@ -1232,7 +1238,13 @@ def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
     host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"  # as calendars.py
     duration: timedelta = settings.REGISTER_MEETING_DURATION
     with connection.cursor() as cursor:
-        cursor.execute(_ICS_SQL, [datetime.combine(since, datetime.min.time(), london)])
+        cursor.execute(
+            _ICS_SQL,
+            {
+                "since": datetime.combine(since, datetime.min.time(), london),
+                "committee": committee,
+            },
+        )
         rows = cursor.fetchall()
     lines = [
         "BEGIN:VCALENDAR",
@@ -1272,9 +1284,269 @@ def plain_meetings_ics(request: HttpRequest) -> HttpResponse:
             f"URL:{settings.SITE_URL}/meetings/{pk}/",
             "END:VEVENT",
         ]
+    return _ics_response(lines, "sec-meetings.ics")
+
+
+def _ics_response(lines: list[str], filename: str) -> HttpResponse:
     lines.append("END:VCALENDAR")
     body = "".join(ics_fold(line) + "\r\n" for line in lines)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="sec-meetings.ics"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+_MODIFICATION_ICS_SQL = f"""
+SELECT m.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title,
+  (SELECT coalesce(json_agg(json_build_array(mt.id, mt.starts_at, mt.title, mt.location,
+          mt.status, mt.sequence, c.name, c.abbreviation,
+          (SELECT h.history_date FROM committees_historicalmeeting h
+            WHERE h.id = mt.id ORDER BY h.history_id DESC LIMIT 1),
+          (SELECT coalesce(json_agg(ai.purpose ORDER BY ai."order", ai.id), '[]')
+             FROM committees_agendaitem ai
+            WHERE ai.meeting_id = mt.id AND ai.modification_id = m.id))
+          ORDER BY mt.starts_at, mt.id), '[]')
+     FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
+    WHERE mt.id IN (SELECT meeting_id FROM committees_agendaitem WHERE modification_id = m.id
+                    UNION SELECT meeting_id FROM modifications_milestone
+                           WHERE modification_id = m.id AND meeting_id IS NOT NULL)),
+  (SELECT coalesce(json_agg(json_build_array(t.id, t.label, t.date_from, t.status, t.version,
+          (SELECT h.history_date FROM modifications_historicalmilestone h
+            WHERE h.id = t.id ORDER BY h.history_id DESC LIMIT 1))
+          ORDER BY t.date_from, t."order", t.id), '[]')
+     FROM modifications_milestone t
+    WHERE t.modification_id = m.id AND t.precision = 'day' AND t.meeting_id IS NULL
+      AND t.date_from IS NOT NULL)
+  FROM modifications_modification m
+  {_VISIBLE} AND m.number = %(number)s AND m.suffix = %(suffix)s
+"""  # noqa: S608 (constant SQL: the reference's parts are parameters)
+
+
+def _stamp(value: str | None) -> str:
+    if not value:
+        return _NO_HISTORY_STAMP
+    return datetime.fromisoformat(value).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def plain_modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
+    """/modifications/<ref>/calendar.ics: the meetings where it is presented or that fix its
+    milestones, and its milestones known to the day."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise Http404
+    london = ZoneInfo(settings.TIME_ZONE)
+    host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"
+    duration: timedelta = settings.REGISTER_MEETING_DURATION
+    with connection.cursor() as cursor:
+        cursor.execute(_MODIFICATION_ICS_SQL, {"number": parsed.number, "suffix": parsed.suffix})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    pk, number, suffix, legacy, stage, title, meetings, milestones = row
+    ref = _reference(number, suffix, legacy, stage)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//secmods//SEC modifications register//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ics_text(f'{ref} {title}')}",
+        f"X-WR-TIMEZONE:{settings.TIME_ZONE}",
+        *_VTIMEZONE,
+    ]
+    for (mid, starts_at, m_title, location, status, sequence, committee, abbreviation,
+         changed, purposes) in _loads(meetings):  # fmt: skip
+        start = _local(starts_at).astimezone(london)
+        stamp = _stamp(changed)
+        agenda = [f"{ref} {title} ({PURPOSES[p]})" for p in purposes] or [f"{ref} {title}"]
+        description = committee + "\n\nAgenda:\n" + "\n".join(f"- {a}" for a in agenda)
+        summary = f"{ref} at {abbreviation or committee}: {m_title or f'{committee} meeting'}"
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{ics_text(summary)}",
+            f"DTSTART;TZID={settings.TIME_ZONE}:{start:%Y%m%dT%H%M%S}",
+            f"DTEND;TZID={settings.TIME_ZONE}:{start + duration:%Y%m%dT%H%M%S}",
+            f"DTSTAMP:{stamp}",
+            f"UID:modification-{pk}-meeting-{mid}@{host}",
+            f"SEQUENCE:{sequence}",
+            f"DESCRIPTION:{ics_text(description)}",
+            f"LAST-MODIFIED:{stamp}",
+        ]
+        if location:
+            lines.append(f"LOCATION:{ics_text(location)}")
+        lines += [
+            f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
+            f"URL:{settings.SITE_URL}/meetings/{mid}/",
+            "END:VEVENT",
+        ]
+    for tid, label, day, status, version, changed in _loads(milestones):
+        start = date.fromisoformat(day)
+        stamp = _stamp(changed)
+        lines += [
+            "BEGIN:VEVENT",
+            f"SUMMARY:{ics_text(f'{ref}: {label}')}",
+            f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{start + timedelta(days=1):%Y%m%d}",
+            f"DTSTAMP:{stamp}",
+            f"UID:milestone-{tid}@{host}",
+            f"SEQUENCE:{max(version - 1, 0)}",
+            f"LAST-MODIFIED:{stamp}",
+            f"STATUS:{'CANCELLED' if status == 'cancelled' else 'CONFIRMED'}",
+            "TRANSP:TRANSPARENT",
+            f"URL:{settings.SITE_URL}/modifications/{ref}/",
+            "END:VEVENT",
+        ]
+    return _ics_response(lines, f"{ref.lower()}.ics")
+
+
+# --- Meetings: the list and a meeting's page ---------------------------------------------
+_AGENDA_JSON = """
+    (SELECT coalesce(json_agg(json_build_array(m.number, m.suffix, m.legacy_reference, m.stage,
+            m.title, ai.purpose, ai.decision, ai.outcome) ORDER BY ai."order", ai.id), '[]')
+       FROM committees_agendaitem ai
+       JOIN modifications_modification m ON m.id = ai.modification_id
+      WHERE ai.meeting_id = mt.id AND m.published_at IS NOT NULL AND m.published_at <= now())
+"""
+_MEETING_COLUMNS = f"""mt.id, mt.starts_at, mt.title, mt.location, mt.status, c.slug, c.name,
+    c.abbreviation, {_AGENDA_JSON}"""
+_MEETINGS_SQL = f"""
+SELECT (SELECT json_agg(json_build_array(slug, name) ORDER BY name) FROM committees_committee),
+       (SELECT coalesce(json_agg(json_build_array({_MEETING_COLUMNS}) ORDER BY mt.starts_at), '[]')
+          FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
+         WHERE mt.starts_at >= %(now)s),
+       (SELECT count(*) FROM committees_meeting WHERE starts_at < %(now)s),
+       (SELECT coalesce(json_agg(p.row ORDER BY p.starts_at DESC), '[]') FROM (
+          SELECT json_build_array({_MEETING_COLUMNS}) AS row, mt.starts_at
+            FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
+           WHERE mt.starts_at < %(now)s ORDER BY mt.starts_at DESC
+           LIMIT %(limit)s OFFSET %(offset)s) p)
+"""  # noqa: S608 (constant SQL)
+
+
+def _meeting_rows(meetings: list[Any], caption: str) -> str:
+    out = [
+        f'<table class="stack"><caption class="visually-hidden">{caption}</caption><thead><tr>'
+        '<th scope="col">Date (UK time)</th><th scope="col">Committee</th><th scope="col">'
+        'Meeting</th><th scope="col">Agenda</th></tr></thead><tbody>'
+    ]
+    for pk, starts_at, title, _, status, slug, name, abbreviation, agenda in meetings:
+        starts = _local(starts_at)
+        cancelled = status == "cancelled"
+        items = "<br>".join(
+            f'<a href="/modifications/{ref}/">{ref}</a> <span class="muted">'
+            f"{PURPOSES[purpose].lower()}</span>"
+            for ref, purpose in (
+                (_reference(n, s, legacy, stage), purpose)
+                for n, s, legacy, stage, _, purpose, _, _ in agenda
+            )
+        )
+        row_class = ' class="cancelled"' if cancelled else ""
+        items = items or '<span class="muted">No published item</span>'
+        out.append(
+            f'<tr{row_class}><td data-label="Date"><time '
+            f'datetime="{starts.isoformat()}">{starts:%a} {_short(starts)}, {starts:%H:%M}'
+            f'</time></td><td data-label="Committee"><a href="/meetings/?committee={slug}">'
+            f'{esc(abbreviation or name)}</a></td><td data-label="Meeting"><a href="/meetings/'
+            f'{pk}/">{esc(title or name)}</a>{" <strong>(cancelled)</strong>" if cancelled else ""}'
+            f'</td><td data-label="Agenda">{items}'
+            "</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def plain_meetings(request: HttpRequest) -> HttpResponse:
+    """/meetings/ for every committee: the upcoming meetings, then a page of past ones."""
+    raw = request.GET.get("page", "1")
+    number = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MEETINGS_SQL,
+            {"now": timezone.now(), "limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE},
+        )
+        committees, upcoming, past_count, past = cursor.fetchone()
+    options = "".join(
+        f'<option value="{esc(slug)}">{esc(name)}</option>' for slug, name in _loads(committees)
+    )
+    out = [
+        '<h1>Meetings</h1><form class="filters inline" method="get" action="/meetings/">'
+        '<label for="m-committee">Committee</label><select id="m-committee" name="committee">'
+        f'<option value="">All committees</option>{options}</select><button type="submit">'
+        'Show</button></form><p class="subscribe">Subscribe: <a href="/calendar/meetings.ics">'
+        'all meetings (ICS)</a></p><section aria-labelledby="upcoming-heading"><h2 id="'
+        'upcoming-heading">Upcoming</h2>'
+    ]
+    upcoming, past = _loads(upcoming), _loads(past)
+    out.append(
+        _meeting_rows(upcoming, "Upcoming meetings")
+        if upcoming
+        else "<p>No meeting is scheduled.</p>"
+    )
+    out.append('</section><section aria-labelledby="past-heading"><h2 id="past-heading">Past</h2>')
+    out.append(
+        _meeting_rows(past, "Past meetings, latest first") if past else "<p>No past meeting.</p>"
+    )
+    pages = max(1, -(-past_count // PAGE_SIZE))
+    if pages > 1:
+        out.append('<nav class="pager" aria-label="Pages of past meetings"><ul>')
+        if number > 1:
+            out.append(f'<li><a href="?page={number - 1}" rel="prev">Later meetings</a></li>')
+        out.append(f"<li>Page {number} of {pages}</li>")
+        if number < pages:
+            out.append(f'<li><a href="?page={number + 1}" rel="next">Earlier meetings</a></li>')
+        out.append("</ul></nav>")
+    out.append("</section>")
+    return _layout("Meetings", "meetings", "".join(out))
+
+
+_MEETING_SQL = f"""
+SELECT {_MEETING_COLUMNS}
+  FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
+ WHERE mt.id = %(pk)s
+"""  # noqa: S608 (constant SQL)
+
+
+def plain_meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """/meetings/<id>/: a meeting and its published agenda."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MEETING_SQL, {"pk": meeting_id})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    _, starts_at, title, location, status, slug, name, abbreviation, agenda = row
+    starts = _local(starts_at)
+    heading = esc(title or name)
+    out = [
+        f'<nav class="breadcrumbs" aria-label="Breadcrumb"><a href="/meetings/">Meetings</a> › '
+        f'<span aria-current="page">{esc(abbreviation or name)} {_short(starts)}</span></nav>'
+        f'<h1>{heading}</h1><dl class="facts"><div><dt>Committee</dt><dd><a href="/meetings/'
+        f'?committee={slug}">{esc(name)}</a></dd></div><div><dt>When (UK time)</dt><dd><time '
+        f'datetime="{starts.isoformat()}">{starts:%A} {_long(starts)}, {starts:%H:%M}</time>'
+        "</dd></div>"
+    ]
+    if location:
+        out.append(f"<div><dt>Where</dt><dd>{esc(location)}</dd></div>")
+    out.append(
+        f"<div><dt>Status</dt><dd>{MEETING_STATUSES[status]}</dd></div></dl>"
+        f'<p class="subscribe"><a href="/calendar/committees/{slug}.ics">{esc(name)} calendar '
+        '(ICS)</a></p><section aria-labelledby="agenda-heading"><h2 id="agenda-heading">Agenda'
+        "</h2>"
+    )
+    agenda = _loads(agenda)
+    if agenda:
+        out.append('<ol class="agenda">')
+        for n, s, legacy, stage, m_title, purpose, decision, outcome in agenda:
+            ref = _reference(n, s, legacy, stage)
+            result = ""
+            if decision or outcome:
+                strong = f"<strong>{esc(decision)}.</strong> " if decision else ""
+                result = f"<p>{strong}{esc(outcome or '')}</p>"
+            out.append(
+                f'<li><a href="/modifications/{ref}/">{ref} {esc(m_title)}</a>: '
+                f"{PURPOSES[purpose]}{result}</li>"
+            )
+        out.append("</ol>")
+    else:
+        out.append("<p>No published modification is on its agenda.</p>")
+    out.append("</section>")
+    return _layout(title or name, "meetings", "".join(out))

@@ -52,6 +52,7 @@ LOADED: list[int] = []  # the sizes whose database this run created and loaded
 def endpoints(size: int) -> list[tuple[str, str]]:
     """(label, path) pairs; each endpoint is followed by its plain twin (bench/plain_views.py)."""
     ref = f"MP{max(1, size // 2)}"
+    meeting = twins.sample_meeting(f"secmods_bench_{size}", max(1, size // 2))
     return [
         ("register page `/`", "/"),
         ("  plain view, same rows", "/bench/plain/register/"),
@@ -61,8 +62,19 @@ def endpoints(size: int) -> list[tuple[str, str]]:
         ("  plain view, same rows", "/bench/plain/modifications/?page_size=50"),
         ("API detail `/api/v1/modifications/MP<size/2>/`", f"/api/v1/modifications/{ref}/"),
         ("  plain view, same JSON", f"/bench/plain/modifications/{ref}/"),
+        ("meeting list `/meetings/`", "/meetings/"),
+        ("  plain view, same rows", "/bench/plain/meetings/"),
+        ("meeting page `/meetings/<first of MP<size/2>>/`", f"/meetings/{meeting}/"),
+        ("  plain view, same rows", f"/bench/plain/meetings/{meeting}/"),
         ("ICS `/calendar/meetings.ics`", "/calendar/meetings.ics"),
         ("  plain view, same rows", "/bench/plain/calendar/meetings.ics"),
+        ("committee ICS `/calendar/committees/csc.ics`", "/calendar/committees/csc.ics"),
+        ("  plain view, same rows", "/bench/plain/calendar/committees/csc.ics"),
+        (
+            "modification ICS `/modifications/MP<size/2>/calendar.ics`",
+            f"/modifications/{ref}/calendar.ics",
+        ),
+        ("  plain view, same rows", f"/bench/plain/modifications/{ref}/calendar.ics"),
     ]
 
 

@@ -158,7 +158,7 @@ def compare(kind: str, real: str, twin: str) -> list[str]:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def pairs(reference: str) -> list[tuple[str, str, str, str]]:
+def pairs(reference: str, meeting: int = 1) -> list[tuple[str, str, str, str]]:
     """(name, kind, real path, twin path) for each public page that has a twin."""
     return [
         ("register page", "html", "/", "/bench/plain/register/"),
@@ -168,7 +168,27 @@ def pairs(reference: str) -> list[tuple[str, str, str, str]]:
             f"/modifications/{reference}/",
             f"/bench/plain/modifications/{reference}/page/",
         ),
+        ("meeting list", "html", "/meetings/", "/bench/plain/meetings/"),
+        ("meeting list, page 2", "html", "/meetings/?page=2", "/bench/plain/meetings/?page=2"),
+        (
+            f"meeting {meeting}",
+            "html",
+            f"/meetings/{meeting}/",
+            f"/bench/plain/meetings/{meeting}/",
+        ),
         ("ICS feed", "ics", "/calendar/meetings.ics", "/bench/plain/calendar/meetings.ics"),
+        (
+            "committee ICS feed",
+            "ics",
+            "/calendar/committees/csc.ics",
+            "/bench/plain/calendar/committees/csc.ics",
+        ),
+        (
+            f"modification ICS feed {reference}",
+            "ics",
+            f"/modifications/{reference}/calendar.ics",
+            f"/bench/plain/modifications/{reference}/calendar.ics",
+        ),
     ]
 
 
@@ -177,11 +197,37 @@ def _fetch(url: str) -> str:
         return response.read().decode()
 
 
-def check_twins(base_url: str, reference: str) -> list[str]:
+def sample_meeting(database: str, number: int) -> int:
+    """The first meeting (by start) where modification `number` is presented: a meeting
+    with an agenda, the one whose page and twin are measured."""
+    import psycopg
+
+    from bench.api import PG
+
+    with psycopg.connect(f"{PG}/{database}") as conn:
+        row = conn.execute(
+            """SELECT mt.id FROM committees_agendaitem ai
+                 JOIN committees_meeting mt ON mt.id = ai.meeting_id
+                 JOIN modifications_modification m ON m.id = ai.modification_id
+                WHERE m.number = %s AND m.suffix = '' ORDER BY mt.starts_at, mt.id LIMIT 1""",
+            [number],
+        ).fetchone()
+    return row[0] if row else 1
+
+
+def _first_meeting(base_url: str, reference: str) -> int:
+    # The same meeting as sample_meeting, read from the modification's page.
+    found = re.search(r'href="/meetings/(\d+)/"', _fetch(f"{base_url}/modifications/{reference}/"))
+    return int(found[1]) if found else 1
+
+
+def check_twins(base_url: str, reference: str, meeting: int | None = None) -> list[str]:
     """Fetch each real page and its twin; the differences, each prefixed by the page's
     name. Empty when every twin shows the same rows."""
+    if meeting is None:
+        meeting = _first_meeting(base_url, reference)
     problems = []
-    for name, kind, real, twin in pairs(reference):
+    for name, kind, real, twin in pairs(reference, meeting):
         for problem in compare(kind, _fetch(base_url + real), _fetch(base_url + twin)):
             problems.append(f"{name}: {problem}")
     return problems

@@ -4,9 +4,13 @@ compared to (bench/plain_views.py)."""
 from django.urls import path
 
 from bench.plain_views import (
+    plain_committee_ics,
     plain_detail,
     plain_list,
+    plain_meeting,
+    plain_meetings,
     plain_meetings_ics,
+    plain_modification_ics,
     plain_page,
     plain_register,
 )
@@ -19,5 +23,9 @@ urlpatterns = [
     path("bench/plain/register/", plain_register),
     path("bench/plain/modifications/<str:reference>/page/", plain_page),
     path("bench/plain/calendar/meetings.ics", plain_meetings_ics),
+    path("bench/plain/meetings/", plain_meetings),
+    path("bench/plain/meetings/<int:meeting_id>/", plain_meeting),
+    path("bench/plain/calendar/committees/<slug:slug>.ics", plain_committee_ics),
+    path("bench/plain/modifications/<str:reference>/calendar.ics", plain_modification_ics),
     *production_urlpatterns,
 ]

@@ -92,6 +92,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The public pages that list many rows (secmods/register/jinja2/): see
+    # secmods/register/jinja2env.py. Second, so a name both engines know is Django's.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "secmods.register.jinja2env.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------

@@ -20,11 +20,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
 from secmods.committees.models import Meeting, MeetingStatus
 from secmods.modifications.models import Milestone, MilestoneStatus, Modification
 from secmods.rules.dates import Precision
+
+from .selectors import CalendarMeeting
 
 PRODID = "-//secmods//SEC modifications register//EN"
 # DTSTAMP of a row with no history (none is written by loaddata or QuerySet.update()): any
@@ -47,27 +49,8 @@ def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
-def meeting_uid(meeting: Meeting, *, modification: Modification | None = None) -> str:
-    # A meeting seen through a modification's calendar is a different event (its summary
-    # names the modification): a separate UID keeps both calendars correct side by side.
-    if modification is not None:
-        return f"modification-{modification.pk}-meeting-{meeting.pk}@{_host()}"
-    return f"meeting-{meeting.pk}@{_host()}"
-
-
 def milestone_uid(milestone: Milestone) -> str:
     return f"milestone-{milestone.pk}@{_host()}"
-
-
-def new_calendar(name: str) -> Calendar:
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", settings.TIME_ZONE)
-    return cal
 
 
 # pytz, through which vobject reads a TZID it knows, has no changes of offset after 2037:
@@ -86,68 +69,111 @@ def event_time(instant: dt.datetime) -> dt.datetime:
     return local
 
 
+def ics_text(value: str) -> str:
+    """An RFC 5545 TEXT value, escaped as icalendar escapes it (the same order, "\\N" too),
+    so that the files are the same bytes as when icalendar wrote them."""
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """A content line in lines of at most 75 octets, each continued by CRLF and a space
+    (icalendar's foldline, to the octet)."""
+    if line.isascii():
+        return "\r\n ".join(line[i : i + 74] for i in range(0, len(line), 74))
+    out: list[str] = []
+    octets = 0
+    for char in line:
+        size = len(char.encode())
+        octets += size
+        if octets >= 75:
+            out.append("\r\n ")
+            octets = size
+        out.append(char)
+    return "".join(out)
+
+
+def _stamp(value: dt.datetime) -> str:
+    value = value.astimezone(dt.UTC)
+    return f"{value.year:04d}{value:%m%dT%H%M%S}Z"
+
+
+def _time(name: str, value: dt.datetime) -> str:
+    """DTSTART/DTEND: a London time with its TZID, or UTC ("Z") as event_time chose."""
+    if value.utcoffset() == dt.timedelta(0) and value.tzinfo is dt.UTC:
+        return f"{name}:{_stamp(value)}"
+    return f"{name};TZID={settings.TIME_ZONE}:{value.year:04d}{value:%m%dT%H%M%S}"
+
+
 def meeting_event(
-    meeting: Meeting,
-    *,
-    modification: Modification | None = None,
-    agenda: list[str] | None = None,
-) -> Event:
-    """A meeting as a timed event in London time. `agenda` defaults to the meeting's
-    prefetched agenda items."""
+    meeting: CalendarMeeting, *, modification: Modification | None = None
+) -> list[str]:
+    """A meeting as a timed event in London time: its content lines (unfolded), in the order
+    icalendar wrote them (its canonical order, then the other names sorted)."""
     start = event_time(meeting.starts_at)
     # The end is a length of real time after the start (aware arithmetic on a London time
     # adds wall-clock time, an hour out across a change of offset).
     end = event_time(meeting.starts_at + settings.REGISTER_MEETING_DURATION)
-    event = Event()
-    event.add("uid", meeting_uid(meeting, modification=modification))
-    stamp = last_changed(meeting)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
-    event.add("sequence", meeting.sequence)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    committee = meeting.committee
-    title = meeting.title or f"{committee.name} meeting"
+    stamp = _stamp(meeting.last_changed or NO_HISTORY_STAMP)
     if modification is not None:
-        title = f"{modification.reference} at {committee.abbreviation or committee.name}: {title}"
-    event.add("summary", title)
+        # A meeting seen through a modification's calendar is a different event (its summary
+        # names the modification): a separate UID keeps both calendars correct side by side.
+        uid = f"modification-{modification.pk}-meeting-{meeting.pk}@{_host()}"
+    else:
+        uid = f"meeting-{meeting.pk}@{_host()}"
+    title = meeting.title or f"{meeting.committee_name} meeting"
+    if modification is not None:
+        committee = meeting.committee_abbreviation or meeting.committee_name
+        title = f"{modification.reference} at {committee}: {title}"
+    description = meeting.committee_name
+    if meeting.agenda:
+        description += "\n\nAgenda:\n" + "\n".join(f"- {line}" for line in meeting.agenda)
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{ics_text(title)}",
+        _time("DTSTART", start),
+        _time("DTEND", end),
+        f"DTSTAMP:{stamp}",
+        f"UID:{ics_text(uid)}",
+        f"SEQUENCE:{meeting.sequence}",
+        f"DESCRIPTION:{ics_text(description)}",
+        f"LAST-MODIFIED:{stamp}",
+    ]
     if meeting.location:
-        event.add("location", meeting.location)
-    if agenda is None:
-        agenda = [
-            f"{item.modification.reference} {item.modification.title} "
-            f"({item.get_purpose_display()})"
-            for item in meeting.agenda_items.all()
-        ]
-    description = committee.name
-    if agenda:
-        description += "\n\nAgenda:\n" + "\n".join(f"- {line}" for line in agenda)
-    event.add("description", description)
-    event.add("url", _absolute(reverse("register:meeting", args=[meeting.pk])))
-    event.add("status", "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
-    return event
+        lines.append(f"LOCATION:{ics_text(meeting.location)}")
+    status = "CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED"
+    lines += [f"STATUS:{status}", f"URL:{settings.SITE_URL}/meetings/{meeting.pk}/", "END:VEVENT"]
+    return lines
 
 
-def milestone_event(milestone: Milestone, modification: Modification) -> Event:
+def milestone_event(milestone: Milestone, modification: Modification) -> list[str]:
     """A milestone known to the day, as an all-day event."""
     day = milestone.date_from
     if milestone.precision != Precision.DAY or day is None:
         raise ValueError(f"{milestone} is not known to the day")
-    event = Event()
-    event.add("uid", milestone_uid(milestone))
-    stamp = last_changed(milestone)
-    event.add("dtstamp", stamp)
-    event.add("last-modified", stamp)
-    event.add("sequence", max(milestone.version - 1, 0))
-    event.add("dtstart", day)
-    event.add("dtend", day + dt.timedelta(days=1))
-    event.add("summary", f"{modification.reference}: {milestone.label}")
-    event.add("transp", "TRANSPARENT")
-    event.add("url", _absolute(reverse("register:modification", args=[modification.reference])))
-    event.add(
-        "status", "CANCELLED" if milestone.status == MilestoneStatus.CANCELLED else "CONFIRMED"
-    )
-    return event
+    stamp = _stamp(last_changed(milestone))
+    status = "CANCELLED" if milestone.status == MilestoneStatus.CANCELLED else "CONFIRMED"
+    url = _absolute(reverse("register:modification", args=[modification.reference]))
+    return [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{ics_text(f'{modification.reference}: {milestone.label}')}",
+        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+        f"DTSTAMP:{stamp}",
+        f"UID:{ics_text(milestone_uid(milestone))}",
+        f"SEQUENCE:{max(milestone.version - 1, 0)}",
+        f"LAST-MODIFIED:{stamp}",
+        f"STATUS:{status}",
+        "TRANSP:TRANSPARENT",
+        f"URL:{url}",
+        "END:VEVENT",
+    ]
 
 
 # (offset before, after, name, summer, month, weekday, week of the month (-1: last), time)
@@ -267,25 +293,45 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
     return result
 
 
-def _calendar(name: str, events: list[Event], days: Iterable[dt.date]) -> bytes:
-    cal = new_calendar(name)
+@functools.lru_cache(maxsize=32)
+def vtimezone_lines(tzid: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE as text: built once per range by icalendar (rarely), not per request."""
+    return vtimezone(tzid, first_year, last_year).to_ical().decode()
+
+
+def _calendar(name: str, events: Iterable[list[str]], days: Iterable[dt.date]) -> bytes:
+    """The file, written line by line. icalendar built an object per property and serialised
+    them again on every request: most of a feed's time (docs/proof.md)."""
     # Always one VTIMEZONE (so that even an empty calendar is valid: RFC 5545 asks for at
     # least one component), covering the events' years only rather than 1970-2038.
     # Whole years, so that the file does not change from one day to the next.
     days = list(days)
     today = timezone.localdate()
-    first = dt.date(min([*days, today]).year - 1, 1, 1)
-    last = dt.date(max([*days, today]).year + 1, 12, 31)
-    cal.add_component(vtimezone(settings.TIME_ZONE, first.year, last.year))
+    first = min([*days, today]).year - 1
+    last = max([*days, today]).year + 1
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{ics_text(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{ics_text(name)}",
+        f"X-WR-TIMEZONE:{ics_text(settings.TIME_ZONE)}",
+    ]
+    out = [
+        "".join(fold(line) + "\r\n" for line in head),
+        vtimezone_lines(settings.TIME_ZONE, first, last),
+    ]
     for event in events:
-        cal.add_component(event)
-    return cal.to_ical()
+        out.append("".join(fold(line) + "\r\n" for line in event))
+    out.append("END:VCALENDAR\r\n")
+    return "".join(out).encode()
 
 
-def meetings_calendar(name: str, meetings: Iterable[Meeting]) -> bytes:
+def meetings_calendar(name: str, meetings: Iterable[CalendarMeeting]) -> bytes:
     meetings = list(meetings)
     events = [meeting_event(meeting) for meeting in meetings]
-    return _calendar(name, events, [meeting.date for meeting in meetings])
+    return _calendar(name, events, [timezone.localdate(m.starts_at) for m in meetings])
 
 
 def modification_calendar(modification: Modification, meetings: Iterable[Meeting]) -> bytes:
@@ -298,8 +344,20 @@ def modification_calendar(modification: Modification, meetings: Iterable[Meeting
             f"{modification.reference} {modification.title} ({item.get_purpose_display()})"
         )
     for meeting in meetings:
-        agenda = purposes.get(meeting.pk, [f"{modification.reference} {modification.title}"])
-        events.append(meeting_event(meeting, modification=modification, agenda=agenda))
+        committee = meeting.committee
+        row = CalendarMeeting(
+            meeting.pk,
+            meeting.starts_at,
+            meeting.title,
+            meeting.location,
+            meeting.status,
+            meeting.sequence,
+            committee.name,
+            committee.abbreviation,
+            getattr(meeting, "last_changed", None),
+            purposes.get(meeting.pk, [f"{modification.reference} {modification.title}"]),
+        )
+        events.append(meeting_event(row, modification=modification))
         days.append(meeting.date)
     for milestone in modification.milestones.all():
         # A milestone fixed by a meeting is that meeting's event already.

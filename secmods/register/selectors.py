@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import (
     Case,
@@ -25,9 +25,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 
-from secmods.committees.models import AgendaItem, Committee, Meeting
+from secmods.committees.models import AgendaItem, AgendaPurpose, Committee, Meeting
 from secmods.consultations.models import Consultation, Response
 from secmods.documents.models import Document, Visibility
 from secmods.documents.selectors import can_see_confidential
@@ -49,9 +50,10 @@ from secmods.modifications.selectors import (
     with_next_key_date,
 )
 from secmods.parties.models import PartyCategory
-from secmods.rules.references import parse_reference
+from secmods.rules.references import format_reference, parse_reference
 
 PAGE_SIZE = 50
+DRAFT_STAGES = (Stage.DRAFT_PROPOSAL, Stage.CLOSED)  # as Modification.reference
 
 # The lifecycle's order, so that "sort by stage" reads Draft Proposal ... Implemented.
 STAGE_ORDER = Case(
@@ -161,7 +163,7 @@ def search_register(queryset: QuerySet[Modification], text: str) -> QuerySet[Mod
     return search_modifications(queryset, text) | queryset.filter(_words_in_text(text))
 
 
-def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification]:
+def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification, dict[str, Any]]:
     """The register's rows (one query per page, whatever its length)."""
     rows = visible_modifications(user)
     if query.stage:
@@ -193,16 +195,104 @@ def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification]:
             )
         )
     rows = search_register(rows, query.search)
-    rows = with_next_key_date(rows).select_related(
-        "proposer__organisation", "lead_analyst", "target_release"
-    )
     descending = query.sort.startswith("-")
     order = [
         _reverse(expression) if descending else expression
         for expression in SORTS[query.sort.removeprefix("-")]
     ]
-    # The reference breaks ties, so pages never shuffle rows between them.
-    return rows.order_by(*order, "-number", "suffix", "pk")
+    # The reference breaks ties, so pages never shuffle rows between them. Read as values
+    # (register_page turns a page of them into RegisterRow): building 50 modifications with
+    # their proposer, organisation, analyst and release as model instances cost more than
+    # the query.
+    return (
+        with_next_key_date(rows)
+        .order_by(*order, "-number", "suffix", "pk")
+        .values(*REGISTER_FIELDS)
+    )
+
+
+REGISTER_FIELDS = (
+    "number", "suffix", "stage", "legacy_reference", "title", "path", "published_at",
+    "latest_update", "updated_at", "proposer_id", "proposer__name",
+    "proposer__organisation__name", "proposer__organisation__short_name",
+    "lead_analyst__name", "target_release__name", "next_key_label", "next_key_precision",
+    "next_key_from", "next_key_to", "overdue_count",
+)  # fmt: skip
+STAGES = dict(Stage.choices)
+PATHS = dict(Path.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRow:
+    """One row of the register's table, as it shows it."""
+
+    reference: str
+    url: str
+    title: str
+    published_at: dt.datetime | None
+    proposer: str  # the organisation's short name, else its name, else the person's
+    lead_analyst: str
+    stage: str
+    stage_display: str
+    path_display: str
+    next_key_label: str | None
+    next_key_precision: str | None
+    next_key_from: dt.date | None
+    next_key_to: dt.date | None
+    overdue_count: int
+    target_release: str
+    latest_update: str
+    updated_at: dt.datetime  # London time
+    updated_iso: str  # to the second, as machine_time writes it
+    updated_text: str  # as Django's date:"j M Y" writes it
+
+
+def register_page(rows: Any) -> list[RegisterRow]:
+    """A page of `register_rows` as the table shows it."""
+    # One reverse() for the page, not one per row (each costs more than the row's cells).
+    # A reference is letters and digits only: nothing in it needs quoting in a path.
+    prefix = reverse("register:modification", args=["MP1"]).removesuffix("MP1/")
+    page = []
+    for row in rows:
+        stage = row["stage"]
+        proposer = ""
+        if row["proposer_id"] is not None:
+            proposer = (
+                row["proposer__organisation__short_name"]
+                or row["proposer__organisation__name"]
+                or row["proposer__name"]
+            )
+        updated = timezone.localtime(row["updated_at"])
+        reference = format_reference(
+            row["number"],
+            row["suffix"],
+            draft=stage in DRAFT_STAGES and not row["suffix"],
+            legacy=row["legacy_reference"],
+        )
+        page.append(
+            RegisterRow(
+                reference=reference,
+                url=f"{prefix}{reference}/",
+                title=row["title"],
+                published_at=row["published_at"],
+                proposer=proposer,
+                lead_analyst=row["lead_analyst__name"] or "",
+                stage=stage,
+                stage_display=STAGES.get(stage, stage),
+                path_display=PATHS.get(row["path"], row["path"]) or "Not set",
+                next_key_label=row["next_key_label"],
+                next_key_precision=row["next_key_precision"],
+                next_key_from=row["next_key_from"],
+                next_key_to=row["next_key_to"],
+                overdue_count=row["overdue_count"],
+                target_release=row["target_release__name"] or "",
+                latest_update=row["latest_update"],
+                updated_at=updated,
+                updated_iso=updated.replace(microsecond=0).isoformat(),
+                updated_text=f"{updated.day} {updated:%b %Y}",
+            )
+        )
+    return page
 
 
 def _reverse(expression: Any) -> Any:
@@ -391,24 +481,80 @@ def twelve_months_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+class CalendarMeeting(NamedTuple):
+    """What a meeting's event shows (selectors read it as values, not model instances)."""
+
+    pk: int
+    starts_at: dt.datetime
+    title: str
+    location: str
+    status: str
+    sequence: int
+    committee_name: str
+    committee_abbreviation: str
+    last_changed: dt.datetime | None
+    agenda: list[str]  # "MP160 Title (Purpose)" lines
+
+
+PURPOSES = dict(AgendaPurpose.choices)
+
+
 def calendar_meetings(
     user: Any, *, committee: Committee | None = None, today: dt.date | None = None
-) -> QuerySet[Meeting]:
+) -> list[CalendarMeeting]:
     """Meetings from twelve months ago onwards, so a calendar's size does not grow with
-    history (two queries)."""
+    history (two queries). Read as values: a feed of hundreds of meetings and their agenda
+    spent more time building model instances than the database spent finding the rows."""
     today = today or timezone.localdate()
     since = twelve_months_before(today)
-    # A fixed order (the primary key breaks ties between meetings at the same time), so the
-    # same data always gives the same file, and the same ETag.
     # A range on the column itself (not starts_at__date, a per-row conversion to London
     # time that no index serves), so the feed reads the window, not every meeting.
     window_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    return (
-        meetings(user, committee=committee)
-        .filter(starts_at__gte=window_start)
-        .annotate(last_changed=last_changed(Meeting))
-        .order_by("starts_at", "pk")
+    window = Meeting.objects.filter(starts_at__gte=window_start)
+    if committee is not None:
+        window = window.filter(committee=committee)
+    # The agenda of the window's meetings, in each meeting's order; the public sees items of
+    # published modifications only.
+    agenda: dict[int, list[str]] = {}
+    items = (
+        AgendaItem.objects.filter(visible_to(user, through="modification"))
+        .filter(meeting__in=window.values("pk"))
+        .order_by("order", "pk")
+        .values_list(
+            "meeting_id",
+            "modification__number",
+            "modification__suffix",
+            "modification__stage",
+            "modification__legacy_reference",
+            "modification__title",
+            "purpose",
+        )
     )
+    for meeting_id, number, suffix, stage, legacy, title, purpose in items:
+        reference = format_reference(
+            number, suffix, draft=stage in DRAFT_STAGES and not suffix, legacy=legacy
+        )
+        agenda.setdefault(meeting_id, []).append(
+            f"{reference} {title} ({PURPOSES.get(purpose, purpose)})"
+        )
+    # A fixed order (the primary key breaks ties between meetings at the same time), so the
+    # same data always gives the same file, and the same ETag.
+    rows = (
+        window.annotate(last_changed=last_changed(Meeting))
+        .order_by("starts_at", "pk")
+        .values_list(
+            "pk",
+            "starts_at",
+            "title",
+            "location",
+            "status",
+            "sequence",
+            "committee__name",
+            "committee__abbreviation",
+            "last_changed",
+        )
+    )
+    return [CalendarMeeting(*row, agenda=agenda.get(row[0], [])) for row in rows]
 
 
 def modification_meetings(modification: Modification) -> list[Meeting]:

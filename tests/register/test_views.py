@@ -440,3 +440,21 @@ def test_time_elements_carry_a_valid_html_datetime(client, seed):
                 value,
             )
     assert '<time datetime="2021-07-01T10:15:30+01:00">' in client.get("/").content.decode()
+
+
+def _chrome(html: str) -> str:
+    """The page around <main>: header, navigation, footer (the title and head links vary)."""
+    before, _, rest = html.partition('<main id="main"')
+    _, _, after = rest.partition("</main>")
+    return before.split("</head>", 1)[1] + after
+
+
+def test_the_jinja2_base_matches_the_django_one(client, seed):
+    # The register is rendered by Jinja2 (secmods/register/jinja2/), the glossary by Django's
+    # engine; both bases must give the same header, navigation and footer.
+    register = client.get("/").content.decode()
+    glossary = client.get("/glossary/").content.decode()
+    assert _chrome(register).replace(' aria-current="page"', "") == _chrome(glossary).replace(
+        ' aria-current="page"', ""
+    )
+    assert '<link rel="stylesheet" href="' in register.split("</head>")[0]

@@ -1,0 +1,56 @@
+"""The Jinja2 environment of the public pages that list many rows (docs/proof.md, "Where the
+time went"): the register's table cost more in Django's template engine (a lookup per
+variable, per row) than every query of the page. The same helpers as the `register`
+template library, under the same names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import dateformat, timezone
+from jinja2 import Environment
+
+from .templatetags.register import approx_date, machine_time
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(name, args=args)
+
+
+def date(value: Any, format_string: str) -> str:
+    """Django's `date` filter: an aware time in London time first."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return dateformat.format(value, format_string)
+
+
+def pluralize(count: Any, suffix: str = "s") -> str:
+    """Django's `pluralize`: "s", or "singular,plural"."""
+    singular, plural = suffix.split(",", 1) if "," in suffix else ("", suffix)
+    return singular if count == 1 else plural
+
+
+def query_string(request: HttpRequest, **changes: Any) -> str:
+    """The current query string with some parameters changed (None or "" drops one)."""
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def environment(**options: Any) -> Environment:
+    # Django keeps the newline that ends a template; so does this, for the same bytes.
+    env = Environment(keep_trailing_newline=True, **options)  # noqa: S701 (autoescape is on)
+    env.globals.update(url=url, static=static, query_string=query_string, approx_date=approx_date)
+    env.filters.update(machine_time=machine_time, date=date, pluralize=pluralize)
+    return env
