@@ -115,13 +115,21 @@ def fetch_json(url: str) -> object:
         return json.loads(response.read())
 
 
-def run_wrk(url: str, duration: int, connections: int, lua: str) -> dict[str, float]:
+def run_wrk(
+    url: str, duration: int, connections: int, lua: str, headers: dict[str, str] | None = None
+) -> dict[str, float]:
+    header_args = [
+        arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")
+    ]
+    # wrk drops a request after 2 s by default: a slow page (an admin page on a loaded
+    # machine) would then be measured by its fast answers only.
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "-s", lua, url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", lua,
+         *header_args, url],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout
+    ).stdout  # fmt: skip
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
     requests, micros, p50, p95, p99, errors = line.split()[1:]
     return {
@@ -134,7 +142,9 @@ def run_wrk(url: str, duration: int, connections: int, lua: str) -> dict[str, fl
     }
 
 
-def run_python(url: str, duration: int, connections: int) -> dict[str, float]:
+def run_python(
+    url: str, duration: int, connections: int, headers: dict[str, str] | None = None
+) -> dict[str, float]:
     """A bounded closed-loop generator: `connections` threads, each one request at a time."""
     latencies: list[float] = []
     errors = 0
@@ -146,7 +156,8 @@ def run_python(url: str, duration: int, connections: int) -> dict[str, float]:
         while time.monotonic() < stop:
             start = time.perf_counter()
             try:
-                with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+                request = urllib.request.Request(url, headers=headers or {})  # noqa: S310
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                     response.read()
                     ok = response.status == 200
             except OSError:

@@ -60,6 +60,12 @@ def bare_smtplib_loop(port: int, count: int, sample: bytes) -> float:
     return count / (time.monotonic() - started)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sample_message() -> bytes:
     """A message as build_digest makes one for the bench's rule (headers, body, size)."""
     from django.core.mail import EmailMultiAlternatives
@@ -153,7 +159,9 @@ def main() -> int:
     )  # fmt: skip
     assert sink.stdout is not None
     print("SMTP sink", sink.stdout.readline().decode().strip())
+    sink_cpu0 = process_cpu(sink.pid)
     bare_rate = bare_smtplib_loop(port, args.bare, sample_message()) if args.bare else 0.0
+    sink_cpu_bare = process_cpu(sink.pid) - sink_cpu0
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "EMAIL_URL": f"smtp://127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
     workers = [
@@ -197,6 +205,7 @@ def main() -> int:
             time.sleep(0.2)
         t_sent = time.monotonic() - t0
         time.sleep(2)  # anything sent twice would have arrived by now
+        sink_cpu_dispatch = process_cpu(sink.pid) - sink_cpu0 - sink_cpu_bare
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -231,8 +240,13 @@ def main() -> int:
             f"({bare_received} messages, one connection, one thread); "
             f"dispatch / bare = {rate / bare_rate:.2f}"
         )
+    # The children's CPU includes the workers' start-up and shutdown and the whole sink's.
+    cpu_workers = cpu_children - sink_cpu0 - sink_cpu_bare - sink_cpu_dispatch
     print(
-        f"CPU: workers + sink {1000 * cpu_children / planned:.1f} ms/message, "
+        f"CPU: workers + sink {1000 * cpu_children / planned:.1f} ms/message "
+        f"(workers {1000 * cpu_workers / planned:.1f}, start-up included; sink "
+        f"{1000 * sink_cpu_dispatch / planned:.2f}, and "
+        f"{1000 * sink_cpu_bare / max(args.bare, 1):.2f} for a bare message), "
         f"dispatcher {1000 * cpu_dispatch / planned:.2f} ms/reminder; "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -55,11 +56,11 @@ def _event(meeting: Any) -> Event:
             "committee": meeting.committee,
             "papers_due_on": day,
             # Read only when a template asks (templates call callables).
-            "agenda_items": meeting.agenda_items.select_related("modification")
-            .order_by("order", "pk")
-            .all,
+            "agenda_items": cache(
+                meeting.agenda_items.select_related("modification").order_by("order", "pk").all
+            ),
             # Time, place, agenda and link; added to the email if its template omits it.
-            "meeting_details": lambda: meeting_details(meeting),
+            "meeting_details": cache(lambda: meeting_details(meeting)),
         },
     )
 
@@ -129,12 +130,16 @@ def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
         context={
             "meeting": meeting,
             "committee": meeting.committee,
-            # Read only when a template or a recipient kind asks (templates call callables).
-            "agenda_items": meeting.agenda_items.select_related(
-                "modification__proposer", "modification__lead_analyst"
-            ).all,
+            # Read only when a template or a recipient kind asks (templates call callables),
+            # and then once per event: a send task renders up to 50 emails from one Event
+            # (the same QuerySet, its rows cached; the same details text).
+            "agenda_items": cache(
+                meeting.agenda_items.select_related(
+                    "modification__proposer", "modification__lead_analyst"
+                ).all
+            ),
             # Time, place, agenda and link; added to the email if its template omits it.
-            "meeting_details": lambda: meeting_details(meeting),
+            "meeting_details": cache(lambda: meeting_details(meeting)),
         },
     )
 

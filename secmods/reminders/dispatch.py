@@ -31,6 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection, send_mail
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Cast, Concat
@@ -39,7 +40,7 @@ from django.utils import timezone
 from secmods.core.roles import SECAS_STAFF
 
 from . import registry
-from .emails import build_digest, load_events, message_id_affixes
+from .emails import build_digest, load_events, message_id_affixes, wire_message
 from .models import DispatcherHeartbeat, Reminder, ReminderStatus
 
 logger = logging.getLogger(__name__)
@@ -433,7 +434,13 @@ class _Sender:
             self.connection = get_connection(fail_silently=False)
             self.connection.open()
         try:
-            self.connection.send_messages([message])
+            wire = wire_message(message) if isinstance(self.connection, SMTPBackend) else None
+            if wire is not None and self.connection.connection is not None:
+                # Django's SMTP backend would sanitize, build and flatten the same message
+                # (emails.wire_message says why not); the same connection and errors.
+                self.connection.connection.sendmail(*wire)
+            else:
+                self.connection.send_messages([message])
         except BaseException:
             self.close()
             raise

@@ -3,7 +3,9 @@ per recipient per dispatch run (a digest when several reminders fell due togethe
 
 from __future__ import annotations
 
-from email.utils import formataddr
+import re
+import uuid
+from email.utils import formataddr, formatdate
 from functools import cache, lru_cache
 from typing import Any
 
@@ -215,3 +217,99 @@ def build_digest(
     if html is not None:
         message.attach_alternative(html, "text/html")
     return message
+
+
+# --- The bytes on the wire, for the usual reminder --------------------------------------
+# Django's EmailMessage builds a tree of email.mime objects and flattens it through the
+# standard library's header folding: about half the sender's CPU per reminder (profiled:
+# message() + as_bytes() + two sanitize_address() calls, ~0.5 ms of ~1.7 ms). A reminder is
+# nearly always the same plain shape, so `wire_message` writes that shape straight out, and
+# gives up (None: send through Django as before) on anything else.
+
+# An address and display name that need no quoting, encoding or IDNA: what sanitize_address
+# would pass through unchanged.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9 _-]*")
+_FORMATTED = re.compile(r"(?:(?P<name>[^<>\"]*?) *<(?P<address>[^<>]+)>|(?P<bare>[^<> ]+))")
+_HEADERS = ("Subject", "From", "To", "Date", "Message-ID")
+
+
+def _plain_address(value: str) -> str | None:
+    """`value` itself when it is "Name <a@b>" or "a@b" of plain ASCII, else None."""
+    match = _FORMATTED.fullmatch(value)
+    if match is None:
+        return None
+    address = match.group("address") or match.group("bare")
+    name = match.group("name") or ""
+    if not _PLAIN_ADDRESS.fullmatch(address) or not _PLAIN_NAME.fullmatch(name):
+        return None
+    return value
+
+
+def _text_part(text: str, subtype: str) -> bytes | None:
+    """A text part's headers and body, 7bit (ASCII) or 8bit (UTF-8), as Django writes it;
+    None for lines too long for SMTP (Django would use quoted-printable)."""
+    body = text.replace("\r\n", "\n").replace("\r", "\n").encode()
+    if any(len(line) > 998 for line in body.split(b"\n")):
+        return None
+    encoding = b"7bit" if body.isascii() else b"8bit"
+    return (
+        b'Content-Type: text/' + subtype.encode() + b'; charset="utf-8"\r\n'
+        b"MIME-Version: 1.0\r\nContent-Transfer-Encoding: " + encoding + b"\r\n\r\n"
+        + body.replace(b"\n", b"\r\n")
+    )  # fmt: skip
+
+
+def wire_message(message: EmailMultiAlternatives) -> tuple[str, list[str], bytes] | None:
+    """(envelope from, recipients, DATA) for SMTP, the same message Django would send
+    (headers in Django's order, the same MIME structure); None when the message is not the
+    plain kind (non-ASCII or special characters in an address header, a long header,
+    attachments, Cc/Bcc/Reply-To, other alternatives): Django's path then sends it."""
+    if message.attachments or message.cc or message.bcc or message.reply_to:
+        return None
+    if len(message.to) != 1 or (message.encoding or settings.DEFAULT_CHARSET) != "utf-8":
+        return None
+    if len(message.alternatives) > 1 or any(
+        mimetype != "text/html" for _, mimetype in message.alternatives
+    ):
+        return None
+    extra = dict(message.extra_headers)
+    if {name.lower() for name in extra} & {"from", "to", "cc", "reply-to", "date", "subject"}:
+        return None
+    sender = _plain_address(message.from_email)
+    to = _plain_address(message.to[0])
+    if sender is None or to is None or "message-id" not in {n.lower() for n in extra}:
+        return None
+    headers = {"Subject": message.subject, "From": sender, "To": to}
+    headers["Date"] = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+    headers.update(extra)
+    lines = []
+    for name, value in headers.items():
+        line = f"{name}: {value}"
+        # Django folds long or non-ASCII headers and refuses newlines in them: leave those
+        # to it (998 is SMTP's limit; Django folds from 78, which is a SHOULD).
+        if not line.isascii() or "\n" in line or "\r" in line or len(line) > 998:
+            return None
+        lines.append(line.encode())
+    text = _text_part(str(message.body), message.content_subtype)
+    if text is None:
+        return None
+    if not message.alternatives:
+        # The part's own headers first, as Django puts them, then the message's.
+        head, _, body = text.partition(b"\r\n\r\n")
+        data = head + b"\r\n" + b"\r\n".join(lines) + b"\r\n\r\n" + body
+    else:
+        html = _text_part(str(message.alternatives[0][0]), "html")
+        if html is None:
+            return None
+        boundary = f"==============={uuid.uuid4().int % 10**19:019d}==".encode()
+        data = (
+            b'Content-Type: multipart/alternative; boundary="' + boundary + b'"\r\n'
+            b"MIME-Version: 1.0\r\n" + b"\r\n".join(lines) + b"\r\n\r\n"
+            b"--" + boundary + b"\r\n" + text + b"\r\n"
+            b"--" + boundary + b"\r\n" + html + b"\r\n"
+            b"--" + boundary + b"--\r\n"
+        )  # fmt: skip
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return sender, [to], data

@@ -267,6 +267,27 @@ def test_dispatch_claims_a_batch_in_a_fixed_number_of_queries(  # type: ignore[n
     assert len(queue.items) == members
 
 
+@pytest.mark.parametrize("members", [2, 40])
+def test_one_send_task_reads_its_rows_and_the_meeting_once_and_updates_once_per_message(  # type: ignore[no-untyped-def]
+    members: int, queue, django_assert_max_num_queries, django_capture_on_commit_callbacks
+) -> None:
+    # The meeting's details (time, place, agenda) go into every email: read once per task,
+    # not once per message (it was, and cost more than the email itself).
+    committee = CommitteeFactory()
+    for n in range(members):
+        MembershipFactory(committee=committee, person=PersonFactory(email=f"m{n}@example.org"))
+    ReminderRuleFactory(committee=committee)
+    with time_machine.travel(PLANNING_TIME, tick=False):
+        MeetingFactory(committee=committee, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
+    dispatch_at(DUE, queue, django_capture_on_commit_callbacks)
+    pairs, queue.items = queue.items, []
+    with time_machine.travel(DUE, tick=False), django_assert_max_num_queries(10 + members):
+        result = dispatch.send_digests(pairs)
+    assert set(result.outcomes.values()) == {"sent"}
+    assert len(mail.outbox) == members
+    assert all("Agenda:" in message.body for message in mail.outbox)
+
+
 def test_a_retry_after_the_meeting_was_cancelled_sends_nothing(  # type: ignore[no-untyped-def]
     meeting, queue, django_capture_on_commit_callbacks, settings
 ) -> None:
