@@ -22,6 +22,7 @@ from django.utils.http import urlsafe_base64_encode
 from secmods.core.concurrency import lock_for_write
 from secmods.core.outbox import enqueue_after_commit
 from secmods.core.roles import COMMITTEE_MEMBER
+from secmods.core.writes import save_fields
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
 from secmods.parties.models import Organisation, Person
@@ -35,6 +36,7 @@ from .models import (
     Meeting,
     MeetingStatus,
     Membership,
+    Release,
 )
 
 SEND_ACCOUNT_INVITATION_TASK = "secmods.committees.tasks.send_account_invitation"
@@ -400,3 +402,32 @@ def save_membership(membership: Membership | None = None, **fields: Any) -> Memb
 def end_membership(membership: Membership) -> None:
     """Delete a membership row (staff normally set its end date instead)."""
     membership.delete()
+
+
+# --- Committees and SEC Releases --------------------------------------------------------
+@transaction.atomic
+def save_committee(committee: Committee | None = None, **fields: Any) -> Committee:
+    """Add a committee or change one. A new papers-due count moves the papers-due day of
+    every coming meeting, so their reminders are planned again."""
+    return save_fields(committee or Committee(), fields)
+
+
+@transaction.atomic
+def delete_committee(committee: Committee) -> None:
+    """Delete a committee with its meetings, memberships and agendas (Django cascades):
+    each meeting through `delete_meeting`, so its milestones are untied and its reminders
+    withdrawn as when a meeting alone is deleted."""
+    for meeting in list(committee.meetings.all()):
+        delete_meeting(meeting)
+    committee.delete()
+
+
+@transaction.atomic
+def save_release(release: Release | None = None, **fields: Any) -> Release:
+    """Add a SEC Release or change its name or date."""
+    return save_fields(release or Release(), fields)
+
+
+@transaction.atomic
+def delete_release(release: Release) -> None:
+    release.delete()

@@ -622,3 +622,21 @@ def delete_comment(comment: Comment, *, editor: Any) -> None:
     if not can_edit_comment(editor, comment):
         raise ValidationError("You can delete only your own comments.", code="not_author")
     comment.delete()
+
+
+@transaction.atomic
+def delete_response(response: Response, *, user: Any = None) -> None:
+    """Delete a response (entered twice, or sent by mistake), its answers with it; the
+    consultation's version moves on, as its summary changed."""
+    locked = lock_for_write(Consultation, response.consultation_id, expected_version=None)
+    if getattr(user, "pk", None):
+        response._history_user = user  # type: ignore[attr-defined]
+    response.delete()
+    _bump(locked.pk)
+
+
+@transaction.atomic
+def delete_invitation(invitation: Invitation) -> None:
+    """Delete an invitation and its link; a response sent through it is kept (its
+    respondent's details are on the response)."""
+    invitation.delete()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from secmods.core.concurrency import lock_for_write
 from secmods.core.exceptions import MoveRefused
+from secmods.core.writes import save_fields
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 
@@ -21,6 +22,7 @@ from .models import (
     MilestoneStatus,
     Modification,
     ReportSection,
+    SecSection,
     StageChange,
 )
 
@@ -351,3 +353,18 @@ def delete_modification(modification: Modification, *, user: Any = None) -> None
     locked = lock_for_write(Modification, modification.pk, expected_version=None)
     _history_user(locked, user)
     locked.delete()
+
+
+# --- SEC Sections ----------------------------------------------------------------------
+@transaction.atomic
+def save_sec_section(section: SecSection | None = None, **fields: Any) -> SecSection:
+    """Add a Section of the SEC or change its code or title."""
+    return save_fields(section or SecSection(), fields)
+
+
+@transaction.atomic
+def delete_sec_section(section: SecSection) -> None:
+    """Delete a Section: the modifications that named it lose it, so their versions move on
+    (a stale edit of one would otherwise put it back)."""
+    Modification.objects.filter(sec_sections=section).update(version=F("version") + 1)
+    section.delete()

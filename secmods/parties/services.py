@@ -20,7 +20,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from secmods.parties.models import Person
+from secmods.core.writes import save_fields
+from secmods.parties.models import Organisation, PartyCategory, Person
 
 FORGOTTEN_NAME = "Forgotten person"
 
@@ -129,3 +130,32 @@ def save_person(person: Person | None = None, *, editor: Any = None, **fields: A
 def delete_person(person: Person) -> None:
     """Delete a person nothing protects (a proposer of a modification is kept: PROTECT)."""
     person.delete()
+
+
+# --- Reference data: Party Categories and organisations -------------------------------
+@transaction.atomic
+def save_party_category(
+    category: PartyCategory | None = None, *, editor: Any = None, **fields: Any
+) -> PartyCategory:
+    """Add a Party Category or rename one (votes and summaries count by it)."""
+    return save_fields(category or PartyCategory(), fields, editor=editor)
+
+
+@transaction.atomic
+def delete_party_category(category: PartyCategory) -> None:
+    """Delete a Party Category no organisation, member or vote names (PROTECT)."""
+    category.delete()
+
+
+@transaction.atomic
+def save_organisation(
+    organisation: Organisation | None = None, *, editor: Any = None, **fields: Any
+) -> Organisation:
+    """Add an organisation or change its name or Party Category."""
+    return save_fields(organisation or Organisation(), fields, editor=editor)
+
+
+@transaction.atomic
+def delete_organisation(organisation: Organisation) -> None:
+    """Delete an organisation nobody belongs to (PROTECT)."""
+    organisation.delete()

@@ -17,6 +17,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from secmods.core.writes import save_fields
 from secmods.rules.working_days import add_working_days, london_clock_time
 
 from . import registry
@@ -240,3 +241,78 @@ def save_rule(rule: ReminderRule | None = None, **fields: Any) -> tuple[Reminder
     rule.full_clean()
     rule.save()
     return rule, replan_rule(rule)
+
+
+@transaction.atomic
+def delete_rule(rule: ReminderRule) -> None:
+    """Delete a rule that never planned a reminder (PROTECT keeps the sent record; a
+    rule no longer wanted is made inactive instead)."""
+    rule.delete()
+
+
+@transaction.atomic
+def save_unsubscription(
+    unsubscription: Unsubscription | None = None, **fields: Any
+) -> Unsubscription:
+    """Record (or change) that an address wants none of a rule's reminders, as its
+    unsubscribe link does: its planned ones are withdrawn. A changed row gives the address
+    or rule it named before its reminders back."""
+    unsubscription = unsubscription or Unsubscription()
+    before = (unsubscription.email, unsubscription.rule_id) if unsubscription.pk else None
+    if "email" in fields:
+        fields["email"] = str(fields["email"]).strip().lower()
+    unsubscription = save_fields(unsubscription, fields)
+    Reminder.objects.filter(
+        rule_id=unsubscription.rule_id,
+        recipient_email=unsubscription.email,
+        status=ReminderStatus.PLANNED,
+    ).update(status=ReminderStatus.WITHDRAWN, note="the recipient unsubscribed")
+    if before is not None and before != (unsubscription.email, unsubscription.rule_id):
+        replan_rule(ReminderRule.objects.get(pk=before[1]))
+    return unsubscription
+
+
+@transaction.atomic
+def delete_unsubscription(unsubscription: Unsubscription) -> None:
+    """The address gets the rule's reminders again, from the next ones planned."""
+    rule = unsubscription.rule
+    unsubscription.delete()
+    replan_rule(rule)
+
+
+@transaction.atomic
+def retry_failed_reminders(reminder_ids: Any, *, by: str) -> int:
+    """Send failed reminders again, unless one for the same event and address has been
+    planned since (that newer one goes out). Returns how many will be sent."""
+    count = 0
+    for reminder in Reminder.objects.select_for_update().filter(
+        pk__in=list(reminder_ids), status=ReminderStatus.FAILED
+    ):
+        live = Reminder.objects.filter(
+            rule_id=reminder.rule_id,
+            event_kind=reminder.event_kind,
+            event_ref=reminder.event_ref,
+            recipient_email=reminder.recipient_email,
+            status__in=LIVE_STATUSES,
+        )
+        if live.exists():
+            continue
+        reminder.status = ReminderStatus.PLANNED
+        reminder.attempts = 0
+        reminder.claim_token = ""
+        reminder.digest_key = ""
+        reminder.note = f"sent again by {by}"[:300]
+        reminder.due_at = timezone.now()
+        reminder.save(
+            update_fields=["status", "attempts", "claim_token", "digest_key", "note", "due_at"]
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def withdraw_reminders(reminder_ids: Any, *, by: str) -> int:
+    """Withdraw planned reminders (or acknowledge failed ones). Returns how many."""
+    return Reminder.objects.filter(
+        pk__in=list(reminder_ids), status__in=[ReminderStatus.PLANNED, ReminderStatus.FAILED]
+    ).update(status=ReminderStatus.WITHDRAWN, note=f"withdrawn by {by}"[:300])

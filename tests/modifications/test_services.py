@@ -8,9 +8,11 @@ from secmods.modifications.models import Milestone, MilestoneKind, Modification
 from secmods.modifications.services import (
     add_milestone,
     create_modification,
+    delete_sec_section,
     follow_meeting,
     publish_modification,
     replan_milestone,
+    save_sec_section,
 )
 from secmods.rules.dates import ApproxDate, Precision
 from tests.factories import MeetingFactory, MilestoneFactory, ModificationFactory
@@ -128,3 +130,13 @@ def test_a_stale_version_is_refused(db):
         update_modification(modification, expected_version=2, latest_update="Lost")
     modification.refresh_from_db()
     assert modification.latest_update == "First"
+
+
+def test_deleting_a_sec_section_moves_the_versions_of_the_modifications_naming_it(db):  # type: ignore[no-untyped-def]
+    section = save_sec_section(code="L", title="Smart Metering Key Infrastructure")
+    modification = ModificationFactory()
+    modification.sec_sections.add(section)
+    version = Modification.objects.get(pk=modification.pk).version
+    delete_sec_section(section)
+    assert not Modification.objects.get(pk=modification.pk).sec_sections.exists()
+    assert Modification.objects.get(pk=modification.pk).version == version + 1
