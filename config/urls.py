@@ -42,6 +42,11 @@ agenda_routes: list[URLPattern | URLResolver] = [
         name="agenda-order",
     ),
     path(
+        "<str:item_id>/",
+        AgendaViewSet.as_view({"delete": "remove_item"}),
+        name="agenda-item",
+    ),
+    path(
         "<str:item_id>/outcome/",
         AgendaViewSet.as_view({"post": "outcome"}),
         name="agenda-outcome",

@@ -208,23 +208,52 @@ def update_agenda_item(item: AgendaItem, **fields: Any) -> AgendaItem:
     allowed = {"meeting", "modification", "purpose", "order"}
     if set(fields) - allowed:
         raise ValidationError("Outcomes are recorded from the meeting's agenda page.")
+    before = (locked.meeting, locked.modification)
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.meeting.status == MeetingStatus.CANCELLED and "meeting" in fields:
         raise ValidationError({"meeting": "This meeting is cancelled."})
     locked.full_clean()
     locked.save()
+    if before != (locked.meeting, locked.modification):
+        _follow_agenda(*before, to_meeting=locked.meeting, to_modification=locked.modification)
     modification_services.bump_version(locked.modification)
     return locked
 
 
+def _follow_agenda(
+    meeting: Meeting, modification: Modification, *, to_meeting: Meeting, to_modification: Any
+) -> None:
+    """An item moved to another meeting (or modification): the planned milestone tied to
+    where it was follows it, as adding it would have planned one; none is left tied to a
+    meeting the modification is no longer presented at."""
+    if AgendaItem.objects.filter(meeting=meeting, modification=modification).exists():
+        return  # still presented there for another purpose
+    tied = Milestone.objects.filter(
+        modification=modification, meeting=meeting, status=MilestoneStatus.PLANNED
+    ).first()
+    if (
+        tied is not None
+        and to_modification.pk == modification.pk
+        and not (Milestone.objects.filter(modification=modification, meeting=to_meeting).exists())
+    ):
+        modification_services.replan_milestone(tied, meeting=to_meeting)
+    else:
+        modification_services.untie_from_meeting(modification, meeting)
+
+
 @transaction.atomic
 def remove_from_agenda(item: AgendaItem) -> None:
-    """Take a modification off an agenda. Its milestone tied to the meeting stays (an
-    analyst re-plans or cancels it on the timetable)."""
+    """Take a modification off an agenda. Once it is on the meeting's agenda for nothing
+    else, its planned milestones tied to the meeting are untied and become TBC, keeping
+    their first plan as the baseline (a milestone tied to a meeting takes the meeting's
+    day, docs/domain.md, "The timetable"): the analyst plans them again."""
     locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
     modification = locked.modification
+    meeting = locked.meeting
     locked.delete()
+    if not AgendaItem.objects.filter(meeting=meeting, modification=modification).exists():
+        modification_services.untie_from_meeting(modification, meeting)
     modification_services.bump_version(modification)
 
 

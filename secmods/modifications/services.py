@@ -284,7 +284,19 @@ def update_milestone(
     user: Any = None,
     **fields: Any,
 ) -> Milestone:
-    """Change a milestone; a new date or meeting keeps the first plan as the baseline."""
+    """Change a milestone; a new date or meeting keeps the first plan as the baseline.
+    Moved to another modification, both timetables changed: both versions move on."""
+    target = fields.get("modification")
+    moved_from = None
+    # As saved, not as the caller holds it (the admin's form has already set the new one).
+    stored = Milestone.objects.filter(pk=milestone.pk).values_list("modification_id", flat=True)
+    from_pk = stored.first()
+    if target is not None and from_pk is not None and target.pk != from_pk:
+        # Both modifications, lowest id first: two moves in opposite directions never
+        # wait for each other (a deadlock on PostgreSQL).
+        for pk in sorted({from_pk, target.pk}):
+            _lock_modification(pk)
+        moved_from = Modification.objects.get(pk=from_pk)
     locked = _lock_milestone(milestone, expected_version)
     previous = locked.when
     for name, value in fields.items():
@@ -299,7 +311,33 @@ def update_milestone(
     _history_user(locked, user)
     locked.save()
     bump_version(locked.modification)
+    if moved_from is not None:
+        bump_version(moved_from)
     return locked
+
+
+@transaction.atomic
+def untie_from_meeting(modification: Modification, meeting: Any) -> int:
+    """The modification is no longer presented at the meeting: its planned milestones tied
+    to it lose the tie and the meeting's day (TBC, keeping the first plan as the baseline:
+    "TBC, was 29 Jun 2027") until the analyst plans them again. Done ones stay, as the
+    record of what happened there. Returns how many were untied."""
+    _lock_modification(modification.pk)
+    count = 0
+    for milestone in Milestone.objects.select_for_update().filter(
+        modification=modification, meeting=meeting, status=MilestoneStatus.PLANNED
+    ):
+        previous = milestone.when
+        milestone.meeting = None
+        _apply_when(milestone, ApproxDate.tbc())
+        keep_baseline(milestone, previous)
+        milestone.version += 1
+        milestone.full_clean()
+        milestone.save()
+        count += 1
+    if count:
+        bump_version(modification)
+    return count
 
 
 @transaction.atomic

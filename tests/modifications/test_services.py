@@ -13,6 +13,7 @@ from secmods.modifications.services import (
     publish_modification,
     replan_milestone,
     save_sec_section,
+    update_milestone,
 )
 from secmods.rules.dates import ApproxDate, Precision
 from tests.factories import MeetingFactory, MilestoneFactory, ModificationFactory
@@ -140,3 +141,13 @@ def test_deleting_a_sec_section_moves_the_versions_of_the_modifications_naming_i
     delete_sec_section(section)
     assert not Modification.objects.get(pk=modification.pk).sec_sections.exists()
     assert Modification.objects.get(pk=modification.pk).version == version + 1
+
+
+def test_moving_a_milestone_to_another_modification_bumps_both(db):  # type: ignore[no-untyped-def]
+    first, second = ModificationFactory(), ModificationFactory()
+    milestone = MilestoneFactory(modification=first)
+    before = {m.pk: m.version for m in Modification.objects.filter(pk__in=[first.pk, second.pk])}
+    update_milestone(milestone, modification=second)
+    after = {m.pk: m.version for m in Modification.objects.filter(pk__in=[first.pk, second.pk])}
+    assert after[first.pk] == before[first.pk] + 1
+    assert after[second.pk] == before[second.pk] + 1
