@@ -400,4 +400,3 @@ def test_a_bad_change_is_400_and_writes_nothing(staff_api, body, field):  # type
     assert response.status_code == 400, response.content
     assert field in response.json()
     assert Consultation.objects.filter(pk=consultation.pk).values().get() == before
-
