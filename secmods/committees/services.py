@@ -38,6 +38,7 @@ from .models import (
     Membership,
     Release,
 )
+from .reminders import replan_committee, replan_meeting, replan_members
 
 SEND_ACCOUNT_INVITATION_TASK = "secmods.committees.tasks.send_account_invitation"
 
@@ -66,6 +67,7 @@ def create_meeting(**fields: Any) -> Meeting:
     meeting = Meeting(**fields)
     meeting.full_clean()
     meeting.save()
+    replan_meeting(meeting.pk)
     return meeting
 
 
@@ -111,6 +113,7 @@ def _update_meeting(
         Modification.objects.filter(
             pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
         ).update(version=F("version") + 1)
+    replan_meeting(locked.pk)
     return locked, milestones_moved
 
 
@@ -188,6 +191,7 @@ def add_to_agenda(
     item = AgendaItem(meeting=meeting, modification=modification, purpose=purpose, order=order)
     item.full_clean()
     item.save()
+    replan_meeting(meeting.pk)  # the proposers and lead analysts of its agenda are recipients
     if not Milestone.objects.filter(modification=modification, meeting=meeting).exists():
         committee = meeting.committee
         modification_services.add_milestone(
@@ -217,6 +221,9 @@ def update_agenda_item(item: AgendaItem, **fields: Any) -> AgendaItem:
     locked.save()
     if before != (locked.meeting, locked.modification):
         _follow_agenda(*before, to_meeting=locked.meeting, to_modification=locked.modification)
+    replan_meeting(before[0].pk)
+    if locked.meeting_id != before[0].pk:
+        replan_meeting(locked.meeting_id)
     modification_services.bump_version(locked.modification)
     return locked
 
@@ -254,6 +261,7 @@ def remove_from_agenda(item: AgendaItem) -> None:
     locked.delete()
     if not AgendaItem.objects.filter(meeting=meeting, modification=modification).exists():
         modification_services.untie_from_meeting(modification, meeting)
+    replan_meeting(meeting.pk)
     modification_services.bump_version(modification)
 
 
@@ -263,7 +271,10 @@ def delete_meeting(meeting: Meeting) -> None:
     Modification.objects.filter(
         pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
     ).update(version=F("version") + 1)
+    tied = list(Milestone.objects.filter(meeting=locked).values_list("pk", flat=True))
+    pk = locked.pk
     locked.delete()
+    replan_meeting(pk, tied)  # withdrawn; the milestones no longer end when it starts
 
 
 @transaction.atomic
@@ -282,6 +293,7 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[int]) -> list[AgendaItem
             item.order = position
             item.save(update_fields=["order"])
         ordered.append(item)
+    replan_meeting(meeting.pk)  # its reminders list the agenda in order
     return ordered
 
 
@@ -332,6 +344,7 @@ def record_agenda_outcome(
     if meeting.status == MeetingStatus.SCHEDULED:
         # Through the meeting's own update: a change of status is a new calendar SEQUENCE.
         _update_meeting(meeting, user=user, status=MeetingStatus.HELD)
+    replan_meeting(meeting.pk)  # the milestones done are reminded of no more
     modification_services.bump_version(locked.modification)
     for name in ("outcome", "decision", "actions", "outcome_recorded_at"):
         setattr(item, name, getattr(locked, name))
@@ -387,6 +400,7 @@ def invite_committee_member(
                 party_category=party_category,
                 start_date=start_date or timezone.localdate(),
             )
+            replan_members(committee.pk)
         enqueue_after_commit(
             SEND_ACCOUNT_INVITATION_TASK, user.pk, committee.pk if committee else None
         )
@@ -420,17 +434,23 @@ def save_membership(membership: Membership | None = None, **fields: Any) -> Memb
     """Add a committee membership or change one (its person, committee, role, Party
     Category, dates); the reminder receivers re-plan who is reminded."""
     membership = membership or Membership()
+    before = membership.committee_id if membership.pk else None
     for name, value in fields.items():
         setattr(membership, name, value)
     membership.full_clean()
     membership.save()
+    replan_members(membership.committee_id)
+    if before is not None and before != membership.committee_id:
+        replan_members(before)
     return membership
 
 
 @transaction.atomic
 def end_membership(membership: Membership) -> None:
     """Delete a membership row (staff normally set its end date instead)."""
+    committee_id = membership.committee_id
     membership.delete()
+    replan_members(committee_id)
 
 
 # --- Committees and SEC Releases --------------------------------------------------------
@@ -438,7 +458,9 @@ def end_membership(membership: Membership) -> None:
 def save_committee(committee: Committee | None = None, **fields: Any) -> Committee:
     """Add a committee or change one. A new papers-due count moves the papers-due day of
     every coming meeting, so their reminders are planned again."""
-    return save_fields(committee or Committee(), fields)
+    committee = save_fields(committee or Committee(), fields)
+    replan_committee(committee)
+    return committee
 
 
 @transaction.atomic

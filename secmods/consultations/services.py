@@ -26,6 +26,7 @@ from secmods.core.outbox import enqueue_after_commit
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
+from secmods.reminders.services import replan_event
 from secmods.rules.working_days import add_working_days, is_working_day
 
 from .models import (
@@ -43,6 +44,14 @@ from .models import (
 LONDON = ZoneInfo("Europe/London")
 logger = logging.getLogger(__name__)
 SEND_INVITATION_TASK = "secmods.consultations.tasks.send_invitation"
+CLOSING_EVENT_KIND = "consultation_closing"  # reminders.py registers it
+
+
+def replan_consultation(consultation_id: int) -> None:
+    """Opened, its deadline moved, deleted, or its respondents changed (an invitation added
+    or withdrawn, a response given or removed): its closing reminders are planned again in
+    this transaction, so a rolled-back change plans nothing."""
+    replan_event(CLOSING_EVENT_KIND, consultation_id)
 
 
 def check_comment_meeting(author: Any, meeting: Any) -> None:
@@ -212,6 +221,7 @@ def open_consultation(
         Question(consultation=consultation, order=order, text=text, kind=qkind)
         for order, (text, qkind) in enumerate(specs, start=1)
     )
+    replan_consultation(consultation.pk)
     return consultation
 
 
@@ -263,13 +273,16 @@ def update_consultation(
     if user is not None and getattr(user, "pk", None):
         locked._history_user = user  # type: ignore[attr-defined]
     locked.save()
+    replan_consultation(locked.pk)  # a deadline moved moves its closing reminders
     return locked
 
 
 @transaction.atomic
 def delete_consultation(consultation: Consultation) -> None:
     locked = lock_for_write(Consultation, consultation.pk, expected_version=None)
+    pk = locked.pk
     locked.delete()
+    replan_consultation(pk)
 
 
 def _bump(consultation_id: int) -> None:
@@ -437,6 +450,7 @@ def invite_respondents(
                     {"invitees": f"{invitation.email} is already invited."}
                 ) from exc
             created.append(invitation)
+        replan_consultation(consultation.pk)  # the invited are reminded of the deadline
         for invitation in created:
             send_invitation(invitation)
     return created
@@ -447,6 +461,7 @@ def revoke_invitation(invitation: Invitation) -> Invitation:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        replan_consultation(invitation.consultation_id)
     return invitation
 
 
@@ -457,6 +472,7 @@ def reissue_link(invitation: Invitation) -> str:
     invitation.revoked_at = None
     invitation.sent_at = None  # the new link is still to be sent
     invitation.save(update_fields=["key", "revoked_at", "sent_at"])
+    replan_consultation(invitation.consultation_id)
     return response_link(invitation)
 
 
@@ -581,6 +597,7 @@ def submit_response(
         )
         kept.append(question_id)
     response.answers.exclude(question_id__in=kept).delete()
+    replan_consultation(response.consultation_id)  # who answered is reminded no more
     return response
 
 
@@ -632,6 +649,7 @@ def delete_response(response: Response, *, user: Any = None) -> None:
     if getattr(user, "pk", None):
         response._history_user = user  # type: ignore[attr-defined]
     response.delete()
+    replan_consultation(locked.pk)
     _bump(locked.pk)
 
 
@@ -639,4 +657,6 @@ def delete_response(response: Response, *, user: Any = None) -> None:
 def delete_invitation(invitation: Invitation) -> None:
     """Delete an invitation and its link; a response sent through it is kept (its
     respondent's details are on the response)."""
+    consultation_id = invitation.consultation_id
     invitation.delete()
+    replan_consultation(consultation_id)

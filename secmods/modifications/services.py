@@ -14,6 +14,11 @@ from django.utils import timezone
 from secmods.core.concurrency import lock_for_write
 from secmods.core.exceptions import MoveRefused
 from secmods.core.writes import save_fields
+from secmods.reminders.services import (
+    modification_event_refs,
+    replan_event,
+    replan_modification_events,
+)
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 
@@ -136,6 +141,9 @@ def move_stage(
     _history_user(locked, user)
     locked.save(update_fields=update_fields)
     bump_version(locked)
+    # Withdrawn, closed, rejected or implemented: its reminders are withdrawn (and planned
+    # again should it re-open), whatever app's events they are.
+    replan_modification_events(locked.pk)
     for name in ("stage", "appeal_window_closes_on", "version", "updated_at"):
         setattr(modification, name, getattr(locked, name))
     return change
@@ -190,6 +198,7 @@ def add_milestone(
     milestone.full_clean()
     _history_user(milestone, user)
     milestone.save()
+    replan_event("milestone", milestone.pk)
     bump_version(modification)
     return milestone
 
@@ -242,6 +251,9 @@ def follow_meeting(meeting: Any) -> int:
             milestone.version += 1
             milestone.save()
             moved += 1
+        # Tied to the meeting, its reminders end when the meeting starts: a new time of day
+        # moves them too, even when the day stays.
+        replan_event("milestone", milestone.pk)
     return moved
 
 
@@ -310,6 +322,7 @@ def update_milestone(
     locked.full_clean()
     _history_user(locked, user)
     locked.save()
+    replan_event("milestone", locked.pk)
     bump_version(locked.modification)
     if moved_from is not None:
         bump_version(moved_from)
@@ -334,6 +347,7 @@ def untie_from_meeting(modification: Modification, meeting: Any) -> int:
         milestone.version += 1
         milestone.full_clean()
         milestone.save()
+        replan_event("milestone", milestone.pk)
         count += 1
     if count:
         bump_version(modification)
@@ -347,7 +361,9 @@ def delete_milestone(
     locked = _lock_milestone(milestone, expected_version)
     modification = locked.modification
     _history_user(locked, user)
+    pk = locked.pk
     locked.delete()
+    replan_event("milestone", pk)
     bump_version(modification)
 
 
@@ -390,7 +406,10 @@ def delete_modification(modification: Modification, *, user: Any = None) -> None
     refuses while votes, documents or other rows still protect it)."""
     locked = lock_for_write(Modification, modification.pk, expected_version=None)
     _history_user(locked, user)
+    refs = modification_event_refs(locked.pk)  # read first: they go with it
+    pk = locked.pk
     locked.delete()
+    replan_modification_events(pk, refs)
 
 
 # --- SEC Sections ----------------------------------------------------------------------

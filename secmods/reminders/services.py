@@ -1,8 +1,9 @@
 """Planning reminders: rows in the outbox follow their events, in the caller's transaction.
 
-`replan_event` is the one entry point: it is called (through signals.py) whenever a
-milestone, a meeting, a membership or a modification's stage changes, and by other apps for
-their own event kinds. It reads the event as it is now and makes the live rows match:
+`replan_event` is the one entry point: the services that write an event call it, in their
+own transaction, whenever a milestone, a meeting, an agenda, a membership, a consultation or
+a modification's stage changes (a signal remains only for rows that loaddata writes, which
+no service sees). It reads the event as it is now and makes the live rows match:
 unchanged reminders stay, moved ones are withdrawn and planned anew, reminders of a
 cancelled, deleted or passed event are withdrawn.
 """
@@ -175,6 +176,30 @@ def replan_event(kind_key: str, ref: str | int, *, now: datetime | None = None) 
         Reminder.objects.bulk_create(new)
         result.planned = len(new)
     return result
+
+
+def replan_events(kind_key: str, refs: Any) -> None:
+    """`replan_event` for each ref (ids read before a delete, or a queryset's values)."""
+    for ref in list(refs):
+        replan_event(kind_key, ref)
+
+
+def modification_event_refs(modification_id: int) -> dict[str, list[str | int]]:
+    """Per event kind, the refs of the events of one modification (read them before
+    deleting it: they cascade)."""
+    return {
+        key: list(kind.of_modification(modification_id))
+        for key, kind in registry.event_kinds().items()
+    }
+
+
+def replan_modification_events(
+    modification_id: int, refs: dict[str, list[str | int]] | None = None
+) -> None:
+    """A modification's stage changed, or it was deleted (pass the refs read before):
+    every event of it, whatever app's kind, is planned again (withdrawn when it closed)."""
+    for key, kind_refs in (refs or modification_event_refs(modification_id)).items():
+        replan_events(key, kind_refs)
 
 
 @transaction.atomic
