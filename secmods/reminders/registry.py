@@ -18,8 +18,8 @@ Another app adds a kind without touching this package, from its AppConfig.ready(
     ))
 
 and calls `secmods.reminders.services.replan_event(kind_key, ref)` in the same transaction
-whenever one of its events is created, moved or cancelled (or connects a post_save signal
-that does, as this app does for milestones and meetings in signals.py).
+whenever one of its events is created, moved or cancelled, from the service that writes it
+(a post_save receiver remains only for rows loaddata writes, with raw=True).
 """
 
 from __future__ import annotations
