@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from secmods.committees.api import AgendaViewSet, CommitteeViewSet, MeetingViewSet
 from secmods.consultations.api import CommentViewSet, ConsultationViewSet
+from secmods.core.accounts import QueuedPasswordResetForm
 from secmods.core.api import ApiRootView, api_error_or
 from secmods.core.errors import not_found_or
 from secmods.glossary.api import GlossaryTermViewSet
@@ -42,6 +43,11 @@ agenda_routes: list[URLPattern | URLResolver] = [
         name="agenda-order",
     ),
     path(
+        "<str:item_id>/",
+        AgendaViewSet.as_view({"delete": "remove_item"}),
+        name="agenda-item",
+    ),
+    path(
         "<str:item_id>/outcome/",
         AgendaViewSet.as_view({"post": "outcome"}),
         name="agenda-outcome",
@@ -66,7 +72,7 @@ password_views: list[URLPattern | URLResolver] = [
     # Set-password links for invited committee members, and password reset.
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="password_reset",
     ),
     path(
@@ -91,7 +97,7 @@ urlpatterns = [
     # must come before admin/.
     path(
         "admin/password_reset/",
-        auth_views.PasswordResetView.as_view(),
+        auth_views.PasswordResetView.as_view(form_class=QueuedPasswordResetForm),
         name="admin_password_reset",
     ),
     path("admin/", admin.site.urls),

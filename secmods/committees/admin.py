@@ -14,9 +14,9 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.core.admin import (
-    SafeFieldsMixin,
     SafeInlineMixin,
     ServiceAdminMixin,
+    ServiceWritesAdmin,
     adopt,
     model_fields,
     save_formset_through,
@@ -49,7 +49,7 @@ class InviteMemberForm(forms.Form):
 
 
 @admin.register(Committee)
-class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class CommitteeAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "abbreviation", "kind", "papers_due_working_days", "invite_link"]
     list_filter = ["kind"]
     search_fields = ["name", "abbreviation"]
@@ -60,6 +60,12 @@ class CommitteeAdmin(SafeFieldsMixin, admin.ModelAdmin):
         # Only SECAS staff invite members: nobody else is shown a link that would refuse them.
         shown = list(super().get_list_display(request))
         return shown if is_secas_staff(request.user) else [f for f in shown if f != "invite_link"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_committee(current, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: Committee) -> None:
+        services.delete_committee(obj)
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
         committee = form.instance
@@ -293,9 +299,15 @@ class AgendaOutcomeForm(forms.Form):
 
 
 @admin.register(Release)
-class ReleaseAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class ReleaseAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "date"]
     search_fields = ["name"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_release(current, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: Release) -> None:
+        services.delete_release(obj)
 
 
 # --- Inlines on other apps' pages (registered in CommitteesConfig.ready) ---------------

@@ -172,6 +172,14 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses=AgendaItemEntrySerializer,
     )
     def outcome(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        item = self._item(kwargs)
+        serializer = AgendaOutcomeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.record_agenda_outcome(item, user=request.user, **serializer.validated_data)
+        item = AgendaItem.objects.select_related("modification").get(pk=item.pk)
+        return Response(AgendaItemEntrySerializer(item).data)
+
+    def _item(self, kwargs: dict[str, Any]) -> AgendaItem:
         raw = str(kwargs.get("item_id", ""))
         item = (
             AgendaItem.objects.filter(meeting=self.meeting(), pk=int(raw)).first()
@@ -180,8 +188,15 @@ class AgendaViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         if item is None:
             raise Http404("This meeting's agenda has no such item.")
-        serializer = AgendaOutcomeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.record_agenda_outcome(item, user=request.user, **serializer.validated_data)
-        item = AgendaItem.objects.select_related("modification").get(pk=item.pk)
-        return Response(AgendaItemEntrySerializer(item).data)
+        return item
+
+    @extend_schema(
+        summary="Take a modification off the agenda (SECAS staff)",
+        description="Once it is on the agenda for nothing else, its planned milestones tied "
+        "to the meeting are untied and become TBC, keeping their first plan as the baseline.",
+        request=None,
+        responses={204: None},
+    )
+    def remove_item(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.remove_from_agenda(self._item(kwargs))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,8 @@
 """The "papers due" reminder: a meeting's papers are due Committee.papers_due_working_days
 Working Days before it; SECAS staff are reminded. Registered from CommitteesConfig.ready()
-(docs/reminders.md, "Registries"); receivers re-plan in the saving transaction when a
-meeting moves, is cancelled or deleted, or its committee's papers-due count changes.
+(docs/reminders.md, "Registries"). The committee services call the `replan_*` functions
+below in their own transaction when a meeting moves, is cancelled or deleted, its agenda
+or its committee's members change, or its committee's papers-due count changes.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from secmods.core.roles import SECAS_STAFF
@@ -26,7 +27,7 @@ from secmods.reminders.registry import (
     register_event_kind,
     register_recipient_kind,
 )
-from secmods.reminders.services import replan_event
+from secmods.reminders.services import replan_event, replan_events
 from secmods.rules.working_days import LONDON
 
 from .models import AgendaItem, Committee, Meeting, MeetingStatus, Membership
@@ -99,24 +100,6 @@ def secas_staff(rule: Any, event: Event) -> list[Recipient]:
     return [Recipient(u.email, u.get_full_name() or u.get_username()) for u in users]
 
 
-# --- Receivers ---------------------------------------------------------------------------
-def _meeting_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
-        replan_event(EVENT_KIND, instance.pk)
-
-
-def _committee_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    # papers_due_working_days may have changed: every coming meeting's papers-due day moves.
-
-    if raw:
-        return
-    upcoming = instance.meetings.filter(
-        status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()
-    ).values_list("pk", flat=True)
-    for pk in list(upcoming):
-        replan_event(EVENT_KIND, pk)
-
-
 # --- The "meeting" event kind and its members ---------------------------------------
 def _meeting_event(meeting) -> Event:  # type: ignore[no-untyped-def]
     return Event(
@@ -172,39 +155,57 @@ def committee_members(rule, event: Event) -> list[Recipient]:  # type: ignore[no
     return [Recipient(m.person.email, m.person.name) for m in memberships]
 
 
-def _meeting_changed_all(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        return
-    replan_event("meeting", instance.pk)
-    # Milestones tied to the meeting end when it starts: a new time of day moves them too.
-    for pk in instance.milestones.values_list("pk", flat=True):
-        replan_event("milestone", pk)
+# --- Re-planning, called by the committee services -------------------------------------
+def replan_meeting(meeting_id: int, milestone_ids: Iterable[int] | None = None) -> None:
+    """A meeting added, moved, cancelled or deleted, or its agenda changed: its papers-due
+    and meeting reminders, and those of the milestones tied to it (they end when it starts,
+    so a new time of day moves them too). After a delete, pass the milestones that were
+    tied to it (the tie is gone by then)."""
+    replan_event(EVENT_KIND, meeting_id)
+    replan_event("meeting", meeting_id)
+    if milestone_ids is None:
+        milestone_ids = Milestone.objects.filter(meeting_id=meeting_id).values_list("pk", flat=True)
+    replan_events("milestone", milestone_ids)
 
 
-def _meeting_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    replan_event("meeting", instance.pk)
-
-
-def _agenda_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    # The proposers and lead analysts of a meeting's modifications may be its recipients.
-    if not raw:
-        replan_event("meeting", instance.meeting_id)
-
-
-def _membership_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        return
-    # A member who joins gets the reminders of the committee's coming meetings; one who
-    # leaves stops getting them.
-    upcoming = Meeting.objects.filter(
-        committee_id=instance.committee_id,
-        status=MeetingStatus.SCHEDULED,
-        starts_at__gte=timezone.now(),
+def replan_committee(committee: Committee) -> None:
+    """papers_due_working_days may have changed: every coming meeting's papers-due day
+    moves."""
+    upcoming = committee.meetings.filter(
+        status=MeetingStatus.SCHEDULED, starts_at__gte=timezone.now()
     ).values_list("pk", flat=True)
-    for pk in list(upcoming):
-        replan_event("meeting", pk)
-    for pk in Milestone.objects.filter(meeting_id__in=list(upcoming)).values_list("pk", flat=True):
-        replan_event("milestone", pk)
+    replan_events(EVENT_KIND, upcoming)
+
+
+def replan_members(committee_id: int) -> None:
+    """A member who joins gets the reminders of the committee's coming meetings; one who
+    leaves stops getting them."""
+    upcoming = list(
+        Meeting.objects.filter(
+            committee_id=committee_id,
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gte=timezone.now(),
+        ).values_list("pk", flat=True)
+    )
+    replan_events("meeting", upcoming)
+    replan_events(
+        "milestone", Milestone.objects.filter(meeting_id__in=upcoming).values_list("pk", flat=True)
+    )
+
+
+def _loaded(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # Only rows loaddata writes (raw=True): every other write is a service, which re-plans
+    # in its own transaction.
+    if not raw:
+        return
+    if isinstance(instance, Meeting):
+        replan_meeting(instance.pk)
+    elif isinstance(instance, Committee):
+        replan_committee(instance)
+    elif isinstance(instance, AgendaItem):
+        replan_meeting(instance.meeting_id)
+    elif isinstance(instance, Membership):
+        replan_members(instance.committee_id)
 
 
 def register() -> None:
@@ -230,15 +231,7 @@ def register() -> None:
         )
     )
     register_recipient_kind(RecipientKind(RECIPIENT_KIND, "SECAS staff", secas_staff))
-    uid = "secmods.committees.reminders"
-    post_save.connect(_meeting_changed, sender=Meeting, dispatch_uid=f"{uid}.mt")
-    post_delete.connect(_meeting_changed, sender=Meeting, dispatch_uid=f"{uid}.mt_del")
-    post_save.connect(_committee_changed, sender=Committee, dispatch_uid=f"{uid}.cm")
-    # The "meeting" kind keeps the dispatch uids it had in the reminders app.
-    outbox = "secmods.reminders"
-    post_save.connect(_meeting_changed_all, sender=Meeting, dispatch_uid=f"{outbox}.mt")
-    post_delete.connect(_meeting_deleted, sender=Meeting, dispatch_uid=f"{outbox}.mt_del")
-    post_save.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{outbox}.ag")
-    post_delete.connect(_agenda_changed, sender=AgendaItem, dispatch_uid=f"{outbox}.ag_del")
-    post_save.connect(_membership_changed, sender=Membership, dispatch_uid=f"{outbox}.mb")
-    post_delete.connect(_membership_changed, sender=Membership, dispatch_uid=f"{outbox}.mb_del")
+    for model in (Meeting, Committee, AgendaItem, Membership):
+        post_save.connect(
+            _loaded, sender=model, dispatch_uid=f"secmods.committees.reminders.{model.__name__}"
+        )

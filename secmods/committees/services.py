@@ -23,6 +23,7 @@ from secmods.core.concurrency import lock_for_write
 from secmods.core.outbox import enqueue_after_commit
 from secmods.core.pagecache import public_content_changed
 from secmods.core.roles import COMMITTEE_MEMBER
+from secmods.core.writes import save_fields
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Milestone, MilestoneKind, MilestoneStatus, Modification
 from secmods.parties.models import Organisation, Person
@@ -36,7 +37,9 @@ from .models import (
     Meeting,
     MeetingStatus,
     Membership,
+    Release,
 )
+from .reminders import replan_committee, replan_meeting, replan_members
 
 SEND_ACCOUNT_INVITATION_TASK = "secmods.committees.tasks.send_account_invitation"
 
@@ -66,6 +69,7 @@ def create_meeting(**fields: Any) -> Meeting:
     meeting.full_clean()
     meeting.save()
     public_content_changed()
+    replan_meeting(meeting.pk)
     return meeting
 
 
@@ -112,6 +116,7 @@ def _update_meeting(
         Modification.objects.filter(
             pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
         ).update(version=F("version") + 1)
+    replan_meeting(locked.pk)
     return locked, milestones_moved
 
 
@@ -190,6 +195,7 @@ def add_to_agenda(
     item.full_clean()
     item.save()
     public_content_changed()
+    replan_meeting(meeting.pk)  # the proposers and lead analysts of its agenda are recipients
     if not Milestone.objects.filter(modification=modification, meeting=meeting).exists():
         committee = meeting.committee
         modification_services.add_milestone(
@@ -210,23 +216,56 @@ def update_agenda_item(item: AgendaItem, **fields: Any) -> AgendaItem:
     allowed = {"meeting", "modification", "purpose", "order"}
     if set(fields) - allowed:
         raise ValidationError("Outcomes are recorded from the meeting's agenda page.")
+    before = (locked.meeting, locked.modification)
     for name, value in fields.items():
         setattr(locked, name, value)
     if locked.meeting.status == MeetingStatus.CANCELLED and "meeting" in fields:
         raise ValidationError({"meeting": "This meeting is cancelled."})
     locked.full_clean()
     locked.save()
+    if before != (locked.meeting, locked.modification):
+        _follow_agenda(*before, to_meeting=locked.meeting, to_modification=locked.modification)
+    replan_meeting(before[0].pk)
+    if locked.meeting_id != before[0].pk:
+        replan_meeting(locked.meeting_id)
     modification_services.bump_version(locked.modification)
     return locked
 
 
+def _follow_agenda(
+    meeting: Meeting, modification: Modification, *, to_meeting: Meeting, to_modification: Any
+) -> None:
+    """An item moved to another meeting (or modification): the planned milestone tied to
+    where it was follows it, as adding it would have planned one; none is left tied to a
+    meeting the modification is no longer presented at."""
+    if AgendaItem.objects.filter(meeting=meeting, modification=modification).exists():
+        return  # still presented there for another purpose
+    tied = Milestone.objects.filter(
+        modification=modification, meeting=meeting, status=MilestoneStatus.PLANNED
+    ).first()
+    if (
+        tied is not None
+        and to_modification.pk == modification.pk
+        and not (Milestone.objects.filter(modification=modification, meeting=to_meeting).exists())
+    ):
+        modification_services.replan_milestone(tied, meeting=to_meeting)
+    else:
+        modification_services.untie_from_meeting(modification, meeting)
+
+
 @transaction.atomic
 def remove_from_agenda(item: AgendaItem) -> None:
-    """Take a modification off an agenda. Its milestone tied to the meeting stays (an
-    analyst re-plans or cancels it on the timetable)."""
+    """Take a modification off an agenda. Once it is on the meeting's agenda for nothing
+    else, its planned milestones tied to the meeting are untied and become TBC, keeping
+    their first plan as the baseline (a milestone tied to a meeting takes the meeting's
+    day, docs/domain.md, "The timetable"): the analyst plans them again."""
     locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
     modification = locked.modification
+    meeting = locked.meeting
     locked.delete()
+    if not AgendaItem.objects.filter(meeting=meeting, modification=modification).exists():
+        modification_services.untie_from_meeting(modification, meeting)
+    replan_meeting(meeting.pk)
     modification_services.bump_version(modification)
 
 
@@ -236,8 +275,11 @@ def delete_meeting(meeting: Meeting) -> None:
     Modification.objects.filter(
         pk__in=Milestone.objects.filter(meeting=locked).values("modification_id")
     ).update(version=F("version") + 1)
+    tied = list(Milestone.objects.filter(meeting=locked).values_list("pk", flat=True))
+    pk = locked.pk
     locked.delete()
     public_content_changed()
+    replan_meeting(pk, tied)  # withdrawn; the milestones no longer end when it starts
 
 
 @transaction.atomic
@@ -257,6 +299,7 @@ def reorder_agenda(meeting: Meeting, item_ids: Sequence[int]) -> list[AgendaItem
             item.save(update_fields=["order"])
         ordered.append(item)
     public_content_changed()
+    replan_meeting(meeting.pk)  # its reminders list the agenda in order
     return ordered
 
 
@@ -307,6 +350,7 @@ def record_agenda_outcome(
     if meeting.status == MeetingStatus.SCHEDULED:
         # Through the meeting's own update: a change of status is a new calendar SEQUENCE.
         _update_meeting(meeting, user=user, status=MeetingStatus.HELD)
+    replan_meeting(meeting.pk)  # the milestones done are reminded of no more
     modification_services.bump_version(locked.modification)
     for name in ("outcome", "decision", "actions", "outcome_recorded_at"):
         setattr(item, name, getattr(locked, name))
@@ -362,6 +406,7 @@ def invite_committee_member(
                 party_category=party_category,
                 start_date=start_date or timezone.localdate(),
             )
+            replan_members(committee.pk)
         enqueue_after_commit(
             SEND_ACCOUNT_INVITATION_TASK, user.pk, committee.pk if committee else None
         )
@@ -395,14 +440,56 @@ def save_membership(membership: Membership | None = None, **fields: Any) -> Memb
     """Add a committee membership or change one (its person, committee, role, Party
     Category, dates); the reminder receivers re-plan who is reminded."""
     membership = membership or Membership()
+    before = membership.committee_id if membership.pk else None
     for name, value in fields.items():
         setattr(membership, name, value)
     membership.full_clean()
     membership.save()
+    replan_members(membership.committee_id)
+    if before is not None and before != membership.committee_id:
+        replan_members(before)
     return membership
 
 
 @transaction.atomic
 def end_membership(membership: Membership) -> None:
     """Delete a membership row (staff normally set its end date instead)."""
+    committee_id = membership.committee_id
     membership.delete()
+    replan_members(committee_id)
+
+
+# --- Committees and SEC Releases --------------------------------------------------------
+@transaction.atomic
+def save_committee(committee: Committee | None = None, **fields: Any) -> Committee:
+    """Add a committee or change one. A new papers-due count moves the papers-due day of
+    every coming meeting, so their reminders are planned again."""
+    committee = save_fields(committee or Committee(), fields)
+    replan_committee(committee)
+    public_content_changed()  # the register names it
+    return committee
+
+
+@transaction.atomic
+def delete_committee(committee: Committee) -> None:
+    """Delete a committee with its meetings, memberships and agendas (Django cascades):
+    each meeting through `delete_meeting`, so its milestones are untied and its reminders
+    withdrawn as when a meeting alone is deleted."""
+    for meeting in list(committee.meetings.all()):
+        delete_meeting(meeting)
+    committee.delete()
+    public_content_changed()  # the register names it
+
+
+@transaction.atomic
+def save_release(release: Release | None = None, **fields: Any) -> Release:
+    """Add a SEC Release or change its name or date."""
+    release = save_fields(release or Release(), fields)
+    public_content_changed()  # the register names it
+    return release
+
+
+@transaction.atomic
+def delete_release(release: Release) -> None:
+    release.delete()
+    public_content_changed()  # the register names it

@@ -48,7 +48,9 @@ from .services import (
     create_comment,
     delete_comment,
     delete_consultation,
+    delete_invitation,
     delete_question,
+    delete_response,
     display_deadline,
     invite_respondents,
     mark_comments_noted,
@@ -540,6 +542,13 @@ class ResponseAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        delete_response(obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        for response in queryset:
+            delete_response(response, user=request.user)
+
 
 @admin.register(Invitation)
 class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
@@ -562,6 +571,13 @@ class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Invitation) -> None:
+        delete_invitation(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        for invitation in queryset:
+            delete_invitation(invitation)
 
     @admin.action(description="Withdraw the link (it stops working at once)")
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:

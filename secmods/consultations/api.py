@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from secmods.core.api import ApiViewMixin
+from secmods.core.api import ApiViewMixin, expected_version
 from secmods.core.permissions import (
     IsSecasStaff,
     IsSecasStaffOrCommitteeMember,
@@ -30,6 +30,7 @@ from .permissions import CanEditComment
 from .serializers import (
     CommentSerializer,
     ConsultationSerializer,
+    ConsultationUpdateSerializer,
     ConsultationWriteSerializer,
     QuestionSummarySerializer,
     ResponseSerializer,
@@ -106,12 +107,24 @@ class CommentViewSet(ApiViewMixin, viewsets.ModelViewSet):
         request=ConsultationWriteSerializer,
         responses={201: ConsultationSerializer},
     ),
+    update=extend_schema(
+        summary="Change a consultation's kind, title, opening or deadline (SECAS staff)",
+        description="Send If-Match with the ETag you read: a stale one gets 412.",
+        request=ConsultationUpdateSerializer,
+        responses=ConsultationSerializer,
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a consultation's fields (SECAS staff)",
+        request=ConsultationUpdateSerializer,
+        responses=ConsultationSerializer,
+    ),
 )
 class ConsultationViewSet(
     ApiViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
     """Refinement and Modification Report Consultations: anyone reads those of published
@@ -119,6 +132,7 @@ class ConsultationViewSet(
 
     serializer_class = ConsultationSerializer
     permission_classes = [IsSecasStaffOrReadOnly]
+    versioned = True
 
     @property
     def read_needs_role(self) -> bool:  # type: ignore[override]
@@ -172,7 +186,33 @@ class ConsultationViewSet(
             **data,
         )
         fresh = self.get_queryset().get(pk=consultation.pk)
-        return Response(ConsultationSerializer(fresh).data, status=status.HTTP_201_CREATED)
+        return self.versioned_response(
+            ConsultationSerializer(fresh).data, fresh.version, status.HTTP_201_CREATED
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        consultation = self.get_object()
+        return self.versioned_response(
+            ConsultationSerializer(consultation).data, consultation.version
+        )
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The same service and row lock as the admin's change form: of two saves from the
+        # same version, one wins and the other gets 412 (the admin: a form message).
+        consultation = self.get_object()
+        serializer = ConsultationUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        updated = services.update_consultation(
+            consultation,
+            expected_version=expected_version(request),
+            user=request.user,
+            **serializer.validated_data,
+        )
+        fresh = self.get_queryset().get(pk=updated.pk)
+        return self.versioned_response(ConsultationSerializer(fresh).data, fresh.version)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, **kwargs)
 
     @extend_schema(
         methods=["GET"],

@@ -1,10 +1,10 @@
 """The "consultation closing" reminder: its event kind, its recipients (invited respondents
 who have not yet answered) and the receivers that keep its reminders in step.
 
-Registered from ConsultationsConfig.ready() (docs/reminders.md, "Registries"). Receivers
-rather than calls in each service: consultations, invitations and responses are written by
-the services, the admin and the respondent's page, and a receiver runs inside each of those
-saving transactions, so a rolled-back change plans nothing.
+Registered from ConsultationsConfig.ready() (docs/reminders.md, "Registries"). The
+consultation services call `services.replan_consultation` in their own transaction (every door, the
+admin, the API and the respondent's page, goes through them), so a rolled-back change plans
+nothing; a modification's stage change re-plans through `of_modification`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models.functions import Lower
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 
-from secmods.modifications.models import CLOSED_STAGES, Modification
+from secmods.modifications.models import CLOSED_STAGES
 from secmods.reminders.registry import (
     Event,
     EventKind,
@@ -32,7 +32,7 @@ from .models import Consultation, Invitation, Response
 from .selectors import respondents_yet_to_answer
 from .services import display_deadline, response_link
 
-EVENT_KIND = "consultation_closing"
+EVENT_KIND = "consultation_closing"  # services.CLOSING_EVENT_KIND
 RECIPIENT_KIND = "respondents_not_answered"
 ANSWERED = "they have answered the consultation"
 WITHDRAWN_LINK = "their link to the consultation was withdrawn"
@@ -133,24 +133,19 @@ def no_longer_to_remind(event: Event, emails: Collection[str]) -> dict[str, str]
 
 
 # --- Receivers ---------------------------------------------------------------------------
-def _consultation_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    # Created, deadline moved (closed early), or deleted: re-planned in the same transaction.
-    if not raw:
-        replan_event(EVENT_KIND, instance.pk)
+def consultations_of(modification_id: int) -> list[int]:
+    return list(
+        Consultation.objects.filter(modification_id=modification_id).values_list("pk", flat=True)
+    )
 
 
-def _respondents_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    # An invitation added or withdrawn, a response given or removed: recipients change.
-    if not raw:
-        replan_event(EVENT_KIND, instance.consultation_id)
-
-
-def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-
-    if raw or instance.stage not in CLOSED_STAGES:
-        return
-    for pk in instance.consultations.values_list("pk", flat=True):
-        replan_event(EVENT_KIND, pk)
+def _loaded(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # Only rows loaddata writes (raw=True): every other write is a service.
+    if raw:
+        replan_event(
+            EVENT_KIND,
+            instance.pk if isinstance(instance, Consultation) else instance.consultation_id,
+        )
 
 
 def register() -> None:
@@ -163,6 +158,7 @@ def register() -> None:
             upcoming=upcoming_consultations,
             recipient_context=personal_link,
             skip_recipients=no_longer_to_remind,
+            of_modification=consultations_of,
         )
     )
     register_recipient_kind(
@@ -172,10 +168,7 @@ def register() -> None:
             respondents_not_answered,
         )
     )
-    uid = "secmods.consultations.reminders"
-    post_save.connect(_consultation_changed, sender=Consultation, dispatch_uid=f"{uid}.c")
-    post_delete.connect(_consultation_changed, sender=Consultation, dispatch_uid=f"{uid}.c_del")
-    for model, name in ((Invitation, "inv"), (Response, "resp")):
-        post_save.connect(_respondents_changed, sender=model, dispatch_uid=f"{uid}.{name}")
-        post_delete.connect(_respondents_changed, sender=model, dispatch_uid=f"{uid}.{name}_del")
-    post_save.connect(_modification_changed, sender=Modification, dispatch_uid=f"{uid}.mod")
+    for model in (Consultation, Invitation, Response):
+        post_save.connect(
+            _loaded, sender=model, dispatch_uid=f"secmods.consultations.reminders.{model.__name__}"
+        )

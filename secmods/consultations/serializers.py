@@ -113,6 +113,32 @@ class ConsultationWriteSerializer(ApiSerializer):
         return value
 
 
+class ConsultationUpdateSerializer(ApiSerializer):
+    """What `update_consultation` takes: only the fields sent change. The deadline is
+    `closes_at`, else 5pm London on `closes_on`. Questions change in the admin."""
+
+    read_only_names = ("id", "created_at", "modification", "questions")
+
+    kind = serializers.ChoiceField(choices=ConsultationKind.choices, required=False)
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    opens_at = LondonDateTimeField(required=False)
+    closes_at = LondonDateTimeField(required=False)
+    closes_on = serializers.DateField(required=False)
+
+    def validate_opens_at(self, value: Any) -> Any:
+        return sensible_datetime(value)
+
+    def validate_closes_at(self, value: Any) -> Any:
+        return sensible_datetime(value)
+
+    def validate_closes_on(self, value: Any) -> Any:
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise serializers.ValidationError(
+                f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
+        return value
+
+
 class AnswerSerializer(ApiSerializer):
     question = serializers.IntegerField(source="question_id")
     order = serializers.IntegerField(source="question.order", read_only=True)

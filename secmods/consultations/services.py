@@ -27,6 +27,7 @@ from secmods.core.pagecache import public_content_changed
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import CLOSED_STAGES, Modification
 from secmods.parties.models import PartyCategory
+from secmods.reminders.services import replan_event
 from secmods.rules.working_days import add_working_days, is_working_day
 
 from .models import (
@@ -44,6 +45,14 @@ from .models import (
 LONDON = ZoneInfo("Europe/London")
 logger = logging.getLogger(__name__)
 SEND_INVITATION_TASK = "secmods.consultations.tasks.send_invitation"
+CLOSING_EVENT_KIND = "consultation_closing"  # reminders.py registers it
+
+
+def replan_consultation(consultation_id: int) -> None:
+    """Opened, its deadline moved, deleted, or its respondents changed (an invitation added
+    or withdrawn, a response given or removed): its closing reminders are planned again in
+    this transaction, so a rolled-back change plans nothing."""
+    replan_event(CLOSING_EVENT_KIND, consultation_id)
 
 
 def check_comment_meeting(author: Any, meeting: Any) -> None:
@@ -214,6 +223,7 @@ def open_consultation(
         for order, (text, qkind) in enumerate(specs, start=1)
     )
     public_content_changed()
+    replan_consultation(consultation.pk)
     return consultation
 
 
@@ -266,14 +276,17 @@ def update_consultation(
         locked._history_user = user  # type: ignore[attr-defined]
     locked.save()
     public_content_changed()
+    replan_consultation(locked.pk)  # a deadline moved moves its closing reminders
     return locked
 
 
 @transaction.atomic
 def delete_consultation(consultation: Consultation) -> None:
     locked = lock_for_write(Consultation, consultation.pk, expected_version=None)
+    pk = locked.pk
     locked.delete()
     public_content_changed()
+    replan_consultation(pk)
 
 
 def _bump(consultation_id: int) -> None:
@@ -443,6 +456,7 @@ def invite_respondents(
                     {"invitees": f"{invitation.email} is already invited."}
                 ) from exc
             created.append(invitation)
+        replan_consultation(consultation.pk)  # the invited are reminded of the deadline
         for invitation in created:
             send_invitation(invitation)
     return created
@@ -453,6 +467,7 @@ def revoke_invitation(invitation: Invitation) -> Invitation:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        replan_consultation(invitation.consultation_id)
     return invitation
 
 
@@ -463,6 +478,7 @@ def reissue_link(invitation: Invitation) -> str:
     invitation.revoked_at = None
     invitation.sent_at = None  # the new link is still to be sent
     invitation.save(update_fields=["key", "revoked_at", "sent_at"])
+    replan_consultation(invitation.consultation_id)
     return response_link(invitation)
 
 
@@ -592,6 +608,7 @@ def submit_response(
     # whose responses are out changes what the register shows.
     if was_published:
         public_content_changed()
+    replan_consultation(response.consultation_id)  # who answered is reminded no more
     return response
 
 
@@ -635,3 +652,24 @@ def delete_comment(comment: Comment, *, editor: Any) -> None:
     if not can_edit_comment(editor, comment):
         raise ValidationError("You can delete only your own comments.", code="not_author")
     comment.delete()
+
+
+@transaction.atomic
+def delete_response(response: Response, *, user: Any = None) -> None:
+    """Delete a response (entered twice, or sent by mistake), its answers with it; the
+    consultation's version moves on, as its summary changed."""
+    locked = lock_for_write(Consultation, response.consultation_id, expected_version=None)
+    if getattr(user, "pk", None):
+        response._history_user = user  # type: ignore[attr-defined]
+    response.delete()
+    replan_consultation(locked.pk)
+    _bump(locked.pk)
+
+
+@transaction.atomic
+def delete_invitation(invitation: Invitation) -> None:
+    """Delete an invitation and its link; a response sent through it is kept (its
+    respondent's details are on the response)."""
+    consultation_id = invitation.consultation_id
+    invitation.delete()
+    replan_consultation(consultation_id)

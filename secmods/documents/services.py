@@ -25,6 +25,7 @@ from secmods.modifications.models import (
     Stage,
 )
 from secmods.parties.models import Organisation, PartyCategory, Person
+from secmods.reminders.services import replan_event
 from secmods.rules.references import parse_reference
 
 from .filetypes import FileTypeError, check_upload
@@ -383,6 +384,7 @@ def _import_milestones(
         for name, value in updates.items():
             setattr(milestone, name, value)
         milestone.save(update_fields=list(updates))
+        replan_event("milestone", milestone.pk)
     for milestone in existing.values():
         rows.append((milestone.label, milestone.when.display(), "kept (not in this version)"))
     return rows

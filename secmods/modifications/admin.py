@@ -18,6 +18,7 @@ from secmods.core.admin import (
     SafeFieldsMixin,
     SafeInlineMixin,
     ServiceAdminMixin,
+    ServiceWritesAdmin,
     adopt,
     registered_inline_for,
     save_formset_through,
@@ -32,9 +33,15 @@ from .models import Milestone, Modification, ReportSection, SecSection, StageCha
 
 
 @admin.register(SecSection)
-class SecSectionAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class SecSectionAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["code", "title"]
     search_fields = ["code", "title"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_sec_section(current, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: SecSection) -> None:
+        services.delete_sec_section(obj)
 
 
 class ReportSectionInline(SafeInlineMixin, admin.StackedInline):

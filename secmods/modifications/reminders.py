@@ -2,12 +2,11 @@
 known to the day. Registered from ModificationsConfig.ready() (docs/reminders.md,
 "Registries"), with the receivers that re-plan its reminders.
 
-Why receivers rather than calls in each service: milestones are written by the modification
-services, by the admin's timetable inline and milestone admin, by the REST API and by
-document import. A post_save/post_delete receiver runs inside the saving transaction (every
-one of those paths is atomic), so no path can forget to re-plan and a rollback un-plans
-too. Writes that skip signals (QuerySet.update, bulk_create, loaddata) must call
-`secmods.reminders.services.replan_event` themselves.
+Every door (the admin's timetable inline and milestone admin, the REST API, document
+import, meetings that move) writes milestones through the modification services, and those
+call `replan_event` in their own transaction, so a rollback un-plans too. A modification's
+stage change re-plans its events through `of_modification`. The one receiver left is for
+rows loaddata writes, which pass no service.
 """
 
 from __future__ import annotations
@@ -16,14 +15,14 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 
 from secmods.reminders.registry import Event, EventKind, register_event_kind
 from secmods.reminders.services import replan_event
 from secmods.rules.dates import Precision
 from secmods.rules.working_days import LONDON
 
-from .models import CLOSED_STAGES, Milestone, MilestoneStatus, Modification
+from .models import CLOSED_STAGES, Milestone, MilestoneStatus
 
 
 def _end_of_day(day: date) -> datetime:
@@ -83,21 +82,17 @@ def milestone_matches(rule, event: Event) -> bool:  # type: ignore[no-untyped-de
     return not rule.milestone_kind or rule.milestone_kind == event.context["milestone_kind"]
 
 
-def _milestone_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if not raw:
+def _loaded(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    # Only rows loaddata writes (raw=True): every other write is a service, which re-plans
+    # in its own transaction.
+    if raw:
         replan_event("milestone", instance.pk)
 
 
-def _milestone_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
-    replan_event("milestone", instance.pk)
-
-
-def _modification_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
-    if raw or instance.stage not in CLOSED_STAGES:
-        return
-    # Withdrawn, closed, rejected or implemented: its milestones' reminders are withdrawn.
-    for pk in instance.milestones.values_list("pk", flat=True):
-        replan_event("milestone", pk)
+def milestones_of(modification_id: int) -> list[int]:
+    return list(
+        Milestone.objects.filter(modification_id=modification_id).values_list("pk", flat=True)
+    )
 
 
 def register() -> None:
@@ -108,9 +103,7 @@ def register() -> None:
             load=load_milestone,
             upcoming=upcoming_milestones,
             matches=milestone_matches,
+            of_modification=milestones_of,
         )
     )
-    uid = "secmods.reminders"
-    post_save.connect(_milestone_changed, sender=Milestone, dispatch_uid=f"{uid}.ms")
-    post_delete.connect(_milestone_deleted, sender=Milestone, dispatch_uid=f"{uid}.ms_del")
-    post_save.connect(_modification_changed, sender=Modification, dispatch_uid=f"{uid}.mod")
+    post_save.connect(_loaded, sender=Milestone, dispatch_uid="secmods.reminders.ms")

@@ -14,6 +14,12 @@ from django.utils import timezone
 from secmods.core.concurrency import lock_for_write
 from secmods.core.exceptions import MoveRefused
 from secmods.core.pagecache import public_content_changed
+from secmods.core.writes import save_fields
+from secmods.reminders.services import (
+    modification_event_refs,
+    replan_event,
+    replan_modification_events,
+)
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
 
@@ -22,6 +28,7 @@ from .models import (
     MilestoneStatus,
     Modification,
     ReportSection,
+    SecSection,
     StageChange,
 )
 
@@ -138,6 +145,9 @@ def move_stage(
     _history_user(locked, user)
     locked.save(update_fields=update_fields)
     bump_version(locked)
+    # Withdrawn, closed, rejected or implemented: its reminders are withdrawn (and planned
+    # again should it re-open), whatever app's events they are.
+    replan_modification_events(locked.pk)
     for name in ("stage", "appeal_window_closes_on", "version", "updated_at"):
         setattr(modification, name, getattr(locked, name))
     return change
@@ -192,6 +202,7 @@ def add_milestone(
     milestone.full_clean()
     _history_user(milestone, user)
     milestone.save()
+    replan_event("milestone", milestone.pk)
     bump_version(modification)
     return milestone
 
@@ -244,6 +255,9 @@ def follow_meeting(meeting: Any) -> int:
             milestone.version += 1
             milestone.save()
             moved += 1
+        # Tied to the meeting, its reminders end when the meeting starts: a new time of day
+        # moves them too, even when the day stays.
+        replan_event("milestone", milestone.pk)
     if moved:
         public_content_changed()
     return moved
@@ -288,7 +302,19 @@ def update_milestone(
     user: Any = None,
     **fields: Any,
 ) -> Milestone:
-    """Change a milestone; a new date or meeting keeps the first plan as the baseline."""
+    """Change a milestone; a new date or meeting keeps the first plan as the baseline.
+    Moved to another modification, both timetables changed: both versions move on."""
+    target = fields.get("modification")
+    moved_from = None
+    # As saved, not as the caller holds it (the admin's form has already set the new one).
+    stored = Milestone.objects.filter(pk=milestone.pk).values_list("modification_id", flat=True)
+    from_pk = stored.first()
+    if target is not None and from_pk is not None and target.pk != from_pk:
+        # Both modifications, lowest id first: two moves in opposite directions never
+        # wait for each other (a deadlock on PostgreSQL).
+        for pk in sorted({from_pk, target.pk}):
+            _lock_modification(pk)
+        moved_from = Modification.objects.get(pk=from_pk)
     locked = _lock_milestone(milestone, expected_version)
     previous = locked.when
     for name, value in fields.items():
@@ -302,8 +328,36 @@ def update_milestone(
     locked.full_clean()
     _history_user(locked, user)
     locked.save()
+    replan_event("milestone", locked.pk)
     bump_version(locked.modification)
+    if moved_from is not None:
+        bump_version(moved_from)
     return locked
+
+
+@transaction.atomic
+def untie_from_meeting(modification: Modification, meeting: Any) -> int:
+    """The modification is no longer presented at the meeting: its planned milestones tied
+    to it lose the tie and the meeting's day (TBC, keeping the first plan as the baseline:
+    "TBC, was 29 Jun 2027") until the analyst plans them again. Done ones stay, as the
+    record of what happened there. Returns how many were untied."""
+    _lock_modification(modification.pk)
+    count = 0
+    for milestone in Milestone.objects.select_for_update().filter(
+        modification=modification, meeting=meeting, status=MilestoneStatus.PLANNED
+    ):
+        previous = milestone.when
+        milestone.meeting = None
+        _apply_when(milestone, ApproxDate.tbc())
+        keep_baseline(milestone, previous)
+        milestone.version += 1
+        milestone.full_clean()
+        milestone.save()
+        replan_event("milestone", milestone.pk)
+        count += 1
+    if count:
+        bump_version(modification)
+    return count
 
 
 @transaction.atomic
@@ -313,8 +367,10 @@ def delete_milestone(
     locked = _lock_milestone(milestone, expected_version)
     modification = locked.modification
     _history_user(locked, user)
+    pk = locked.pk
     locked.delete()
     public_content_changed()
+    replan_event("milestone", pk)
     bump_version(modification)
 
 
@@ -348,6 +404,7 @@ def save_report_section(
 def delete_report_section(section: ReportSection) -> None:
     modification = _lock_modification(section.modification_id)
     section.delete()
+    public_content_changed()  # the register names it
     bump_version(modification)
 
 
@@ -357,5 +414,25 @@ def delete_modification(modification: Modification, *, user: Any = None) -> None
     refuses while votes, documents or other rows still protect it)."""
     locked = lock_for_write(Modification, modification.pk, expected_version=None)
     _history_user(locked, user)
+    refs = modification_event_refs(locked.pk)  # read first: they go with it
+    pk = locked.pk
     locked.delete()
     public_content_changed()
+    replan_modification_events(pk, refs)
+
+
+# --- SEC Sections ----------------------------------------------------------------------
+@transaction.atomic
+def save_sec_section(section: SecSection | None = None, **fields: Any) -> SecSection:
+    """Add a Section of the SEC or change its code or title."""
+    section = save_fields(section or SecSection(), fields)
+    public_content_changed()  # the register names it
+    return section
+
+
+@transaction.atomic
+def delete_sec_section(section: SecSection) -> None:
+    """Delete a Section: the modifications that named it lose it, so their versions move on
+    (a stale edit of one would otherwise put it back)."""
+    Modification.objects.filter(sec_sections=section).update(version=F("version") + 1)
+    section.delete()

@@ -7,8 +7,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from secmods.core.admin import (
     RegisteredInlines,
-    SafeFieldsMixin,
     ServiceAdminMixin,
+    ServiceWritesAdmin,
     adopt,
     model_fields,
     registered_inline_for,
@@ -21,17 +21,29 @@ from .staff import secas_staff_people
 
 
 @admin.register(PartyCategory)
-class PartyCategoryAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class PartyCategoryAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "slug", "is_sec_party", "order"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_party_category(current, editor=request.user, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: PartyCategory) -> None:
+        services.delete_party_category(obj)
+
 
 @admin.register(Organisation)
-class OrganisationAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class OrganisationAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["name", "short_name", "party_category"]
     list_select_related = ["party_category"]
     list_filter = ["party_category"]
     search_fields = ["name", "short_name"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_organisation(current, editor=request.user, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: Organisation) -> None:
+        services.delete_organisation(obj)
 
 
 @admin.register(Person)

@@ -21,7 +21,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from secmods.core.pagecache import public_content_changed
-from secmods.parties.models import Person
+from secmods.core.writes import save_fields
+from secmods.parties.models import Organisation, PartyCategory, Person
 
 FORGOTTEN_NAME = "Forgotten person"
 
@@ -133,3 +134,38 @@ def delete_person(person: Person) -> None:
     """Delete a person nothing protects (a proposer of a modification is kept: PROTECT)."""
     person.delete()
     public_content_changed()
+
+
+# --- Reference data: Party Categories and organisations -------------------------------
+@transaction.atomic
+def save_party_category(
+    category: PartyCategory | None = None, *, editor: Any = None, **fields: Any
+) -> PartyCategory:
+    """Add a Party Category or rename one (votes and summaries count by it)."""
+    category = save_fields(category or PartyCategory(), fields, editor=editor)
+    public_content_changed()  # the register names it
+    return category
+
+
+@transaction.atomic
+def delete_party_category(category: PartyCategory) -> None:
+    """Delete a Party Category no organisation, member or vote names (PROTECT)."""
+    category.delete()
+    public_content_changed()  # the register names it
+
+
+@transaction.atomic
+def save_organisation(
+    organisation: Organisation | None = None, *, editor: Any = None, **fields: Any
+) -> Organisation:
+    """Add an organisation or change its name or Party Category."""
+    organisation = save_fields(organisation or Organisation(), fields, editor=editor)
+    public_content_changed()  # the register names it
+    return organisation
+
+
+@transaction.atomic
+def delete_organisation(organisation: Organisation) -> None:
+    """Delete an organisation nobody belongs to (PROTECT)."""
+    organisation.delete()
+    public_content_changed()  # the register names it

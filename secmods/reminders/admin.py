@@ -7,14 +7,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from secmods.core.admin import SafeFieldsMixin, ServiceAdminMixin, adopt, model_fields
+from secmods.core.admin import (
+    SafeFieldsMixin,
+    ServiceAdminMixin,
+    ServiceWritesAdmin,
+    adopt,
+    model_fields,
+)
 from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
 
 from . import registry, selectors, services
 from .forms import ReminderRuleForm
 from .models import (
-    LIVE_STATUSES,
     Reminder,
     ReminderRule,
     ReminderStatus,
@@ -98,6 +103,13 @@ class ReminderRuleAdmin(ServiceAdminMixin, admin.ModelAdmin):
             messages.INFO,
         )
 
+    def delete_model(self, request: HttpRequest, obj: ReminderRule) -> None:
+        services.delete_rule(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ReminderRule]) -> None:
+        for rule in queryset:
+            services.delete_rule(rule)
+
 
 @admin.register(Reminder)
 class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
@@ -147,25 +159,8 @@ class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed reminders again", permissions=["view"])
     def retry_failed(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = 0
-        for reminder in queryset.filter(status=ReminderStatus.FAILED):
-            live = Reminder.objects.filter(
-                rule_id=reminder.rule_id,
-                event_kind=reminder.event_kind,
-                event_ref=reminder.event_ref,
-                recipient_email=reminder.recipient_email,
-                status__in=LIVE_STATUSES,
-            )
-            if live.exists():
-                continue  # re-planned since it failed: the newer reminder will go out
-            count += Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.FAILED).update(
-                status=ReminderStatus.PLANNED,
-                attempts=0,
-                claim_token="",
-                digest_key="",
-                note=f"sent again by {display_name(request.user)}",
-                due_at=timezone.now(),
-            )
+        ids = queryset.values_list("pk", flat=True)
+        count = services.retry_failed_reminders(ids, by=display_name(request.user))
         self.message_user(request, f"{count} failed reminder(s) will be sent again.")
 
     @admin.action(
@@ -173,9 +168,8 @@ class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
         permissions=["view"],
     )
     def withdraw_planned(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = queryset.filter(status__in=[ReminderStatus.PLANNED, ReminderStatus.FAILED]).update(
-            status=ReminderStatus.WITHDRAWN, note=f"withdrawn by {request.user}"
-        )
+        ids = queryset.values_list("pk", flat=True)
+        count = services.withdraw_reminders(ids, by=str(request.user))
         self.message_user(request, f"{count} reminder(s) withdrawn.")
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -187,10 +181,16 @@ class ReminderAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
 
 @admin.register(Unsubscription)
-class UnsubscriptionAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class UnsubscriptionAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["email", "rule", "created_at"]
     list_filter = ["rule"]
     search_fields = ["email"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_unsubscription(current, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: Unsubscription) -> None:
+        services.delete_unsubscription(obj)
 
 
 _INLINE_FIELDS = [

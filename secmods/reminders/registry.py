@@ -18,8 +18,8 @@ Another app adds a kind without touching this package, from its AppConfig.ready(
     ))
 
 and calls `secmods.reminders.services.replan_event(kind_key, ref)` in the same transaction
-whenever one of its events is created, moved or cancelled (or connects a post_save signal
-that does, as this app does for milestones and meetings in signals.py).
+whenever one of its events is created, moved or cancelled, from the service that writes it
+(a post_save receiver remains only for rows loaddata writes, with raw=True).
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ class EventKind:
     # ...and, asked again when a reminder is claimed and when it is sent, the addresses
     # (lower case) that should no longer get this event's reminder: {email: reason}.
     skip_recipients: Callable[[Event, Collection[str]], dict[str, str]] = lambda event, emails: {}
+    # The refs of this kind's events that belong to a modification: when its stage changes
+    # (withdrawn, closed...) or it is deleted, `replan_modification_events` re-plans them.
+    of_modification: Callable[[int], Iterable[str | int]] = lambda modification_id: ()
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,7 @@ def event_kind_choices() -> list[tuple[str, str]]:
 
 def recipient_kind_choices() -> list[tuple[str, str]]:
     return [(k.key, k.label) for k in _recipient_kinds.values()]
+
+
+def event_kinds() -> dict[str, EventKind]:
+    return dict(_event_kinds)

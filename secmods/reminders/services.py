@@ -1,8 +1,9 @@
 """Planning reminders: rows in the outbox follow their events, in the caller's transaction.
 
-`replan_event` is the one entry point: it is called (through signals.py) whenever a
-milestone, a meeting, a membership or a modification's stage changes, and by other apps for
-their own event kinds. It reads the event as it is now and makes the live rows match:
+`replan_event` is the one entry point: the services that write an event call it, in their
+own transaction, whenever a milestone, a meeting, an agenda, a membership, a consultation or
+a modification's stage changes (a signal remains only for rows that loaddata writes, which
+no service sees). It reads the event as it is now and makes the live rows match:
 unchanged reminders stay, moved ones are withdrawn and planned anew, reminders of a
 cancelled, deleted or passed event are withdrawn.
 """
@@ -17,6 +18,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from secmods.core.writes import save_fields
 from secmods.rules.working_days import add_working_days, london_clock_time
 
 from . import registry
@@ -176,6 +178,30 @@ def replan_event(kind_key: str, ref: str | int, *, now: datetime | None = None) 
     return result
 
 
+def replan_events(kind_key: str, refs: Any) -> None:
+    """`replan_event` for each ref (ids read before a delete, or a queryset's values)."""
+    for ref in list(refs):
+        replan_event(kind_key, ref)
+
+
+def modification_event_refs(modification_id: int) -> dict[str, list[str | int]]:
+    """Per event kind, the refs of the events of one modification (read them before
+    deleting it: they cascade)."""
+    return {
+        key: list(kind.of_modification(modification_id))
+        for key, kind in registry.event_kinds().items()
+    }
+
+
+def replan_modification_events(
+    modification_id: int, refs: dict[str, list[str | int]] | None = None
+) -> None:
+    """A modification's stage changed, or it was deleted (pass the refs read before):
+    every event of it, whatever app's kind, is planned again (withdrawn when it closed)."""
+    for key, kind_refs in (refs or modification_event_refs(modification_id)).items():
+        replan_events(key, kind_refs)
+
+
 @transaction.atomic
 def replan_rule(rule: ReminderRule, *, now: datetime | None = None) -> PlanResult:
     """After a rule is added or edited: every upcoming event of its kind, and every event
@@ -240,3 +266,78 @@ def save_rule(rule: ReminderRule | None = None, **fields: Any) -> tuple[Reminder
     rule.full_clean()
     rule.save()
     return rule, replan_rule(rule)
+
+
+@transaction.atomic
+def delete_rule(rule: ReminderRule) -> None:
+    """Delete a rule that never planned a reminder (PROTECT keeps the sent record; a
+    rule no longer wanted is made inactive instead)."""
+    rule.delete()
+
+
+@transaction.atomic
+def save_unsubscription(
+    unsubscription: Unsubscription | None = None, **fields: Any
+) -> Unsubscription:
+    """Record (or change) that an address wants none of a rule's reminders, as its
+    unsubscribe link does: its planned ones are withdrawn. A changed row gives the address
+    or rule it named before its reminders back."""
+    unsubscription = unsubscription or Unsubscription()
+    before = (unsubscription.email, unsubscription.rule_id) if unsubscription.pk else None
+    if "email" in fields:
+        fields["email"] = str(fields["email"]).strip().lower()
+    unsubscription = save_fields(unsubscription, fields)
+    Reminder.objects.filter(
+        rule_id=unsubscription.rule_id,
+        recipient_email=unsubscription.email,
+        status=ReminderStatus.PLANNED,
+    ).update(status=ReminderStatus.WITHDRAWN, note="the recipient unsubscribed")
+    if before is not None and before != (unsubscription.email, unsubscription.rule_id):
+        replan_rule(ReminderRule.objects.get(pk=before[1]))
+    return unsubscription
+
+
+@transaction.atomic
+def delete_unsubscription(unsubscription: Unsubscription) -> None:
+    """The address gets the rule's reminders again, from the next ones planned."""
+    rule = unsubscription.rule
+    unsubscription.delete()
+    replan_rule(rule)
+
+
+@transaction.atomic
+def retry_failed_reminders(reminder_ids: Any, *, by: str) -> int:
+    """Send failed reminders again, unless one for the same event and address has been
+    planned since (that newer one goes out). Returns how many will be sent."""
+    count = 0
+    for reminder in Reminder.objects.select_for_update().filter(
+        pk__in=list(reminder_ids), status=ReminderStatus.FAILED
+    ):
+        live = Reminder.objects.filter(
+            rule_id=reminder.rule_id,
+            event_kind=reminder.event_kind,
+            event_ref=reminder.event_ref,
+            recipient_email=reminder.recipient_email,
+            status__in=LIVE_STATUSES,
+        )
+        if live.exists():
+            continue
+        reminder.status = ReminderStatus.PLANNED
+        reminder.attempts = 0
+        reminder.claim_token = ""
+        reminder.digest_key = ""
+        reminder.note = f"sent again by {by}"[:300]
+        reminder.due_at = timezone.now()
+        reminder.save(
+            update_fields=["status", "attempts", "claim_token", "digest_key", "note", "due_at"]
+        )
+        count += 1
+    return count
+
+
+@transaction.atomic
+def withdraw_reminders(reminder_ids: Any, *, by: str) -> int:
+    """Withdraw planned reminders (or acknowledge failed ones). Returns how many."""
+    return Reminder.objects.filter(
+        pk__in=list(reminder_ids), status__in=[ReminderStatus.PLANNED, ReminderStatus.FAILED]
+    ).update(status=ReminderStatus.WITHDRAWN, note=f"withdrawn by {by}"[:300])

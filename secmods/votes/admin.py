@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from secmods.core.admin import SafeFieldsMixin
+from secmods.core.admin import SafeFieldsMixin, ServiceWritesAdmin
 from secmods.core.people import display_name
 from secmods.core.roles import is_secas_staff
 from secmods.modifications.models import Modification, Stage
@@ -20,7 +20,7 @@ from .models import Ballot, DecisionRule, Vote
 
 
 @admin.register(DecisionRule)
-class DecisionRuleAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
+class DecisionRuleAdmin(ServiceWritesAdmin, SimpleHistoryAdmin):
     list_display = [
         "name",
         "category_share",
@@ -29,6 +29,12 @@ class DecisionRuleAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
         "is_default",
     ]
     filter_horizontal = ["categories"]
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        return services.save_decision_rule(current, editor=request.user, **fields)
+
+    def service_delete(self, request: HttpRequest, obj: DecisionRule) -> None:
+        services.delete_decision_rule(obj)
 
 
 class VoteInline(SafeFieldsMixin, admin.TabularInline):
@@ -55,7 +61,7 @@ class VoteInline(SafeFieldsMixin, admin.TabularInline):
 
 
 @admin.register(Ballot)
-class BallotAdmin(SafeFieldsMixin, admin.ModelAdmin):
+class BallotAdmin(ServiceWritesAdmin, admin.ModelAdmin):
     list_display = ["modification", "meeting", "rule", "outcome", "opened_at", "decided_at"]
     list_select_related = ["modification", "meeting__committee", "rule"]
     list_filter = ["outcome"]
@@ -74,6 +80,14 @@ class BallotAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a ballot opens with its first vote
+
+    def service_save(self, request: HttpRequest, current: Any, fields: dict[str, Any]) -> Any:
+        # Every field is read-only (a ballot changes through its votes and "Record the
+        # outcome"): saving the page writes nothing.
+        return current
+
+    def service_delete(self, request: HttpRequest, obj: Ballot) -> None:
+        services.delete_ballot(obj)
 
     @admin.display(description="decided by")
     def decided_by_name(self, obj: Ballot) -> str:
@@ -152,6 +166,22 @@ class VoteAdmin(SafeFieldsMixin, SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Vote, form: Any, change: bool) -> None:
         # Validated in save_form's service call below; nothing is saved twice.
         pass
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A decided ballot's votes are the record of its outcome (services.delete_vote).
+        if obj is not None and obj.ballot.decided_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Vote) -> None:
+        services.delete_vote(obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Vote]) -> None:
+        for vote in queryset.select_related("ballot"):
+            try:
+                services.delete_vote(vote)
+            except ValidationError as exc:
+                self.message_user(request, f"{vote}: {' '.join(exc.messages)}", messages.ERROR)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         pass  # a vote has no related rows

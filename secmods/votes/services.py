@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from secmods.committees.models import CommitteeKind, Meeting, Membership
 from secmods.committees.selectors import active_memberships
+from secmods.core.writes import save_fields
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import Modification, Stage, StageChange
 from secmods.parties.models import Person
@@ -194,3 +195,41 @@ def vote_recorded_guard(modification: Modification, request: Any) -> str | None:
             f"differs from the vote ({latest.outcome})."
         )
     return None
+
+
+# --- Decision rules, and taking back a ballot or a vote ---------------------------------
+@transaction.atomic
+def save_decision_rule(
+    rule: DecisionRule | None = None, *, editor: Any = None, **fields: Any
+) -> DecisionRule:
+    """Add a Change Board decision rule or change one; its history keeps the categories
+    that voted under each version (ballots already decided keep their tally)."""
+    return save_fields(rule or DecisionRule(), fields, editor=editor)
+
+
+@transaction.atomic
+def delete_decision_rule(rule: DecisionRule) -> None:
+    """Delete a rule no ballot was counted under (PROTECT)."""
+    rule.delete()
+
+
+@transaction.atomic
+def delete_ballot(ballot: Ballot) -> None:
+    """Take back a Change Board vote with its votes: the modification's version moves on,
+    since whether its vote is recorded changed."""
+    locked = Modification.objects.select_for_update().get(pk=ballot.modification_id)
+    ballot.delete()
+    modification_services.bump_version(locked)
+
+
+@transaction.atomic
+def delete_vote(vote: Vote) -> None:
+    """Take back a vote recorded in error, while its ballot is open: a decided ballot's
+    tally was counted from its votes."""
+    locked = Modification.objects.select_for_update().get(pk=vote.ballot.modification_id)
+    if Ballot.objects.filter(pk=vote.ballot_id, decided_at__isnull=False).exists():
+        raise ValidationError(
+            "This Change Board vote is decided: its votes are the record of its outcome."
+        )
+    vote.delete()
+    modification_services.bump_version(locked)

@@ -69,6 +69,7 @@ MATRIX = {
     ("get", "responses"): (200, 200, 200),
     ("post", "responses"): (401, 403, 201),
     ("get", "summary"): (401, 403, 200),
+    ("patch", "detail"): (401, 403, 200),
 }
 
 
@@ -90,6 +91,8 @@ def test_permission_matrix(apis, method, what, role):  # type: ignore[no-untyped
             "kind": "report",
             "questions": [{"text": "Do you support the modification?"}],
         }
+    elif method == "patch":
+        body = {"title": "Renamed"}
     elif method == "post":
         body = _response_body(consultation)
     before = (Consultation.objects.count(), Response.objects.count())
@@ -355,3 +358,45 @@ def test_responses_and_summary_query_counts_do_not_grow(  # type: ignore[no-unty
         services.publish_responses(consultation)
         with django_assert_max_num_queries(5):
             assert len(anon_api.get(f"{url}/responses/").json()) == rows
+
+
+# --- Changing a consultation: the admin's service and version check --------------------
+def test_staff_change_a_consultation_with_the_etag_they_read(staff_api):  # type: ignore[no-untyped-def]
+    consultation = _open()
+    read = staff_api.get(f"{URL}/{consultation.pk}/")
+    etag = read["ETag"]
+    response = staff_api.patch(
+        f"{URL}/{consultation.pk}/",
+        {"title": "Second Refinement Consultation", "closes_on": "2031-03-26"},
+        format="json",
+        HTTP_IF_MATCH=etag,
+    )
+    assert response.status_code == 200, response.content
+    assert response["ETag"] != etag
+    saved = Consultation.objects.get(pk=consultation.pk)
+    assert saved.title == "Second Refinement Consultation"
+    assert timezone.localtime(saved.closes_at).hour == 17  # 5pm London on the closing day
+
+    stale = staff_api.patch(
+        f"{URL}/{consultation.pk}/", {"title": "Lost"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412
+    assert Consultation.objects.get(pk=consultation.pk).title == saved.title
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "other"}, "kind"),
+        ({"closes_at": "2020-01-01T17:00:00Z"}, "closes_at"),
+        ({"closes_on": "1066-10-14"}, "closes_on"),
+        ({"questions": []}, "questions"),
+    ],
+)
+def test_a_bad_change_is_400_and_writes_nothing(staff_api, body, field):  # type: ignore[no-untyped-def]
+    consultation = _open()
+    before = Consultation.objects.filter(pk=consultation.pk).values().get()
+    response = staff_api.patch(f"{URL}/{consultation.pk}/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert Consultation.objects.filter(pk=consultation.pk).values().get() == before

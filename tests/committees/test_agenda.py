@@ -11,11 +11,13 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from secmods.committees import selectors, services
 from secmods.committees.models import AgendaItem
 from secmods.modifications.models import Milestone
 from secmods.rules.dates import ApproxDate
+from tests.admin_forms import admin_form_data, as_post
 from tests.factories import (
     AgendaItemFactory,
     CommitteeFactory,
@@ -222,3 +224,71 @@ def test_on_the_seed_the_csc_initial_comment_milestone_is_done_after_the_outcome
     later = seed.milestones.get(label="Presented to CSC for final comment and recommendations")
     assert done.status == "done" and done.when == ApproxDate.day(dt.date(2021, 4, 27))
     assert later.status == "planned"
+
+
+# --- Taking a modification off an agenda: the same through the service, admin and API ---
+def _remove_by_service(item, client, api):  # type: ignore[no-untyped-def]
+    services.remove_from_agenda(item)
+
+
+def _remove_in_the_admin(item, client, api):  # type: ignore[no-untyped-def]
+    url = reverse("admin:modifications_modification_change", args=[item.modification_id])
+    data = as_post(admin_form_data(client.get(url).content.decode()))
+    prefix = next(
+        k.removesuffix("-id")
+        for k, v in data.items()
+        if k.startswith("agenda_items-") and k.endswith("-id") and v == str(item.pk)
+    )
+    data[f"{prefix}-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def _remove_through_the_api(item, client, api):  # type: ignore[no-untyped-def]
+    response = api.delete(f"/api/v1/meetings/{item.meeting_id}/agenda/{item.pk}/")
+    assert response.status_code == 204, response.content
+
+
+@pytest.mark.parametrize(
+    "remove", [_remove_by_service, _remove_in_the_admin, _remove_through_the_api]
+)
+def test_taking_a_modification_off_the_agenda_unties_its_planned_milestone(
+    meeting, secas_client, secas_user, remove
+):
+    modification = ModificationFactory()
+    item = services.add_to_agenda(meeting, modification=modification, purpose="initial_comment")
+    milestone = Milestone.objects.get(modification=modification, meeting=meeting)
+    version = modification.__class__.objects.get(pk=modification.pk).version
+    api = APIClient()
+    api.force_authenticate(secas_user)
+
+    remove(item, secas_client, api)
+
+    milestone.refresh_from_db()
+    assert not AgendaItem.objects.filter(pk=item.pk).exists()
+    assert milestone.meeting_id is None
+    assert str(milestone.when) == "TBC"
+    assert milestone.baseline == ApproxDate.day(dt.date(2021, 4, 27))
+    assert modification.__class__.objects.get(pk=modification.pk).version > version
+
+
+def test_a_milestone_stays_tied_while_the_modification_is_on_the_agenda_for_something_else(
+    meeting,
+):
+    modification = ModificationFactory()
+    first = services.add_to_agenda(meeting, modification=modification, purpose="initial_comment")
+    services.add_to_agenda(meeting, modification=modification, purpose="approve_timetable")
+    services.remove_from_agenda(first)
+    assert Milestone.objects.get(modification=modification).meeting_id == meeting.pk
+
+
+def test_an_item_moved_to_another_meeting_takes_its_milestone_along(meeting):
+    modification = ModificationFactory()
+    item = services.add_to_agenda(meeting, modification=modification, purpose="initial_comment")
+    later = MeetingFactory(
+        committee=meeting.committee, starts_at=dt.datetime(2021, 5, 25, 10, tzinfo=LONDON)
+    )
+    services.update_agenda_item(item, meeting=later)
+    milestone = Milestone.objects.get(modification=modification)
+    assert milestone.meeting_id == later.pk
+    assert milestone.when == ApproxDate.day(dt.date(2021, 5, 25))

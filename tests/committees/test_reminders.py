@@ -103,12 +103,10 @@ def test_moving_the_meeting_or_the_papers_rule_replans_and_cancelling_withdraws(
     services.move_meeting(meeting, starts_at=MEETING + dt.timedelta(days=7))
     # Papers due Tuesday 3 June; reminded Friday 30 May at 09:00 BST.
     assert live(meeting) == {"sam@example.org": dt.datetime(2025, 5, 30, 8, 0, tzinfo=UTC)}
-    committee.papers_due_working_days = 3
-    committee.save()
+    services.save_committee(committee, papers_due_working_days=3)
     # Papers due Thursday 5 June; reminded Tuesday 3 June.
     assert live(meeting) == {"sam@example.org": dt.datetime(2025, 6, 3, 8, 0, tzinfo=UTC)}
-    meeting.status = "cancelled"
-    meeting.save()
+    services.cancel_meeting(meeting)
     assert live(meeting) == {}
     notes = Reminder.objects.filter(event_kind=EVENT_KIND).values_list("status", "note")
     assert sorted(notes)[-1] == (

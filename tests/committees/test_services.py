@@ -9,7 +9,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from secmods.committees import services
-from secmods.modifications.models import Modification
+from secmods.committees.models import Committee, Meeting
+from secmods.modifications.models import Milestone, Modification
 from tests.factories import AgendaItemFactory, MeetingFactory, ModificationFactory
 
 
@@ -45,3 +46,25 @@ def test_agenda_rows_change_and_go_through_the_service(db):  # type: ignore[no-u
     services.remove_from_agenda(item)
     assert Modification.objects.get(pk=item.modification_id).version == version + 2
     assert not type(item).objects.filter(pk=item.pk).exists()
+
+
+# --- Committees and SEC Releases --------------------------------------------------------
+def test_deleting_a_committee_unties_its_meetings_milestones_and_bumps_their_versions(db):  # type: ignore[no-untyped-def]
+    meeting = MeetingFactory()
+    modification = ModificationFactory()
+    services.add_to_agenda(meeting, modification=modification, purpose="update")
+    milestone = Milestone.objects.get(modification=modification, meeting=meeting)
+    version = Modification.objects.get(pk=modification.pk).version
+
+    services.delete_committee(meeting.committee)
+    assert not Committee.objects.filter(pk=meeting.committee_id).exists()
+    assert not Meeting.objects.filter(pk=meeting.pk).exists()
+    milestone.refresh_from_db()
+    assert milestone.meeting_id is None
+    assert Modification.objects.get(pk=modification.pk).version > version
+
+
+def test_a_release_with_a_name_in_use_is_refused(db):  # type: ignore[no-untyped-def]
+    services.save_release(name="November 2027 SEC Release", date=dt.date(2027, 11, 4))
+    with pytest.raises(ValidationError):
+        services.save_release(name="November 2027 SEC Release", date=dt.date(2027, 11, 5))

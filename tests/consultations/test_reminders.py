@@ -131,8 +131,10 @@ def test_nine_london_across_the_clock_change(
 @time_machine.travel(PLANNING, tick=False)
 def test_moving_the_deadline_replans_and_closing_early_withdraws(rule: ReminderRule) -> None:
     consultation = open_with_invitees()
-    consultation.closes_at = dt.datetime(2025, 7, 4, 17, 0, tzinfo=LONDON)  # a week later
-    consultation.save()  # as the admin's change form does
+    # A week later, through the service the admin's change form and the API call.
+    services.update_consultation(
+        consultation, closes_at=dt.datetime(2025, 7, 4, 17, 0, tzinfo=LONDON)
+    )
     assert live(consultation) == {
         "ann@example.org": dt.datetime(2025, 7, 1, 8, 0, tzinfo=UTC),
         "ben@example.org": dt.datetime(2025, 7, 1, 8, 0, tzinfo=UTC),
@@ -141,9 +143,9 @@ def test_moving_the_deadline_replans_and_closing_early_withdraws(rule: ReminderR
     assert {r.due_at for r in withdrawn} == {DUE}
     assert withdrawn.count() == 2
     # Closed early (the deadline brought forward to now): nothing left to remind of.
-    consultation.closes_at = PLANNING
-    consultation.opens_at = PLANNING - dt.timedelta(days=1)
-    consultation.save()
+    services.update_consultation(
+        consultation, closes_at=PLANNING, opens_at=PLANNING - dt.timedelta(days=1)
+    )
     assert live(consultation) == {}
     assert Reminder.objects.filter(status=ReminderStatus.WITHDRAWN).count() == 4
 
@@ -160,7 +162,7 @@ def test_a_withdrawn_modification_or_a_deleted_consultation_withdraws(rule: Remi
         Reminder.objects.filter(event_ref=str(consultation.pk)).values_list("note", flat=True)
     ) == {"its event was cancelled or is no longer planned"}
     other_ref = str(other.pk)
-    other.delete()
+    services.delete_consultation(other)
     # (Its invitations go first in the cascade: the reason may name the recipients.)
     assert Reminder.objects.get(event_ref=other_ref).status == ReminderStatus.WITHDRAWN
 

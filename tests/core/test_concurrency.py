@@ -199,3 +199,25 @@ def test_two_admin_saves_of_a_consultation(trial: int) -> None:
         Consultation.objects.get(pk=consultation.pk).title
         == ["Title from A", "Title from B"][winner]
     )
+
+
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_the_admin_and_the_api_save_a_consultation(trial: int) -> None:
+    consultation = ConsultationFactory(closes_at=dt.datetime(2031, 3, 26, 17, tzinfo=dt.UTC))
+    QuestionFactory(consultation=consultation)
+    url = reverse("admin:consultations_consultation_change", args=[consultation.pk])
+    admin_save = _admin_save(url, title="Title from the admin")
+    api = _api()
+    api_url = f"/api/v1/consultations/{consultation.pk}/"
+    etag = api.get(api_url)["ETag"]
+
+    def api_save() -> Any:
+        return api.patch(
+            api_url, {"title": "Title from the API"}, format="json", HTTP_IF_MATCH=etag
+        )
+
+    winner = _exactly_one_won(_race(admin_save, api_save))
+    assert (
+        Consultation.objects.get(pk=consultation.pk).title
+        == ["Title from the admin", "Title from the API"][winner]
+    )

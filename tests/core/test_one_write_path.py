@@ -2,20 +2,27 @@
 refuse the same things (nothing written on a refusal). Each row of the table is one service;
 each door is run on the same starting state and must end in the row's expected state.
 
-There is no management command for these services; the one command that writes
-modifications and milestones (import_report) is checked in tests/documents/test_commands.py.
+The management commands join in where they share a service with the admin: import_report
+(a Modification Report with its sections, timetable and glossary) is run through the admin's
+upload-preview-confirm page and through `manage.py import_report` on the same file, with the
+same result or the same refusal. (forget_person has no other door; load_seed writes demo
+data; the export commands write no rows.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -291,3 +298,76 @@ def test_a_duplicate_acronym_is_refused_by_both_doors(world: World) -> None:
     assert not glossary_admin(world, "dcc")
     assert not glossary_api(world, "dcc")
     assert _state(world) == before
+
+
+# --- import_report: the admin's page and the command ------------------------------------
+def _import_admin(w: World, name: str, data: bytes, reference: str) -> bool:
+    url = reverse("admin:documents_import_report")
+    upload = SimpleUploadedFile(name, data)
+    preview = w.admin.post(url, {"file": upload, "reference": reference, "title": TITLE})
+    assert preview.status_code == 200, preview.status_code
+    confirm = preview.context.get("confirm_form")
+    if confirm is None:
+        return False  # refused at the preview, with the reason on the form
+    done = w.admin.post(url, {"token": confirm.initial["token"]})
+    return _accepted(done)
+
+
+def _import_command(w: World, name: str, data: bytes, reference: str, tmp_path: Any) -> bool:
+    path = tmp_path / name
+    path.write_bytes(data)
+    args = [str(path), "--title", TITLE] + (["--reference", reference] if reference else [])
+    try:
+        call_command("import_report", *args, stdout=io.StringIO())
+    except CommandError:
+        return False
+    return True
+
+
+def _imported(w: World) -> tuple[Any, ...]:
+    return (
+        sorted(
+            (m.reference, m.title, m.sections.count(), m.milestones.count())
+            for m in Modification.objects.all()
+        ),
+        sorted(GlossaryTerm.objects.values_list("acronym", flat=True)),
+    )
+
+
+TITLE = "Certificate Signing Request forecasting"
+SEED_REPORT = (Path(__file__).parent.parent / "documents" / "data").joinpath(
+    "draft-modification-report-csr-forecasting.txt"
+)
+
+IMPORT_TABLE = [
+    ("a Modification Report", "report.txt", SEED_REPORT.read_bytes(), "MP160", True),
+    ("a report that gives no reference", "report.txt", SEED_REPORT.read_bytes(), "", False),
+    ("a reference that is none", "report.txt", SEED_REPORT.read_bytes(), "XY", False),
+    ("not a document at all", "report.txt", b"\x00\x01\x02 binary", "", False),
+    ("an empty file", "report.txt", b"", "", False),
+    ("a file type no report comes in", "report.exe", b"MZ\x90\x00", "", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "data", "reference", "accepted"),
+    IMPORT_TABLE,
+    ids=[row[0] for row in IMPORT_TABLE],
+)
+def test_the_admin_and_the_command_import_a_report_alike(
+    world: World, tmp_path: Any, case: str, name: str, data: bytes, reference: str, accepted: bool
+) -> None:
+    before = _imported(world)
+    by_admin = _import_admin(world, name, data, reference)
+    after_admin = _imported(world)
+    assert by_admin is accepted, f"{case} through the admin"
+    if not accepted:
+        assert after_admin == before, "a refused import wrote something"
+
+    # The same file through the command, on the same starting state.
+    Modification.objects.exclude(pk=world.modification.pk).delete()
+    GlossaryTerm.objects.exclude(acronym__in=before[1]).delete()
+    assert _imported(world) == before
+    by_command = _import_command(world, name, data, reference, tmp_path)
+    assert by_command is accepted, f"{case} through the command"
+    assert _imported(world) == after_admin

@@ -262,3 +262,17 @@ def test_the_change_page_lists_the_glossary_terms_its_text_uses(seed, secas_clie
     body = page.content.decode()
     for acronym in ["CSC", "CSR", "DCCKI", "SECAS", "SMKI"]:
         assert f"<b>{acronym}</b>" in body
+
+
+def test_moving_a_milestone_to_another_modification_moves_both_versions_on(seed, secas_client):
+    other = ModificationFactory(number=161, title="The other one")
+    milestone = MilestoneFactory(modification=seed, label="Moved")
+    versions = {m.pk: m.version for m in Modification.objects.filter(pk__in=[seed.pk, other.pk])}
+    url = reverse("admin:modifications_milestone_change", args=[milestone.pk])
+    data = as_post(admin_form_data(secas_client.get(url).content.decode()))
+    data["modification"] = other.pk
+    response = secas_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Milestone.objects.get(pk=milestone.pk).modification_id == other.pk
+    for modification in Modification.objects.filter(pk__in=[seed.pk, other.pk]):
+        assert modification.version > versions[modification.pk], modification.reference

@@ -8,9 +8,12 @@ from secmods.modifications.models import Milestone, MilestoneKind, Modification
 from secmods.modifications.services import (
     add_milestone,
     create_modification,
+    delete_sec_section,
     follow_meeting,
     publish_modification,
     replan_milestone,
+    save_sec_section,
+    update_milestone,
 )
 from secmods.rules.dates import ApproxDate, Precision
 from tests.factories import MeetingFactory, MilestoneFactory, ModificationFactory
@@ -128,3 +131,23 @@ def test_a_stale_version_is_refused(db):
         update_modification(modification, expected_version=2, latest_update="Lost")
     modification.refresh_from_db()
     assert modification.latest_update == "First"
+
+
+def test_deleting_a_sec_section_moves_the_versions_of_the_modifications_naming_it(db):  # type: ignore[no-untyped-def]
+    section = save_sec_section(code="L", title="Smart Metering Key Infrastructure")
+    modification = ModificationFactory()
+    modification.sec_sections.add(section)
+    version = Modification.objects.get(pk=modification.pk).version
+    delete_sec_section(section)
+    assert not Modification.objects.get(pk=modification.pk).sec_sections.exists()
+    assert Modification.objects.get(pk=modification.pk).version == version + 1
+
+
+def test_moving_a_milestone_to_another_modification_bumps_both(db):  # type: ignore[no-untyped-def]
+    first, second = ModificationFactory(), ModificationFactory()
+    milestone = MilestoneFactory(modification=first)
+    before = {m.pk: m.version for m in Modification.objects.filter(pk__in=[first.pk, second.pk])}
+    update_milestone(milestone, modification=second)
+    after = {m.pk: m.version for m in Modification.objects.filter(pk__in=[first.pk, second.pk])}
+    assert after[first.pk] == before[first.pk] + 1
+    assert after[second.pk] == before[second.pk] + 1

@@ -9,11 +9,14 @@ from io import StringIO
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from secmods.consultations.models import Comment, Invitation, Response
-from secmods.parties.models import Person
+from secmods.parties import services
+from secmods.parties.models import Organisation, Person
 from secmods.reminders.models import Reminder, ReminderRule, Unsubscription
 from secmods.votes.services import record_vote
 from tests.factories import (
@@ -149,3 +152,22 @@ def test_every_app_that_holds_personal_data_registers_its_eraser():
         "secmods.reminders.personal_data",
         "secmods.votes.personal_data",
     }
+
+
+# --- Reference data: Party Categories and organisations -------------------------------
+def test_an_organisation_named_like_another_whatever_its_case_is_refused(db):  # type: ignore[no-untyped-def]
+    services.save_organisation(name="Data Communications Company", short_name="DCC")
+    with pytest.raises(ValidationError):
+        services.save_organisation(name="data communications company")
+    assert Organisation.objects.filter(name__iexact="data communications company").count() == 1
+
+
+def test_a_party_category_is_renamed_and_one_in_use_is_kept(db):  # type: ignore[no-untyped-def]
+    category = services.save_party_category(name="Meter Operators", slug="meter-operators")
+    services.save_party_category(category, name="Meter Operators and Installers")
+    category.refresh_from_db()
+    assert category.name == "Meter Operators and Installers"
+    services.save_organisation(name="Installer Ltd", party_category=category)
+    with pytest.raises(ProtectedError):
+        services.delete_party_category(category)
+    assert Organisation.objects.filter(party_category=category).exists()

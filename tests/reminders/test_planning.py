@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from secmods.committees.models import MeetingStatus
+from secmods.committees import services as committee_services
 from secmods.modifications import services as modification_services
 from secmods.modifications.models import MilestoneKind, MilestoneStatus, Stage
 from secmods.reminders import registry
@@ -74,8 +74,9 @@ def test_moving_a_meeting_withdraws_the_old_reminder_and_plans_the_new(csc) -> N
     ReminderRuleFactory(committee=csc)
     meeting = MeetingFactory(committee=csc, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
     old = live(event_ref=str(meeting.pk))
-    meeting.starts_at = dt.datetime(2025, 6, 10, 10, 0, tzinfo=LONDON)
-    meeting.save()
+    committee_services.move_meeting(
+        meeting, starts_at=dt.datetime(2025, 6, 10, 10, 0, tzinfo=LONDON)
+    )
     for row in old:
         row.refresh_from_db()
         assert row.status == ReminderStatus.WITHDRAWN
@@ -104,9 +105,8 @@ def test_cancelling_or_deleting_a_meeting_withdraws_its_reminders(csc) -> None: 
         committee=csc, starts_at=dt.datetime(2025, 6, 10, 10, 0, tzinfo=LONDON)
     )
     assert len(live()) == 4
-    cancelled.status = MeetingStatus.CANCELLED
-    cancelled.save()
-    deleted.delete()
+    committee_services.cancel_meeting(cancelled)
+    committee_services.delete_meeting(deleted)
     assert live() == []
     notes = set(Reminder.objects.values_list("note", flat=True))
     assert notes == {
@@ -217,14 +217,13 @@ def test_milestones_of_other_kinds_and_done_or_closed_ones_get_none() -> None:
         when=ApproxDate.day(dt.date(2025, 5, 23)),
     )
     assert len(live()) == 2
-    closes.status = MilestoneStatus.DONE
-    closes.save()
+    closes = modification_services.update_milestone(closes, status=MilestoneStatus.DONE)
     assert live() == []
-    closes.status = MilestoneStatus.PLANNED
-    closes.save()
+    modification_services.update_milestone(closes, status=MilestoneStatus.PLANNED)
     assert len(live()) == 2
-    modification.stage = Stage.WITHDRAWN
-    modification.save()
+    modification_services.move_stage(
+        modification, to=Stage.WITHDRAWN, reason="Withdrawn by the proposer."
+    )
     assert live() == []
 
 
@@ -263,8 +262,7 @@ def test_a_member_who_joins_or_leaves_is_replanned(csc) -> None:  # type: ignore
     MeetingFactory(committee=csc, starts_at=dt.datetime(2025, 6, 3, 10, 0, tzinfo=LONDON))
     carol = MembershipFactory(committee=csc, person=PersonFactory(email="carol@example.org"))
     assert "carol@example.org" in {r.recipient_email for r in live()}
-    carol.end_date = dt.date(2025, 4, 30)
-    carol.save()
+    committee_services.save_membership(carol, end_date=dt.date(2025, 4, 30))
     assert "carol@example.org" not in {r.recipient_email for r in live()}
 
 
@@ -363,5 +361,5 @@ def test_proposers_of_the_modifications_on_a_meeting_agenda(csc) -> None:  # typ
     _, text, _ = render_reminder(row, load_meeting(str(meeting.pk)))
     # The rule's own text, then the meeting's details (its template does not place them).
     assert text.startswith("DP160 (Initial comment)\n\nWhen: Tuesday 3 June 2025, 10:00")
-    item.delete()
+    committee_services.remove_from_agenda(item)
     assert live() == []

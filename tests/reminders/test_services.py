@@ -56,3 +56,42 @@ def test_a_planned_rule_is_not_planned_again_after_migrate(db):  # type: ignore[
     first = ReminderRule.objects.get(pk=rule.pk).planned_at
     assert services.plan_unplanned_rules() == 0
     assert ReminderRule.objects.get(pk=rule.pk).planned_at == first
+
+
+def _rule_with_two_meetings() -> ReminderRule:
+    committee = CommitteeFactory()
+    for weeks in (3, 6):
+        MeetingFactory(committee=committee, starts_at=timezone.now() + dt.timedelta(weeks=weeks))
+    rule, _ = services.save_rule(name="Papers", **RULE)
+    return rule
+
+
+def test_an_unsubscription_entered_by_staff_withdraws_like_the_link_and_deleting_it_replans(
+    db,
+) -> None:  # type: ignore[no-untyped-def]
+    rule = _rule_with_two_meetings()
+    assert len(_planned(rule)) == 2
+
+    unsubscription = services.save_unsubscription(email=" Secretariat@Example.org ", rule=rule)
+    assert unsubscription.email == "secretariat@example.org"
+    assert not _planned(rule)
+
+    services.delete_unsubscription(unsubscription)
+    assert len(_planned(rule)) == 2
+
+
+def test_failed_reminders_are_sent_again_and_planned_ones_withdrawn(db) -> None:  # type: ignore[no-untyped-def]
+    rule = _rule_with_two_meetings()
+    first, second = Reminder.objects.filter(rule=rule).order_by("pk")
+    Reminder.objects.filter(pk=first.pk).update(status=ReminderStatus.FAILED, attempts=3)
+
+    assert services.retry_failed_reminders([first.pk, second.pk], by="Ann Analyst") == 1
+    first.refresh_from_db()
+    assert (first.status, first.attempts, first.note) == (
+        ReminderStatus.PLANNED,
+        0,
+        "sent again by Ann Analyst",
+    )
+
+    assert services.withdraw_reminders([first.pk, second.pk], by="ann") == 2
+    assert not _planned(rule)

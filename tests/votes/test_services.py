@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from secmods.modifications import services as modification_services
+from secmods.modifications.models import Modification
 from secmods.votes import services
 from secmods.votes.models import Ballot, DecisionRule, Vote
 from tests.factories import (
@@ -18,6 +19,7 @@ from tests.factories import (
     MembershipFactory,
     ModificationFactory,
     PersonFactory,
+    UserFactory,
     party_category,
 )
 
@@ -182,3 +184,50 @@ def test_staff_record_a_vote_in_the_admin_with_clear_errors(db, secas_client):
     assert again.status_code == 200
     assert "has already voted" in str(again.context["adminform"].form.non_field_errors())
     assert Vote.objects.get().choice == "for"
+
+
+# --- Decision rules, and taking back a ballot or a vote ---------------------------------
+def test_a_decision_rule_saved_by_staff_keeps_its_categories_in_its_history(db):  # type: ignore[no-untyped-def]
+    staff = UserFactory(secas_staff=True)
+    categories = [party_category("large-supplier"), party_category("gas-network")]
+    rule = services.save_decision_rule(
+        name="Two categories", categories=categories, min_categories_in_favour=2, editor=staff
+    )
+    assert sorted(rule.categories.values_list("slug", flat=True)) == [
+        "gas-network",
+        "large-supplier",
+    ]
+    latest = rule.history.latest()
+    assert latest.history_user == staff
+
+
+def test_a_second_default_decision_rule_is_refused_and_nothing_is_written(db):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError):
+        services.save_decision_rule(
+            name="Another default", categories=[party_category("large-supplier")], is_default=True
+        )
+    assert not DecisionRule.objects.filter(name="Another default").exists()
+
+
+def test_a_vote_is_taken_back_while_its_ballot_is_open_but_not_once_decided(db):  # type: ignore[no-untyped-def]
+    modification = _at_change_board()
+    vote = services.record_vote(modification, person=_member("large-supplier"), choice="for")
+    version = Modification.objects.get(pk=modification.pk).version
+    services.delete_vote(vote)
+    assert not Vote.objects.filter(pk=vote.pk).exists()
+    assert Modification.objects.get(pk=modification.pk).version == version + 1
+
+    vote = services.record_vote(modification, person=_member("gas-network"), choice="for")
+    services.record_vote_outcome(modification, move=False)
+    with pytest.raises(ValidationError, match="decided"):
+        services.delete_vote(vote)
+    assert Vote.objects.filter(pk=vote.pk).exists()
+
+
+def test_deleting_a_ballot_moves_the_modification_version_on(db):  # type: ignore[no-untyped-def]
+    modification = _at_change_board()
+    vote = services.record_vote(modification, person=_member("large-supplier"), choice="for")
+    version = Modification.objects.get(pk=modification.pk).version
+    services.delete_ballot(vote.ballot)
+    assert not Ballot.objects.filter(modification=modification).exists()
+    assert Modification.objects.get(pk=modification.pk).version == version + 1
