@@ -486,14 +486,13 @@ def forget_person(w: World):  # type: ignore[no-untyped-def]
 
 
 def admin_committee_rename(w: World):  # type: ignore[no-untyped-def]
-    """Reference data edited in the admin, which has no service of its own."""
+    """Reference data (a committee) renamed in the admin, through its service."""
     committee = w.meeting.committee
     model_admin = admin_site._registry[Committee]
 
     def act() -> None:
-        committee.name = "Change Sub-Committee (renamed)"
         request = RequestFactory().post("/admin/")
-        model_admin.save_model(request, committee, form=None, change=True)
+        model_admin.service_save(request, committee, {"name": "Change Sub-Committee (renamed)"})
 
     return meeting_page(w.meeting), act, "Change Sub-Committee (renamed)", None
 
