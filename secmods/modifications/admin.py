@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +32,25 @@ from . import selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
 from .models import Milestone, Modification, ReportSection, SecSection, StageChange
 
+# The workspace's order: what an analyst works on first; long records last and collapsed.
+# Inlines other apps register are placed by their model; any other goes after these.
+INLINE_ORDER: tuple[str, ...] = (
+    "modifications.milestone",
+    "committees.agendaitem",
+    "consultations.comment",
+    "consultations.consultation",
+    "documents.document",
+    "modifications.reportsection",
+    "documents.reportversion",
+    "modifications.stagechange",
+    "reminders.reminder",
+)
+
+
+def _inline_rank(inline: Any) -> int:
+    label = inline.model._meta.label_lower
+    return INLINE_ORDER.index(label) if label in INLINE_ORDER else len(INLINE_ORDER)
+
 
 @admin.register(SecSection)
 class SecSectionAdmin(SafeFieldsMixin, admin.ModelAdmin):
@@ -37,10 +58,20 @@ class SecSectionAdmin(SafeFieldsMixin, admin.ModelAdmin):
     search_fields = ["code", "title"]
 
 
+class ReportSectionForm(forms.ModelForm):
+    class Meta:
+        model = ReportSection
+        fields = ["order", "level", "heading", "body"]
+        # Short boxes that grow as typed into: a report is a dozen sections.
+        widgets = {"body": forms.Textarea(attrs={"rows": 3, "class": "report-body"})}
+
+
 class ReportSectionInline(SafeInlineMixin, admin.StackedInline):
     model = ReportSection
+    form = ReportSectionForm
     extra = 0
     fields = [("order", "level"), "heading", "body"]
+    classes = ["collapse"]
 
 
 def milestone_notes(obj: Milestone) -> str:
@@ -57,7 +88,10 @@ class MilestoneInline(SafeInlineMixin, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     formset = shared_choices_formset("meeting")
+    # A search box: a <select> offered every meeting ever held on every row.
+    autocomplete_fields = ["meeting"]
     extra = 0
+    verbose_name_plural = "timetable"
     fields = [
         "kind",
         "label",
@@ -95,6 +129,7 @@ class StageChangeInline(SafeFieldsMixin, admin.TabularInline):
     can_delete = False
     fields = readonly_fields = _STAGE_CHANGE_COLUMNS
     verbose_name_plural = "stage history"
+    classes = ["collapse"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -149,7 +184,10 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
         ),
         (
             "SEC sections and impact",
-            {"fields": ["sec_sections", "sec_provisions", "impacted_party_categories"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["sec_sections", "sec_provisions", "impacted_party_categories"],
+            },
         ),
         (
             "Decisions (read by the lifecycle guards)",
@@ -165,8 +203,37 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
                 ],
             },
         ),
-        ("Glossary", {"fields": ["glossary_terms"]}),
+        ("Glossary", {"classes": ["collapse"], "fields": ["glossary_terms"]}),
     ]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return sorted(super().get_inlines(request, obj), key=_inline_rank)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        modification = self.get_object(request, unquote(object_id))
+        if modification is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "workspace": self._workspace_header(request, modification),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _workspace_header(self, request: HttpRequest, modification: Modification) -> Any:
+        """The summary at the top of the page: where the modification stands, and the
+        actions this user's role may take (no button that would answer 403)."""
+        milestones = list(selectors.timetable(modification))
+        user = request.user
+        return {
+            "next_key": selectors.next_key_milestone(milestones),
+            "overdue": selectors.overdue_count(milestones),
+            "may_move": self.has_change_permission(request, modification),
+            "may_import": user.has_perms(
+                ["modifications.add_modification", "modifications.change_modification"]
+            ),
+            "may_add_document": user.has_perm("documents.add_document"),
+        }
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = [f for f in self.fieldsets[0][1]["fields"] if f not in ("loaded_version",)]
