@@ -28,3 +28,11 @@ class ConsultationsConfig(AppConfig):
         from . import personal_data
 
         parties_services.register_eraser(personal_data.erase)
+
+        # Its inlines on a modification's page: members' comments, the consultations.
+        from secmods.core import admin as core_admin
+
+        from .admin import ModificationCommentInline, ModificationConsultationInline
+
+        core_admin.register_inline("modifications.Modification", ModificationCommentInline)
+        core_admin.register_inline("modifications.Modification", ModificationConsultationInline)
