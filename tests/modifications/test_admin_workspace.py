@@ -16,6 +16,7 @@ from secmods.modifications.admin import INLINE_ORDER
 from secmods.rules.dates import ApproxDate
 from tests.admin_forms import admin_form_data, as_post
 from tests.factories import (
+    LONDON,
     AgendaItemFactory,
     CommitteeFactory,
     CommentFactory,
@@ -249,3 +250,18 @@ def test_staff_add_a_comment_through_the_page(seed, secas_client, secas_user):
     answer = secas_client.post(change_url(seed), data)
     assert answer.status_code == 302, answer.content.decode()[:3000]
     assert Comment.objects.get(text="Noted by SECAS").author == secas_user
+
+
+def test_the_meeting_search_takes_a_committee_and_a_year(seed, secas_client):
+    wanted = MeetingFactory(starts_at=dt.datetime(2030, 3, 4, 10, 0, tzinfo=LONDON))
+    MeetingFactory(starts_at=dt.datetime(2031, 3, 4, 10, 0, tzinfo=LONDON))
+    answer = secas_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "CSC mar 2030",
+            "app_label": "modifications",
+            "model_name": "milestone",
+            "field_name": "meeting",
+        },
+    )
+    assert [r["id"] for r in answer.json()["results"]] == [str(wanted.pk)]
