@@ -329,6 +329,7 @@ class ModificationAgendaInline(SafeInlineMixin, admin.TabularInline):
     formset = shared_choices_formset("meeting")
     # A search box: a <select> would offer every meeting ever held on every row.
     autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
     extra = 0
     fields = ["meeting", "purpose", "decision", "outcome"]
     # Outcomes are recorded from the meeting's agenda page (it marks milestones done).

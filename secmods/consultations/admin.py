@@ -620,6 +620,7 @@ class ModificationCommentInline(SafeInlineMixin, admin.TabularInline):
     form = ModificationCommentForm
     formset = _CommentFormSet
     autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
     fields = ["author_name", "meeting", "position", "text", "noted_in_report", "created_at"]
     verbose_name = "comment"
     verbose_name_plural = "comments"

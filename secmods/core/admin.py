@@ -288,8 +288,16 @@ def safe_formfield(formfield: Any) -> Any:
 
 
 class SafeFieldsMixin:
+    # Foreign keys shown as the bare picker, without the add / change / delete / view icons
+    # beside it: on a page with a picker per row those are four links a row (and their
+    # wrapper reverses four URLs per row), and choosing is what the row is for.
+    plain_pickers: tuple[str, ...] = ()
+
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        return safe_formfield(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and db_field.name in self.plain_pickers:
+            formfield.widget = getattr(formfield.widget, "widget", formfield.widget)
+        return safe_formfield(formfield)
 
 
 class ServiceAdminMixin(SafeFieldsMixin):

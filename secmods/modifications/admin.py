@@ -92,6 +92,7 @@ class MilestoneInline(SafeInlineMixin, admin.TabularInline):
     formset = shared_choices_formset("meeting")
     # A search box: a <select> offered every meeting ever held on every row.
     autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
     extra = 0
     verbose_name_plural = "timetable"
     fields = [
