@@ -643,8 +643,10 @@ class ModificationCommentInline(SafeInlineMixin, admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         # The row title (Comment.__str__) names the modification.
-        return super().get_queryset(request).select_related(
-            "modification", "author__person", "meeting__committee"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("modification", "author__person", "meeting__committee")
         )
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]

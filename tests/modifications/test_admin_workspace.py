@@ -12,14 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from secmods.consultations.models import Comment
-from secmods.modifications.admin import INLINE_ORDER
 from secmods.rules.dates import ApproxDate
 from tests.admin_forms import admin_form_data, as_post
 from tests.factories import (
     LONDON,
     AgendaItemFactory,
-    CommitteeFactory,
     CommentFactory,
+    CommitteeFactory,
     MeetingFactory,
     MembershipFactory,
     MilestoneFactory,
@@ -192,9 +191,7 @@ def test_a_member_adds_a_comment_on_the_modification_page(seed, member_client, m
     assert seed.version == 1 or seed.title  # nothing else on the page was written
 
 
-def test_a_member_cannot_change_or_delete_another_members_comment(
-    seed, member_client, member_user
-):
+def test_a_member_cannot_change_or_delete_another_members_comment(seed, member_client, member_user):
     _member_of_a_committee(member_user, seed)
     other = CommentFactory(modification=seed, text="Someone else's view")
     page = member_client.get(change_url(seed)).content.decode()
@@ -212,9 +209,7 @@ def test_a_member_cannot_change_or_delete_another_members_comment(
     assert other.text == "Someone else's view"
 
 
-def test_a_member_with_a_bad_comment_gets_a_form_error_not_a_500(
-    seed, member_client, member_user
-):
+def test_a_member_with_a_bad_comment_gets_a_form_error_not_a_500(seed, member_client, member_user):
     _member_of_a_committee(member_user, seed)
     panel = CommitteeFactory(name="SEC Panel", abbreviation="Panel", slug="panel", kind="panel")
     elsewhere = MeetingFactory(committee=panel)  # not a committee the member sits on

@@ -384,7 +384,9 @@ def test_the_timeline_fits_a_phone_without_cutting_its_labels(seeded, live_serve
             ".filter(li => li.scrollWidth > li.clientWidth).length"
         )
         assert overflowing == 0
-        page.locator("ol.timeline-list").screenshot(path=str(ARTIFACTS / "mp160-timeline-phone.png"))
+        page.locator("ol.timeline-list").screenshot(
+            path=str(ARTIFACTS / "mp160-timeline-phone.png")
+        )
         # A laptop still gets the picture.
         page.set_viewport_size({"width": 1366, "height": 768})
         assert page.locator("svg.timeline").is_visible()
