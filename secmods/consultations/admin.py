@@ -587,12 +587,25 @@ class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
 
 
 # --- Inlines on a modification's page (registered in ConsultationsConfig.ready) -----------
+class _Shown(forms.Widget):
+    """A value shown as text: another author's comment on the modification's page. Rendered
+    without the template engine, since a busy modification has dozens of them."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        return format_html('<p class="shown">{}</p>', self.text)
+
+
 class _CommentFormSet(shared_choices_formset("meeting")):  # type: ignore[misc]
     def add_fields(self, form: Any, index: Any) -> None:
         super().add_fields(form, index)
-        # Another member's comment: its row is shown but cannot be deleted from here.
+        # Another author's comment: its row is shown but cannot be deleted from here.
         if "DELETE" in form.fields and getattr(form, "locked", False):
             form.fields["DELETE"].disabled = True
+            form.fields["DELETE"].widget = _Shown("")
 
 
 class ModificationCommentForm(CommentForm):
@@ -603,13 +616,25 @@ class ModificationCommentForm(CommentForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A member may change only his own comments: the others' rows are read-only (a
-        # disabled field ignores whatever is posted for it).
-        self.locked = bool(self.instance.pk) and not can_edit_comment(
-            self.request_user, self.instance
+        # On this page each author changes his own comments; the others' are read-only text
+        # (a disabled field ignores whatever is posted for it). SECAS staff still tick
+        # "noted in report" on any, and change the words on the comment's own page.
+        comment = self.instance
+        self.locked = bool(comment.pk) and comment.author_id != getattr(
+            self.request_user, "pk", None
         )
-        if self.locked:
-            for field in self.fields.values():
+        if not self.locked:
+            return
+        shown = {
+            "meeting": str(comment.meeting) if comment.meeting_id else "",
+            "position": comment.get_position_display(),
+            "text": comment.text,
+        }
+        for name, field in self.fields.items():
+            if name in shown:
+                field.disabled = True
+                field.widget = _Shown(shown[name])
+            elif not can_edit_comment(self.request_user, comment):
                 field.disabled = True
 
 
@@ -652,6 +677,9 @@ class ModificationCommentInline(SafeInlineMixin, admin.TabularInline):
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.request_user = request.user
+        # Staff open any comment on its own page to change its words (an inline instance
+        # is made per request, so this is this user's page only).
+        self.show_change_link = is_secas_staff(request.user)
         return formset
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:

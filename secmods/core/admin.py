@@ -72,13 +72,15 @@ class SharedChoicesFormSet(BaseInlineFormSet):
                 continue
             inner = getattr(field.widget, "widget", field.widget)
             if isinstance(inner, AutocompleteMixin):
+                key = f"{name} chosen"
+                if key not in self._shared_choices:
+                    self._shared_choices[key] = self._chosen(name, field)
+                inner.known = self._shared_choices[key]  # type: ignore[attr-defined]
+            elif isinstance(inner, forms.widgets.ChoiceWidget):
+                # (A row may show its value as text instead: no choices to share then.)
                 if name not in self._shared_choices:
-                    self._shared_choices[name] = self._chosen(name, field)
-                inner.known = self._shared_choices[name]  # type: ignore[attr-defined]
-                continue
-            if name not in self._shared_choices:
-                self._shared_choices[name] = list(field.choices)
-            field.choices = self._shared_choices[name]
+                    self._shared_choices[name] = list(field.choices)
+                field.choices = self._shared_choices[name]
         return form
 
     def _chosen(self, name: str, field: Any) -> dict[str, tuple[Any, str]]:

@@ -260,3 +260,22 @@ def test_the_meeting_search_takes_a_committee_and_a_year(seed, secas_client):
         },
     )
     assert [r["id"] for r in answer.json()["results"]] == [str(wanted.pk)]
+
+
+def test_staff_tick_noted_on_a_members_comment_whose_words_stay_as_written(
+    seed, secas_client
+):
+    other = CommentFactory(modification=seed, text="A member's view")
+    page = secas_client.get(change_url(seed)).content.decode()
+    assert '<p class="shown">A member&#x27;s view</p>' in page
+    data = as_post(admin_form_data(page))
+    prefix = next(
+        k.removesuffix("-id")
+        for k, v in data.items()
+        if k.startswith("comments-") and k.endswith("-id") and str(v) == str(other.pk)
+    )
+    data.update({f"{prefix}-text": "Reworded by staff", f"{prefix}-noted_in_report": "on"})
+    answer = secas_client.post(change_url(seed), data)
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    other.refresh_from_db()
+    assert other.noted_in_report and other.text == "A member's view"
