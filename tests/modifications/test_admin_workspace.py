@@ -262,9 +262,7 @@ def test_the_meeting_search_takes_a_committee_and_a_year(seed, secas_client):
     assert [r["id"] for r in answer.json()["results"]] == [str(wanted.pk)]
 
 
-def test_staff_tick_noted_on_a_members_comment_whose_words_stay_as_written(
-    seed, secas_client
-):
+def test_staff_tick_noted_on_a_members_comment_whose_words_stay_as_written(seed, secas_client):
     other = CommentFactory(modification=seed, text="A member's view")
     page = secas_client.get(change_url(seed)).content.decode()
     assert '<p class="shown">A member&#x27;s view</p>' in page
