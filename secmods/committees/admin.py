@@ -157,6 +157,9 @@ class MeetingForm(VersionedForm):
         fields = ["committee", "starts_at", "title", "location", "status"]
 
 
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = MeetingForm
@@ -166,6 +169,26 @@ class MeetingAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "starts_at"
     search_fields = ["title", "committee__name", "committee__abbreviation"]
     inlines = [AgendaItemInline]
+
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> Any:
+        # The pickers on a modification's page search here ("CSC 2026", "panel mar"): a
+        # year or a month name narrows the dates, and the newest meetings come first.
+        words, years, months = [], set(), set()
+        for word in search_term.split():
+            if word.isdecimal() and len(word) == 4:
+                years.add(int(word))
+            elif word[:3].lower() in _MONTHS and len(word) >= 3:
+                months.add(_MONTHS.index(word[:3].lower()) + 1)
+            else:
+                words.append(word)
+        queryset, duplicates = super().get_search_results(request, queryset, " ".join(words))
+        if years:
+            queryset = queryset.filter(starts_at__year__in=years)
+        if months:
+            queryset = queryset.filter(starts_at__month__in=months)
+        if request.path.endswith("/autocomplete/"):
+            queryset = queryset.select_related("committee").order_by("-starts_at")
+        return queryset, duplicates
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["committee", "starts_at", "title", "location", "status"]
@@ -316,6 +339,9 @@ class ModificationAgendaInline(SafeInlineMixin, admin.TabularInline):
 
     model = AgendaItem
     formset = shared_choices_formset("meeting")
+    # A search box: a <select> would offer every meeting ever held on every row.
+    autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
     extra = 0
     fields = ["meeting", "purpose", "decision", "outcome"]
     # Outcomes are recorded from the meeting's agenda page (it marks milestones done).

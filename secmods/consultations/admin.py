@@ -25,6 +25,7 @@ from secmods.core.admin import (
     adopt,
     model_fields,
     save_formset_through,
+    shared_choices_formset,
 )
 from secmods.core.forms import VersionedForm
 from secmods.core.people import display_name
@@ -599,3 +600,151 @@ class InvitationAdmin(SafeFieldsMixin, admin.ModelAdmin):
             sent += 1
         if sent:
             self.message_user(request, f"{sent} new link(s) queued: they go out within a minute.")
+
+
+# --- Inlines on a modification's page (registered in ConsultationsConfig.ready) -----------
+class _Shown(forms.Widget):
+    """A value shown as text: another author's comment on the modification's page. Rendered
+    without the template engine, since a busy modification has dozens of them."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        return format_html('<p class="shown">{}</p>', self.text)
+
+
+class _CommentFormSet(shared_choices_formset("meeting")):  # type: ignore[misc]
+    def add_fields(self, form: Any, index: Any) -> None:
+        super().add_fields(form, index)
+        # Another author's comment: its row is shown but cannot be deleted from here.
+        if "DELETE" in form.fields and getattr(form, "locked", False):
+            form.fields["DELETE"].disabled = True
+            form.fields["DELETE"].widget = _Shown("")
+
+
+class ModificationCommentForm(CommentForm):
+    class Meta:
+        model = Comment
+        fields = ["meeting", "position", "text", "noted_in_report"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # On this page each author changes his own comments; the others' are read-only text
+        # (a disabled field ignores whatever is posted for it). SECAS staff still tick
+        # "noted in report" on any, and change the words on the comment's own page.
+        comment = self.instance
+        self.locked = bool(comment.pk) and comment.author_id != getattr(
+            self.request_user, "pk", None
+        )
+        if not self.locked:
+            return
+        shown = {
+            "meeting": str(comment.meeting) if comment.meeting_id else "",
+            "position": comment.get_position_display(),
+            "text": comment.text,
+        }
+        for name, field in self.fields.items():
+            if name in shown:
+                field.disabled = True
+                field.widget = _Shown(shown[name])
+            elif not can_edit_comment(self.request_user, comment):
+                field.disabled = True
+
+
+class ModificationCommentInline(SafeInlineMixin, admin.TabularInline):
+    """Committee members' comments, on the modification's page; members add theirs here."""
+
+    model = Comment
+    form = ModificationCommentForm
+    formset = _CommentFormSet
+    autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
+    fields = ["author_name", "meeting", "position", "text", "noted_in_report", "created_at"]
+    verbose_name = "comment"
+    verbose_name_plural = "comments"
+    # A member (who cannot edit the modification) may still post this inline's rows.
+    open_to_viewers = True
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        # A member sees an empty row to write in; staff add one with "Add another".
+        return 0 if is_secas_staff(request.user) else 1
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = ["author_name", "created_at"]
+        if not is_secas_staff(request.user):
+            readonly.append("noted_in_report")
+        return readonly
+
+    @admin.display(description="author")
+    def author_name(self, obj: Comment) -> str:
+        return display_name(obj.author) if obj.author_id else ""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
+        # The row title (Comment.__str__) names the modification.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("modification", "author__person", "meeting__committee")
+        )
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.request_user = request.user
+        # Staff open any comment on its own page to change its words (an inline instance
+        # is made per request, so this is this user's page only).
+        self.show_change_link = is_secas_staff(request.user)
+        return formset
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "meeting":
+            if is_secas_staff(request.user):
+                kwargs["queryset"] = Meeting.objects.select_related("committee")
+            else:
+                kwargs["queryset"] = meetings_for_commenting(request.user, timezone.localdate())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @staticmethod
+    def save_through_services(request: HttpRequest, formset: Any, modification: Any) -> None:
+        save_formset_through(
+            formset,
+            create=lambda f: create_comment(
+                author=request.user,
+                modification=modification,
+                **_comment_fields(f, ("meeting", "position", "text")),
+            ),
+            update=lambda f, obj: update_comment(
+                Comment.objects.get(pk=obj.pk),
+                editor=request.user,
+                **_comment_fields(f, ("meeting", "position", "text", "noted_in_report")),
+            ),
+            delete=lambda f, obj: delete_comment(obj, editor=request.user),
+        )
+
+
+def _comment_fields(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """What the row's author may set (a read-only column is no form field)."""
+    return {
+        name: form.cleaned_data[name]
+        for name in names
+        if name in form.fields and not form.fields[name].disabled
+    }
+
+
+class ModificationConsultationInline(SafeFieldsMixin, admin.TabularInline):
+    """The modification's consultations, to open from its page (they are edited on theirs)."""
+
+    model = Consultation
+    extra = 0
+    fields = readonly_fields = ["title", "kind", "opens_at", "closes_at"]  # type: ignore[assignment]
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "consultations"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

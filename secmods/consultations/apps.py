@@ -37,3 +37,11 @@ class ConsultationsConfig(AppConfig):
         pagecache.register_clock_source(
             pagecache.field_moments(Consultation.objects, "opens_at", "closes_at")
         )
+
+        # Its inlines on a modification's page: members' comments, the consultations.
+        from secmods.core import admin as core_admin
+
+        from .admin import ModificationCommentInline, ModificationConsultationInline
+
+        core_admin.register_inline("modifications.Modification", ModificationCommentInline)
+        core_admin.register_inline("modifications.Modification", ModificationConsultationInline)

@@ -55,14 +55,16 @@ class RegisteredInlines:
 class SharedChoicesFormSet(BaseInlineFormSet):
     """Evaluate the choices of the foreign-key selects once per formset, not once per row.
 
-    Without this, an inline of N milestones runs the meetings query N times.
+    Without this, an inline of N milestones runs the meetings query N times. An
+    autocomplete select offers no list at all: the rows' chosen objects are looked up in
+    one query for the whole formset (Django's widget asks once per row).
     """
 
     shared_choice_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._shared_choices: dict[str, list[Any]] = {}
+        self._shared_choices: dict[str, Any] = {}
         for form in self.forms:
             self._share(form)
 
@@ -71,10 +73,29 @@ class SharedChoicesFormSet(BaseInlineFormSet):
             field = form.fields.get(name)
             if field is None:
                 continue
-            if name not in self._shared_choices:
-                self._shared_choices[name] = list(field.choices)
-            field.choices = self._shared_choices[name]
+            inner = getattr(field.widget, "widget", field.widget)
+            if isinstance(inner, AutocompleteMixin):
+                key = f"{name} chosen"
+                if key not in self._shared_choices:
+                    self._shared_choices[key] = self._chosen(name, field)
+                inner.known = self._shared_choices[key]  # type: ignore[attr-defined]
+            elif isinstance(inner, forms.widgets.ChoiceWidget):
+                # (A row may show its value as text instead: no choices to share then.)
+                if name not in self._shared_choices:
+                    self._shared_choices[name] = list(field.choices)
+                field.choices = self._shared_choices[name]
         return form
+
+    def _chosen(self, name: str, field: Any) -> dict[str, tuple[Any, str]]:
+        """{str(pk): (pk, label)} of the objects the rows hold (posted or saved)."""
+        values = {str(v) for form in self.forms if (v := form[name].value()) not in (None, "")}
+        wanted = _pk_candidates(field, values)
+        if not wanted:
+            return {}
+        return {
+            str(obj.pk): (obj.pk, field.label_from_instance(obj))
+            for obj in field.queryset.filter(pk__in=wanted)
+        }
 
     @property
     def empty_form(self) -> Any:
@@ -216,25 +237,48 @@ class SafeModelChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class SafeAutocompleteMixin:
+    """An autocomplete select that refuses nothing with a 500 and renders valid HTML; given
+    `known` (see SharedChoicesFormSet) it renders the chosen option without a query."""
+
+    known: dict[str, tuple[Any, str]] | None = None
+
+    def optgroups(self, name: str, value: Any, attr: Any = None) -> Any:
+        # Re-rendering a refused form: the autocomplete looks the posted ids up, which
+        # raises for a value that is no id at all.
+        value = _pk_candidates(self.choices, value)  # type: ignore[attr-defined]
+        chosen = {str(v) for v in value if str(v) not in ("", "None")}
+        if self.known is not None and chosen <= self.known.keys():
+            groups: Any = [(None, [], 0)]
+            options = groups[0][1]
+            if not self.is_required and not self.allow_multiple_selected:  # type: ignore[attr-defined]
+                options.append(self.create_option(name, "", "", False, 0))  # type: ignore[attr-defined]
+            for key in sorted(chosen):
+                pk, label = self.known[key]
+                options.append(self.create_option(name, pk, label, chosen, len(options)))  # type: ignore[attr-defined]
+        else:
+            groups = super().optgroups(name, value, attr)  # type: ignore[misc]
+        for _group, options, _index in groups:
+            for option in options:
+                if option["value"] == "" and not option["label"]:
+                    # An empty <option> is invalid HTML; select2 shows its placeholder
+                    # in place of the blank choice's text anyway.
+                    option["label"] = "---------"
+        return groups
+
+
+_safe_classes: dict[type[Any], type[Any]] = {}
+
+
 def _safe_widget(widget: Any) -> None:
     inner = getattr(widget, "widget", widget)  # admin's RelatedFieldWidgetWrapper
-    if isinstance(inner, AutocompleteMixin) and not getattr(inner, "_safe", False):
-        original = inner.optgroups
-
-        def optgroups(name: str, value: Any, attr: Any = None) -> Any:
-            # Re-rendering a refused form: the autocomplete looks the posted ids up, which
-            # raises for a value that is no id at all.
-            groups = original(name, _pk_candidates(inner.choices, value), attr)
-            for _group, options, _index in groups:
-                for option in options:
-                    if option["value"] == "" and not option["label"]:
-                        # An empty <option> is invalid HTML; select2 shows its placeholder
-                        # in place of the blank choice's text anyway.
-                        option["label"] = "---------"
-            return groups
-
-        inner.optgroups = optgroups  # type: ignore[method-assign]
-        inner._safe = True  # type: ignore[attr-defined]
+    if isinstance(inner, AutocompleteMixin) and not isinstance(inner, SafeAutocompleteMixin):
+        # A subclass, not a patched method: the admin deep-copies the widget for each form,
+        # and a copied bound method would still run on the original widget.
+        cls = type(inner)
+        if cls not in _safe_classes:
+            _safe_classes[cls] = type(f"Safe{cls.__name__}", (SafeAutocompleteMixin, cls), {})
+        inner.__class__ = _safe_classes[cls]
 
 
 def safe_formfield(formfield: Any) -> Any:
@@ -249,8 +293,16 @@ def safe_formfield(formfield: Any) -> Any:
 
 
 class SafeFieldsMixin:
+    # Foreign keys shown as the bare picker, without the add / change / delete / view icons
+    # beside it: on a page with a picker per row those are four links a row (and their
+    # wrapper reverses four URLs per row), and choosing is what the row is for.
+    plain_pickers: tuple[str, ...] = ()
+
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        return safe_formfield(super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and db_field.name in self.plain_pickers:
+            formfield.widget = getattr(formfield.widget, "widget", formfield.widget)
+        return safe_formfield(formfield)
 
     # A safety net for the few admin writes that call no service (their rows are not on
     # the register today): any change through the admin lets the public pages go. Admins

@@ -132,7 +132,9 @@ class DocumentAdmin(ServiceAdminMixin, admin.ModelAdmin):
         }
         if request.method == "POST" and "token" in request.POST:
             return self._confirm(request, context)
-        form = ReportImportForm(request.POST or None, request.FILES or None)
+        # The modification page's "Import a new version" names its reference.
+        initial = {"reference": request.GET.get("reference", "")[:20]}
+        form = ReportImportForm(request.POST or None, request.FILES or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -31,6 +35,25 @@ from . import selectors, services
 from .forms import MilestoneForm, ModificationForm, MoveStageForm
 from .models import Milestone, Modification, ReportSection, SecSection, StageChange
 
+# The workspace's order: what an analyst works on first; long records last and collapsed.
+# Inlines other apps register are placed by their model; any other goes after these.
+INLINE_ORDER: tuple[str, ...] = (
+    "modifications.milestone",
+    "committees.agendaitem",
+    "consultations.comment",
+    "consultations.consultation",
+    "documents.document",
+    "modifications.reportsection",
+    "documents.reportversion",
+    "modifications.stagechange",
+    "reminders.reminder",
+)
+
+
+def _inline_rank(inline: Any) -> int:
+    label = inline.model._meta.label_lower
+    return INLINE_ORDER.index(label) if label in INLINE_ORDER else len(INLINE_ORDER)
+
 
 @admin.register(SecSection)
 class SecSectionAdmin(ServiceWritesAdmin, admin.ModelAdmin):
@@ -44,10 +67,20 @@ class SecSectionAdmin(ServiceWritesAdmin, admin.ModelAdmin):
         services.delete_sec_section(obj)
 
 
+class ReportSectionForm(forms.ModelForm):
+    class Meta:
+        model = ReportSection
+        fields = ["order", "level", "heading", "body"]
+        # Short boxes that grow as typed into: a report is a dozen sections.
+        widgets = {"body": forms.Textarea(attrs={"rows": 3, "class": "report-body"})}
+
+
 class ReportSectionInline(SafeInlineMixin, admin.StackedInline):
     model = ReportSection
+    form = ReportSectionForm
     extra = 0
     fields = [("order", "level"), "heading", "body"]
+    classes = ["collapse"]
 
 
 def milestone_notes(obj: Milestone) -> str:
@@ -64,7 +97,11 @@ class MilestoneInline(SafeInlineMixin, admin.TabularInline):
     model = Milestone
     form = MilestoneForm
     formset = shared_choices_formset("meeting")
+    # A search box: a <select> offered every meeting ever held on every row.
+    autocomplete_fields = ["meeting"]
+    plain_pickers = ("meeting",)
     extra = 0
+    verbose_name_plural = "timetable"
     fields = [
         "kind",
         "label",
@@ -102,6 +139,7 @@ class StageChangeInline(SafeFieldsMixin, admin.TabularInline):
     can_delete = False
     fields = readonly_fields = _STAGE_CHANGE_COLUMNS
     verbose_name_plural = "stage history"
+    classes = ["collapse"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -156,7 +194,10 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
         ),
         (
             "SEC sections and impact",
-            {"fields": ["sec_sections", "sec_provisions", "impacted_party_categories"]},
+            {
+                "classes": ["collapse"],
+                "fields": ["sec_sections", "sec_provisions", "impacted_party_categories"],
+            },
         ),
         (
             "Decisions (read by the lifecycle guards)",
@@ -172,8 +213,129 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
                 ],
             },
         ),
-        ("Glossary", {"fields": ["glossary_terms"]}),
+        ("Glossary", {"classes": ["collapse"], "fields": ["glossary_terms"]}),
     ]
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> list[Any]:
+        return sorted(super().get_inlines(request, obj), key=_inline_rank)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        modification = self.get_object(request, unquote(object_id))
+        if modification is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "workspace": self._workspace_header(request, modification),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _workspace_header(self, request: HttpRequest, modification: Modification) -> Any:
+        """The summary at the top of the page: where the modification stands, and the
+        actions this user's role may take (no button that would answer 403)."""
+        milestones = list(selectors.timetable(modification))
+        user = request.user
+        return {
+            "next_key": selectors.next_key_milestone(milestones),
+            "overdue": selectors.overdue_count(milestones),
+            "may_move": self.has_change_permission(request, modification),
+            "may_import": user.has_perms(
+                ["modifications.add_modification", "modifications.change_modification"]
+            ),
+            "may_add_document": user.has_perm("documents.add_document"),
+            "viewer_may_post": any(
+                getattr(inline, "open_to_viewers", False)
+                for inline in self.get_inline_instances(request, modification)
+            ),
+        }
+
+    # --- A member comments on a page he may only view ----------------------------------
+    # Django refuses any POST from a user without change permission. An inline marked
+    # `open_to_viewers` (the comments) is the exception: only its rows are read from the
+    # POST and saved through its services; every other field on the page stays read-only.
+    def _changeform_view(
+        self, request: HttpRequest, object_id: Any, form_url: str, extra_context: Any
+    ) -> Any:
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if (
+                obj is not None
+                and not self.has_change_permission(request, obj)
+                and self.has_view_permission(request, obj)
+            ):
+                return self._post_as_viewer(request, obj, object_id, form_url, extra_context)
+        return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def _post_as_viewer(
+        self,
+        request: HttpRequest,
+        obj: Modification,
+        object_id: str,
+        form_url: str,
+        extra_context: Any,
+    ) -> Any:
+        posted = []
+        prefixes: dict[str, int] = {}
+        for formset_class, inline in self.get_formsets_with_inlines(request, obj):
+            prefix = formset_class.get_default_prefix()
+            prefixes[prefix] = prefixes.get(prefix, 0) + 1
+            if prefixes[prefix] != 1 or not prefix:
+                prefix = f"{prefix}-{prefixes[prefix]}"
+            if getattr(inline, "open_to_viewers", False):
+                kwargs = self.get_formset_kwargs(request, obj, inline, prefix)
+                posted.append((formset_class(**kwargs), inline))
+        if not posted:
+            raise PermissionDenied
+        if all(formset.is_valid() for formset, _inline in posted):
+            try:
+                with transaction.atomic():
+                    for formset, inline in posted:
+                        inline.save_through_services(request, formset, obj)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(request, "Your comments were saved.", messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:modifications_modification_change", args=[obj.pk])
+                )
+        # Shown again as the page is shown, with what was typed and the errors beside it.
+        request._viewer_post = (request.POST, request.FILES)  # type: ignore[attr-defined]
+        request.method = "GET"
+        return super()._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def get_formset_kwargs(self, request: HttpRequest, obj: Any, inline: Any, prefix: str) -> Any:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        viewer_post = getattr(request, "_viewer_post", None)
+        if viewer_post is not None and getattr(inline, "open_to_viewers", False):
+            kwargs.update(data=viewer_post[0].copy(), files=viewer_post[1])
+        return kwargs
+
+    def get_inline_formsets(
+        self, request: HttpRequest, formsets: Any, inline_instances: Any, obj: Any = None
+    ) -> Any:
+        if obj is None or self.has_change_permission(request, obj):
+            return super().get_inline_formsets(request, formsets, inline_instances, obj)
+        shown = []
+        for inline, formset in zip(inline_instances, formsets, strict=True):
+            if not getattr(inline, "open_to_viewers", False):
+                shown += super().get_inline_formsets(request, [formset], [inline], obj)
+                continue
+            # Its own permissions, not the page's (Django gives a viewer none).
+            shown.append(
+                helpers.InlineAdminFormSet(
+                    inline,
+                    formset,
+                    list(inline.get_fieldsets(request, obj)),
+                    dict(inline.get_prepopulated_fields(request, obj)),
+                    list(inline.get_readonly_fields(request, obj)),
+                    model_admin=self,
+                    has_add_permission=inline.has_add_permission(request, obj),
+                    has_change_permission=inline.has_change_permission(request, obj),
+                    has_delete_permission=inline.has_delete_permission(request, obj),
+                    has_view_permission=inline.has_view_permission(request, obj),
+                )
+            )
+        return shown
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = [f for f in self.fieldsets[0][1]["fields"] if f not in ("loaded_version",)]

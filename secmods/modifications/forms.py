@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Q
 from django.utils import timezone
 
-from secmods.core.admin import model_fields
+from secmods.core.admin import model_fields, safe_formfield
 from secmods.core.forms import VersionedForm
 from secmods.parties.staff import secas_staff_people
 from secmods.rules import lifecycle
@@ -135,11 +137,16 @@ class ModificationForm(VersionedForm):
         max_value=999_999,
         help_text="Leave empty for the next free number.",
     )
-    alternative_of = forms.ModelChoiceField(
-        queryset=Modification.objects.filter(suffix=""),
-        required=False,
-        help_text="For an alternative solution: it takes this modification's number and "
-        "the next free letter (MP160A).",
+    # A search box, not a <select> of the whole register. The admin's autocomplete needs
+    # a model field that points at Modification: the timetable's is one.
+    alternative_of = safe_formfield(
+        forms.ModelChoiceField(
+            queryset=Modification.objects.filter(suffix=""),
+            required=False,
+            widget=AutocompleteSelect(Milestone._meta.get_field("modification"), admin.site),
+            help_text="For an alternative solution: it takes this modification's number and "
+            "the next free letter (MP160A).",
+        )
     )
     versioned_what = "modification"
 

@@ -110,9 +110,9 @@ def _diff(base: dict[str, list[str]], data: dict[str, list[str]]) -> str:
     return repr(changed)[:300]
 
 
-# The largest forms (a modification with its inlines) are attacked in parts, each within
-# the suite's 120 s per test.
-SHARDS = {"modifications.Modification": 4, "committees.Meeting": 2, "parties.Person": 2}
+# The largest forms (a modification with its inlines, members posting their comments) are
+# attacked in parts, each within the suite's 120 s per test.
+SHARDS = {"modifications.Modification": 8, "committees.Meeting": 2, "parties.Person": 2}
 CASES = [
     (label, mode, (number, SHARDS.get(label, 1)))
     for label in MODEL_LABELS

@@ -178,7 +178,11 @@ def test_staff_can_save_every_change_form_and_others_cannot(world, client, label
     member = UserFactory(committee_member=True, username="member")
     client.force_login(member)
     response = client.post(url, data)
-    assert response.status_code == 403, f"committee member changed a {label}"
+    if label == "modifications.Modification":
+        # Members post this page for their own comments only; nothing else on it is read.
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 403, f"committee member changed a {label}"
     assert snapshot(model) == before
 
     client.logout()

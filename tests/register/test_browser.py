@@ -364,3 +364,32 @@ def test_phone_screenshots(seeded, live_server, browser):
             assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     finally:
         context.close()
+
+
+def test_the_timeline_fits_a_phone_without_cutting_its_labels(seeded, live_server, browser):
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        page.goto("/modifications/MP160/")
+        # The wide picture gives way to a list whose every line wraps inside its box.
+        assert not page.locator("svg.timeline").is_visible()
+        rows = page.locator("ol.timeline-list li")
+        assert rows.count() == seeded.milestones.count()
+        box = page.locator("ol.timeline-list").bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+        overflowing = page.evaluate(
+            "[...document.querySelectorAll('ol.timeline-list li')]"
+            ".filter(li => li.scrollWidth > li.clientWidth).length"
+        )
+        assert overflowing == 0
+        page.locator("ol.timeline-list").screenshot(
+            path=str(ARTIFACTS / "mp160-timeline-phone.png")
+        )
+        # A laptop still gets the picture.
+        page.set_viewport_size({"width": 1366, "height": 768})
+        assert page.locator("svg.timeline").is_visible()
+        assert not page.locator("ol.timeline-list").is_visible()
+    finally:
+        context.close()
