@@ -1575,7 +1575,7 @@ SELECT * FROM (
        LEFT JOIN parties_person p ON p.id = m.proposer_id
        LEFT JOIN parties_organisation o ON o.id = p.organisation_id
       WHERE m.published_at IS NOT NULL AND m.published_at <= now()
-        AND (%(number)s::int IS NULL OR m.id IN (SELECT id FROM target))
+        {published}
       ORDER BY m.published_at DESC LIMIT 50)
     UNION ALL
     (SELECT sc.changed_at, 1, sc.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title,
@@ -1585,12 +1585,19 @@ SELECT * FROM (
        LEFT JOIN parties_person p ON p.id = m.proposer_id
        LEFT JOIN parties_organisation o ON o.id = p.organisation_id
       WHERE m.published_at IS NOT NULL AND m.published_at <= now()
-        AND (%(number)s::int IS NULL OR sc.modification_id IN (SELECT id FROM target))
+        {changes}
       ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 50)
 ) entries
 ORDER BY kind = -1 DESC, at DESC, kind, key DESC
 LIMIT 51
 """
+# A modification's own feed walks its rows by the modification's index (a scalar subquery,
+# so PostgreSQL looks the id up first); the register's walks the newest-first indexes.
+_ATOM_REGISTER_SQL = _ATOM_SQL.format(published="", changes="")
+_ATOM_MODIFICATION_SQL = _ATOM_SQL.format(
+    published="AND m.id = (SELECT id FROM target)",
+    changes="AND sc.modification_id = (SELECT id FROM target)",
+)
 _ATOM_AUTHOR = "SECAS (the SEC Administrator and Secretariat)"
 
 
@@ -1600,7 +1607,8 @@ def _xml(value: str) -> str:  # Django's SimplerXMLGenerator.characters
 
 def _atom_rows(number: int | None = None, suffix: str = "") -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
-        cursor.execute(_ATOM_SQL, {"number": number, "suffix": suffix})
+        sql = _ATOM_REGISTER_SQL if number is None else _ATOM_MODIFICATION_SQL
+        cursor.execute(sql, {"number": number, "suffix": suffix})
         return cursor.fetchall()
 
 
