@@ -1550,3 +1550,153 @@ def plain_meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
         out.append("<p>No published modification is on its agenda.</p>")
     out.append("</section>")
     return _layout(title or name, "meetings", "".join(out))
+
+
+# The Atom feeds' entries, newest first, in one query: a modification's publication and its
+# stage changes, each already joined to the modification and its proposer. Ties keep the
+# real feed's order (publications before stage changes, stage changes newest id first).
+_ATOM_SQL = """
+WITH target AS (
+    SELECT m.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title
+      FROM modifications_modification m
+     WHERE m.number = %(number)s AND m.suffix = %(suffix)s
+       AND m.published_at IS NOT NULL AND m.published_at <= now()
+)
+SELECT * FROM (
+    -- One modification's feed: the modification itself first (kind -1), for the feed's title.
+    SELECT now() AS at, -1 AS kind, id AS key, number, suffix, legacy_reference, stage, title,
+           '' AS from_stage, '' AS to_stage, '' AS decided_by, '' AS reason,
+           NULL::date AS raised_on, NULL AS person, NULL AS organisation
+      FROM target
+    UNION ALL
+    (SELECT m.published_at, 0, m.id, m.number, m.suffix, m.legacy_reference, m.stage,
+            m.title, '', '', '', '', m.raised_on, p.name, o.name
+       FROM modifications_modification m
+       LEFT JOIN parties_person p ON p.id = m.proposer_id
+       LEFT JOIN parties_organisation o ON o.id = p.organisation_id
+      WHERE m.published_at IS NOT NULL AND m.published_at <= now()
+        {published}
+      ORDER BY m.published_at DESC LIMIT 50)
+    UNION ALL
+    (SELECT sc.changed_at, 1, sc.id, m.number, m.suffix, m.legacy_reference, m.stage, m.title,
+            sc.from_stage, sc.to_stage, sc.decided_by, sc.reason, m.raised_on, p.name, o.name
+       FROM modifications_stagechange sc
+       JOIN modifications_modification m ON m.id = sc.modification_id
+       LEFT JOIN parties_person p ON p.id = m.proposer_id
+       LEFT JOIN parties_organisation o ON o.id = p.organisation_id
+      WHERE m.published_at IS NOT NULL AND m.published_at <= now()
+        {changes}
+      ORDER BY sc.changed_at DESC, sc.id DESC LIMIT 50)
+) entries
+ORDER BY kind = -1 DESC, at DESC, kind, key DESC
+LIMIT 51
+"""
+# A modification's own feed walks its rows by the modification's index (a scalar subquery,
+# so PostgreSQL looks the id up first); the register's walks the newest-first indexes.
+_ATOM_REGISTER_SQL = _ATOM_SQL.format(published="", changes="")
+_ATOM_MODIFICATION_SQL = _ATOM_SQL.format(
+    published="AND m.id = (SELECT id FROM target)",
+    changes="AND sc.modification_id = (SELECT id FROM target)",
+)
+_ATOM_AUTHOR = "SECAS (the SEC Administrator and Secretariat)"
+
+
+def _xml(value: str) -> str:  # Django's SimplerXMLGenerator.characters
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _atom_rows(number: int | None = None, suffix: str = "") -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        sql = _ATOM_REGISTER_SQL if number is None else _ATOM_MODIFICATION_SQL
+        cursor.execute(sql, {"number": number, "suffix": suffix})
+        return cursor.fetchall()
+
+
+def _atom_response(
+    request: HttpRequest,
+    title: str,
+    subtitle: str,
+    link: str,
+    self_link: str,
+    rows: list[tuple[Any, ...]],
+) -> HttpResponse:
+    rows = rows[:50]
+    host = urlsplit(settings.SITE_URL).hostname or "secmods.localhost"
+    site = f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
+    author = (
+        f"<author><name>{_xml(_ATOM_AUTHOR)}</name><uri>{_xml(settings.SITE_URL)}/</uri></author>"
+    )
+    stages = dict(Stage.choices)
+    entries = []
+    for (at, kind, key, number, suffix, legacy, stage, m_title, from_stage, to_stage,
+         decided_by, reason, raised_on, person, organisation) in rows:  # fmt: skip
+        ref = _reference(number, suffix, legacy, stage)
+        when = at.astimezone(UTC).isoformat()
+        url = f"/modifications/{ref}/"
+        if kind:
+            entry_title = f"{ref} {m_title}: moved from {stages[from_stage]} to {stages[to_stage]}"
+            url += f"#stage-change-{key}"
+            tag = f"stage-change-{key}"
+            parts = [f"{ref} is now at {stages[to_stage]}."]
+            if decided_by:
+                parts.append(f"Decided by: {decided_by}.")
+            if reason:
+                parts.append(reason)
+            summary = " ".join(parts)
+        else:
+            entry_title = f"New modification: {ref} {m_title}"
+            tag = f"published-{key}"
+            by = ""
+            if person is not None:
+                by = f" Raised by {organisation or person} on {raised_on:%d %B %Y}."
+            summary = f"{m_title}.{by} Stage: {stages[stage]}."
+        entries.append(
+            f"<entry><title>{_xml(entry_title)}</title>"
+            f'<link href="{_xml(site + url)}" rel="alternate"/>'
+            f"<published>{when}</published><updated>{when}</updated>{author}"
+            f"<id>tag:{host},2021:{tag}</id>"
+            f'<summary type="html">{_xml(html.escape(summary))}</summary></entry>'
+        )
+    updated = (rows[0][0] if rows else timezone.now()).astimezone(UTC).isoformat()
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<feed xml:lang="{settings.LANGUAGE_CODE}" xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{_xml(title)}</title>"
+        f'<link href="{_xml(site + link)}" rel="alternate"/>'
+        f'<link href="{_xml(site + self_link)}" rel="self"/>'
+        f"<id>{_xml(site + link)}</id><updated>{updated}</updated>{author}"
+        f"<subtitle>{_xml(subtitle)}</subtitle>{''.join(entries)}</feed>"
+    )
+    return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
+
+
+def plain_feed(request: HttpRequest) -> HttpResponse:
+    """/feeds/modifications.atom: the latest publications and stage changes."""
+    return _atom_response(
+        request,
+        "SEC modifications: new modifications and stage changes",
+        "Modifications published on the secmods register, and their moves between stages.",
+        "/modifications/",
+        "/feeds/modifications.atom",
+        _atom_rows(),
+    )
+
+
+def plain_modification_feed(request: HttpRequest, reference: str) -> HttpResponse:
+    """/modifications/<ref>/feed.atom: one modification's publication and stage changes."""
+    parsed = parse_reference(reference)
+    if parsed is None:
+        raise Http404
+    rows = _atom_rows(parsed.number, parsed.suffix)
+    if not rows or rows[0][1] != -1:
+        raise Http404
+    _, _, _, number, suffix, legacy, stage, title, *_ = rows[0]
+    ref = _reference(number, suffix, legacy, stage)
+    return _atom_response(
+        request,
+        f"{ref} {title}: stage changes",
+        f"Publication and stage changes of {ref} on the secmods register.",
+        f"/modifications/{ref}/",
+        f"/modifications/{ref}/feed.atom",
+        rows[1:],
+    )

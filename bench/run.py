@@ -93,6 +93,13 @@ def endpoints(size: int) -> list[tuple[str, str]]:
             f"/modifications/{ref}/calendar.ics",
         ),
         ("  plain view, same rows", f"/bench/plain/modifications/{ref}/calendar.ics"),
+        ("Atom `/feeds/modifications.atom`", "/feeds/modifications.atom"),
+        ("  plain view, same bytes", "/bench/plain/feeds/modifications.atom"),
+        (
+            "modification Atom `/modifications/MP<size/2>/feed.atom`",
+            f"/modifications/{ref}/feed.atom",
+        ),
+        ("  plain view, same bytes", f"/bench/plain/modifications/{ref}/feed.atom"),
     ]
 
 

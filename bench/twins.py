@@ -131,7 +131,7 @@ def _diff(real: list[str], twin: list[str], limit: int = 12) -> list[str]:
 
 def compare(kind: str, real: str, twin: str) -> list[str]:
     """What the twin shows differently from the real page; empty when they agree.
-    `kind`: "html" or "ics"."""
+    `kind`: "html", "ics" or "atom"."""
     if kind == "ics":
         real_events, twin_events = ics_events(real), ics_events(twin)
         problems = []
@@ -149,6 +149,12 @@ def compare(kind: str, real: str, twin: str) -> list[str]:
                 if a != b:
                     problems.append(f"{uid} {field}: real {a!r}, twin {b!r}")
         return problems
+    if kind == "atom":
+        # The twin writes the feed itself: the same bytes, entry by entry.
+        if real == twin:
+            return []
+        split = re.compile(r"(?=<entry>)")
+        return _diff(split.split(real), split.split(twin)) or ["the feeds differ"]
     if kind == "html":
         real_blocks = [" | ".join(block) for block in page_blocks(real)]
         twin_blocks = [" | ".join(block) for block in page_blocks(twin)]
@@ -188,6 +194,13 @@ def pairs(reference: str, meeting: int = 1) -> list[tuple[str, str, str, str]]:
             "ics",
             f"/modifications/{reference}/calendar.ics",
             f"/bench/plain/modifications/{reference}/calendar.ics",
+        ),
+        ("Atom feed", "atom", "/feeds/modifications.atom", "/bench/plain/feeds/modifications.atom"),
+        (
+            f"modification Atom feed {reference}",
+            "atom",
+            f"/modifications/{reference}/feed.atom",
+            f"/bench/plain/modifications/{reference}/feed.atom",
         ),
     ]
 

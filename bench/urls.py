@@ -6,10 +6,12 @@ from django.urls import path
 from bench.plain_views import (
     plain_committee_ics,
     plain_detail,
+    plain_feed,
     plain_list,
     plain_meeting,
     plain_meetings,
     plain_meetings_ics,
+    plain_modification_feed,
     plain_modification_ics,
     plain_page,
     plain_register,
@@ -27,5 +29,7 @@ urlpatterns = [
     path("bench/plain/meetings/<int:meeting_id>/", plain_meeting),
     path("bench/plain/calendar/committees/<slug:slug>.ics", plain_committee_ics),
     path("bench/plain/modifications/<str:reference>/calendar.ics", plain_modification_ics),
+    path("bench/plain/feeds/modifications.atom", plain_feed),
+    path("bench/plain/modifications/<str:reference>/feed.atom", plain_modification_feed),
     *production_urlpatterns,
 ]

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from bench.twins import compare, ics_events, page_blocks, pairs
@@ -268,3 +269,30 @@ def test_the_seed_modification_and_its_calendar_match_too(client, seed, time_mac
     time_machine.move_to(dt.datetime(2021, 5, 15, 12, tzinfo=dt.UTC))
     for name, kind, real, twin in pairs(seed.reference):
         assert compare(kind, fetch(client, real), fetch(client, twin)) == [], name
+
+
+ATOM = [pair for pair in pairs("MP160") if pair[1] == "atom"]
+
+
+@pytest.mark.parametrize("reference", ["MP160", "DP150"])
+def test_the_atom_twins_write_the_same_bytes(client, register, reference):
+    """Read before the meeting pages' twins: the Atom twins are held to the same bytes."""
+    for name, _kind, real, twin in [p for p in pairs(reference) if p[1] == "atom"]:
+        assert fetch(client, real) == fetch(client, twin), name
+
+
+def test_an_atom_twin_that_misses_a_stage_change_fails_the_check(client, register):
+    """The real feed read before MP160's stage change goes away, the twin after."""
+    for name, kind, real, twin in ATOM:
+        before = fetch(client, real)
+        assert "the CSR forecast matters" in before  # the reason, escaped for an html summary
+        with transaction.atomic():
+            StageChange.objects.all().delete()
+            problems = compare(kind, before, fetch(client, twin))
+            transaction.set_rollback(True)
+        assert any("the CSR forecast matters" in problem for problem in problems), name
+
+
+def test_an_atom_twin_of_an_unpublished_modification_is_not_found(client, register):
+    assert client.get("/bench/plain/modifications/MP170/feed.atom").status_code == 404
+    assert client.get("/modifications/MP170/feed.atom").status_code == 404
