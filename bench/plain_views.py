@@ -808,8 +808,27 @@ def _timeline_svg(reference: str, timeline: Any) -> str:
                     ' height="14" rx="3"/>'
                 )
         out.append("</g>")
+    out.append('</svg></div><ol class="timeline-list" aria-hidden="true">')
+    for row in timeline.rows:
+        if row.marker.kind == "bar":
+            key = "key-span"
+        elif row.marker.kind == "dot":
+            key = f"key-{row.status}"
+        else:
+            key = "key-tbc"
+        flag = (
+            f' <span class="flag">{row.status}</span>'
+            if row.status in ("next", "overdue", "done")
+            else ""
+        )
+        was = f' <span class="was">({row.baseline_text})</span>' if row.baseline_text else ""
+        out.append(
+            f'<li class="status-{row.status}" data-precision="{row.marker.precision}">'
+            f'<span class="key {key}"></span> <span class="when">{row.when_text}</span>{flag}'
+            f"<br>{esc(row.milestone.label)}{was}</li>"
+        )
     out.append(
-        '</svg></div><p class="legend" aria-hidden="true"><span class="key key-done"></span> '
+        '</ol><p class="legend" aria-hidden="true"><span class="key key-done"></span> '
         'done <span class="key key-next"></span> next <span class="key key-overdue"></span> '
         'overdue <span class="key key-planned"></span> planned <span class="key key-span">'
         '</span> a bar is a week, month or quarter <span class="key key-baseline"></span> '
@@ -1419,7 +1438,10 @@ SELECT (SELECT json_agg(json_build_array(slug, name) ORDER BY name) FROM committ
           SELECT json_build_array({_MEETING_COLUMNS}) AS row, mt.starts_at
             FROM committees_meeting mt JOIN committees_committee c ON c.id = mt.committee_id
            WHERE mt.starts_at < %(now)s ORDER BY mt.starts_at DESC
-           LIMIT %(limit)s OFFSET %(offset)s) p)
+           LIMIT %(limit)s
+          -- Past the last page shows the last page, as Django's Paginator.get_page does.
+          OFFSET (LEAST(%(page)s, GREATEST(1, CEIL((SELECT count(*) FROM committees_meeting
+                   WHERE starts_at < %(now)s)::numeric / %(limit)s)::int)) - 1) * %(limit)s) p)
 """  # noqa: S608 (constant SQL)
 
 
@@ -1462,7 +1484,7 @@ def plain_meetings(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute(
             _MEETINGS_SQL,
-            {"now": timezone.now(), "limit": PAGE_SIZE, "offset": (number - 1) * PAGE_SIZE},
+            {"now": timezone.now(), "limit": PAGE_SIZE, "page": number},
         )
         committees, upcoming, past_count, past = cursor.fetchone()
     options = "".join(
@@ -1487,6 +1509,7 @@ def plain_meetings(request: HttpRequest) -> HttpResponse:
         _meeting_rows(past, "Past meetings, latest first") if past else "<p>No past meeting.</p>"
     )
     pages = max(1, -(-past_count // PAGE_SIZE))
+    number = min(number, pages)
     if pages > 1:
         out.append('<nav class="pager" aria-label="Pages of past meetings"><ul>')
         if number > 1:
