@@ -12,15 +12,19 @@ def _inline_names(model):
     return [inline.__name__ for inline in model_admin.get_inlines(RequestFactory().get("/"), None)]
 
 
-def test_a_modification_page_has_its_own_inlines_then_the_registered_ones():
+def test_a_modification_page_shows_its_own_and_the_registered_inlines_in_working_order():
+    # The workspace order (modifications.admin.INLINE_ORDER): the timetable and meetings
+    # first, then comments, consultations, documents, the report, history and reminders.
     assert _inline_names(Modification) == [
-        "ReportSectionInline",
         "MilestoneInline",
-        "StageChangeInline",
         "ModificationAgendaInline",
-        "ReminderInline",
+        "ModificationCommentInline",
+        "ModificationConsultationInline",
         "DocumentInline",
+        "ReportSectionInline",
         "ReportVersionInline",
+        "StageChangeInline",
+        "ReminderInline",
     ]
 
 

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from secmods.committees import services as committee_services
 from secmods.committees.models import Committee, Meeting
@@ -305,6 +306,10 @@ def update_agenda_item(w: World):  # type: ignore[no-untyped-def]
 
 def record_agenda_outcome(w: World):  # type: ignore[no-untyped-def]
     item = w.modification.agenda_items.get()
+    # An outcome is minuted after the meeting (the factory's meeting may lie ahead).
+    Meeting.objects.filter(pk=item.meeting_id).update(
+        starts_at=timezone.now() - dt.timedelta(days=1)
+    )
     return (
         page_of(w.modification),
         lambda: committee_services.record_agenda_outcome(
