@@ -15,7 +15,8 @@ from tests.register.test_browser import seeded as seeded
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # As tests/register/test_browser.py: its `seeded` puts back what a flush empties.
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
     pytest.mark.urls("tests.core.test_errors_browser"),
 ]
 

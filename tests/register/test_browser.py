@@ -25,11 +25,14 @@ from tests.factories import MembershipFactory, ModificationFactory, PersonFactor
 
 from .helpers import PDF_BYTES, SECRET, consultation_with_responses, document
 
-# serialized_rollback: the flush after each test empties the groups and Party Categories
-# that data migrations made; the seed and the roles need them back before the next test.
+# No serialized_rollback: these run after other transactional tests (in the same xdist
+# group) whose flush re-made the content types with new ids, so restoring serialized ones
+# collides (duplicate key). The roles and Party Categories that data migrations made, which
+# a flush empties, are put back by the `seeded` fixture instead; reset_sequences because
+# the seed names Party Categories by id, as the migration numbered them.
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True, reset_sequences=True),
 ]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,8 +80,31 @@ def browser(seeded, live_server) -> Iterator[object]:  # type: ignore[no-untyped
 
 @pytest.fixture
 def seeded(transactional_db) -> Modification:  # type: ignore[no-untyped-def]
+    restore_migrated_rows()
     call_command("load_seed", verbosity=0)
     return Modification.objects.get(number=160, suffix="")
+
+
+def restore_migrated_rows() -> None:
+    """The roles and Party Categories a data migration made, which a flush emptied."""
+    import importlib
+
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from secmods.core.roles import SECAS_STAFF
+
+    # A connection another test's teardown ended would fail the first query: start afresh.
+    connection.close()
+    if not Group.objects.filter(name=SECAS_STAFF).exists():
+        roles = importlib.import_module(
+            "secmods.parties.migrations.0002_roles_and_party_categories"
+        )
+        state = MigrationLoader(connection).project_state(
+            ("parties", "0002_roles_and_party_categories")
+        )
+        roles.forwards(state.apps, None)
 
 
 @pytest.fixture
