@@ -121,6 +121,9 @@ CASES = [
 ]
 
 
+# Each part posts some hundreds of forms; on a loaded two-core machine a modification's part
+# (its page now carries comments and consultations too) came near the suite's 120 s.
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize(
     ("label", "mode", "shard"), CASES, ids=[f"{c[0]}-{c[1]}-{c[2][0]}" for c in CASES]
 )
