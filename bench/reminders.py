@@ -113,7 +113,7 @@ def main() -> int:
     from django.utils import timezone
 
     from config.celery import app
-    from secmods.committees.models import Committee, Meeting
+    from secmods.committees.models import Committee
     from secmods.reminders import dispatch, tasks
     from secmods.reminders.models import Reminder, ReminderRule, ReminderStatus
     from tests.reminders.smtp_sink import free_port
@@ -132,7 +132,12 @@ def main() -> int:
         slug="bench", defaults={"name": "Bench Committee", "abbreviation": "BENCH", "kind": "csc"}
     )
     started = time.monotonic()
-    ReminderRule.objects.create(
+    # Through the services, as staff would: re-planning is an explicit call inside them
+    # (docs/reminders.md), not a signal on a bare save.
+    from secmods.committees.services import create_meeting
+    from secmods.reminders.services import save_rule
+
+    save_rule(
         name="Bench reminder",
         event_kind="meeting",
         committee=committee,
@@ -143,7 +148,7 @@ def main() -> int:
         subject_template="Papers for {{ meeting }}",
         text_template="Dear colleague, the papers for {{ event_label }} are out.",
     )
-    Meeting.objects.create(committee=committee, starts_at=timezone.now() + dt.timedelta(days=10))
+    create_meeting(committee=committee, starts_at=timezone.now() + dt.timedelta(days=10))
     planned = Reminder.objects.filter(status=ReminderStatus.PLANNED).count()
     print(f"planned {planned} due reminders in {time.monotonic() - started:.1f}s")
     assert planned == args.reminders, planned
