@@ -102,6 +102,14 @@ class CommentForm(forms.ModelForm):
         return cleaned
 
 
+def comment_meeting_choices(user: Any) -> Any:
+    """The meetings a comment may be tied to: any for SECAS staff; for a member, those of
+    his committees open for comment (the comment's own page and the modification's page)."""
+    if is_secas_staff(user):
+        return Meeting.objects.select_related("committee")
+    return meetings_for_commenting(user, timezone.localdate())
+
+
 @admin.register(Comment)
 class CommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = CommentForm
@@ -142,10 +150,7 @@ class CommentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "meeting":
-            if is_secas_staff(request.user):
-                kwargs["queryset"] = Meeting.objects.select_related("committee")
-            else:
-                kwargs["queryset"] = meetings_for_commenting(request.user, timezone.localdate())
+            kwargs["queryset"] = comment_meeting_choices(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -700,10 +705,7 @@ class ModificationCommentInline(SafeInlineMixin, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "meeting":
-            if is_secas_staff(request.user):
-                kwargs["queryset"] = Meeting.objects.select_related("committee")
-            else:
-                kwargs["queryset"] = meetings_for_commenting(request.user, timezone.localdate())
+            kwargs["queryset"] = comment_meeting_choices(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @staticmethod
