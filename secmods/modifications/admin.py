@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -480,6 +481,12 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
         if not self.has_change_permission(request, modification):
             raise PermissionDenied
         form = MoveStageForm(request.POST or None, modification=modification)
+        # A search, not a list of every meeting ever held (6,000 at 10,000 modifications);
+        # the meeting admin's search understands "CSC mar 2026".
+        meeting = form.fields["meeting"]
+        assert isinstance(meeting, forms.ModelChoiceField)
+        meeting.widget = AutocompleteSelect(StageChange._meta.get_field("meeting"), self.admin_site)
+        meeting.widget.choices = meeting.choices
         if request.method == "POST" and form.is_valid():
             try:
                 change = services.move_stage(
@@ -510,6 +517,7 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
             "original": modification,
             "title": f"Move {modification.reference} to another stage",
             "form": form,
+            "media": self.media + form.media,
             "moves": lifecycle.describe(),
             "has_view_permission": True,
         }

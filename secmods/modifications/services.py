@@ -280,6 +280,7 @@ def update_modification(
         raise ValidationError({"stage": "Stages change only through the lifecycle moves."})
     sec_sections = fields.pop("sec_sections", None)
     impacted = fields.pop("impacted_party_categories", None)
+    recipients_before = (locked.proposer_id, locked.lead_analyst_id)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -290,6 +291,10 @@ def update_modification(
     if impacted is not None:
         locked.impacted_party_categories.set(impacted)
     bump_version(locked)
+    if (locked.proposer_id, locked.lead_analyst_id) != recipients_before:
+        # Reminders are planned per recipient address: a new lead analyst or proposer gets
+        # the upcoming ones, the one replaced gets none.
+        replan_modification_events(locked.pk)
     return locked
 
 

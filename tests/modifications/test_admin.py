@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -246,6 +247,30 @@ def test_move_stage_page_refuses_with_reasons_then_moves(seed, secas_client):
     )
     history = secas_client.get(reverse("admin:modifications_modification_history", args=[seed.pk]))
     assert history.status_code == 200
+
+
+def test_the_move_stage_meeting_picker_searches_instead_of_listing_every_meeting(
+    seed, secas_client
+):
+    MeetingFactory.create_batch(30)
+    url = reverse("admin:modifications_modification_move", args=[seed.pk])
+    html = secas_client.get(url).content.decode()
+    select = re.search(r'<select name="meeting".*?</select>', html, re.S)
+    assert select and "admin-autocomplete" in select.group(0)
+    assert 'data-model-name="stagechange"' in select.group(0)
+    assert select.group(0).count("<option") == 1  # the blank one, not 30 meetings
+    assert "admin/js/autocomplete.js" in html
+    wanted = seed.milestones.get(order=2).meeting
+    found = secas_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "modifications",
+            "model_name": "stagechange",
+            "field_name": "meeting",
+            "term": f"{wanted.committee.abbreviation} {wanted.date:%b %Y}",
+        },
+    ).json()["results"]
+    assert str(wanted.pk) in {r["id"] for r in found}
 
 
 def test_stage_cannot_be_changed_through_the_form(seed, secas_client):

@@ -227,6 +227,34 @@ def test_milestones_of_other_kinds_and_done_or_closed_ones_get_none() -> None:
     assert live() == []
 
 
+def test_a_new_lead_analyst_or_proposer_gets_the_upcoming_reminders() -> None:
+    _milestone_rule()
+    modification = ModificationFactory(
+        proposer=PersonFactory(email="proposer@dcc.example"),
+        lead_analyst=PersonFactory(email="old-analyst@secas.example"),
+    )
+    MilestoneFactory(
+        modification=modification,
+        kind=MilestoneKind.CONSULTATION_CLOSES,
+        when=ApproxDate.day(dt.date(2025, 5, 23)),
+    )
+    assert "old-analyst@secas.example" in [r.recipient_email for r in live()]
+    modification = modification_services.update_modification(
+        modification,
+        lead_analyst=PersonFactory(email="new-analyst@secas.example"),
+        proposer=PersonFactory(email="new-proposer@dcc.example"),
+    )
+    assert [r.recipient_email for r in live()] == [
+        "new-analyst@secas.example",
+        "new-proposer@dcc.example",
+        "secas@example.org",
+    ]
+    # A change of title alone re-plans nothing (no reminder row is touched).
+    before = {(r.pk, r.due_at) for r in live()}
+    modification_services.update_modification(modification, title="A new title")
+    assert {(r.pk, r.due_at) for r in live()} == before
+
+
 def test_follow_meeting_moves_the_milestone_reminders(csc) -> None:  # type: ignore[no-untyped-def]
     ReminderRuleFactory(
         event_kind="milestone", milestone_kind=MilestoneKind.CSC, committee=csc, offset=1
