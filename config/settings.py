@@ -38,7 +38,7 @@ SITE_URL = env.str(
 ).rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "secmods.core.admin_site.SecmodsAdminConfig",  # django.contrib.admin, SEC apps first
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -15,10 +15,6 @@ from secmods.glossary.api import GlossaryTermViewSet
 from secmods.modifications.api import MilestoneViewSet, ModificationViewSet
 from secmods.votes.api import VoteViewSet
 
-admin.site.site_header = "secmods — SEC modifications"
-admin.site.site_title = "secmods"
-admin.site.index_title = "Modifications, timetables, meetings and comments"
-
 # --- REST API: /api/v1/ (the API), /api/schema/ (OpenAPI 3), /api/docs/, /api/redoc/ ------
 api_router = SimpleRouter()
 api_router.register("modifications", ModificationViewSet, basename="modification")
