@@ -172,11 +172,16 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         if committee is None:
             notices.append(f"There is no committee “{slug[:40]}”, so that filter was ignored.")
     now = timezone.now()
-    upcoming = selectors.upcoming_meetings(request.user, committee=committee, now=now)
     past = Paginator(
         selectors.past_meetings(request.user, committee=committee, now=now),
         selectors.PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    upcoming, past.object_list = selectors.meeting_list_rows(  # type: ignore[assignment]
+        request.user,
+        past.object_list,  # type: ignore[arg-type]
+        committee=committee,
+        now=now,
+    )
     return render(
         request,
         "register/meeting_list.html",
@@ -184,7 +189,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "committees": committees,
             "committee": committee,
             "notices": notices,
-            "upcoming": list(upcoming),
+            "upcoming": upcoming,
             "past": past,
             "nav": "meetings",
         },
