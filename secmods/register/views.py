@@ -17,6 +17,7 @@ from secmods.documents import filetypes
 from secmods.glossary.selectors import terms_used_by
 
 from . import calendars, selectors
+from .glossary_markup import Acronyms
 from .timeline import build_timeline
 
 COLUMNS = [
@@ -149,6 +150,8 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "milestones": milestones,
             "timeline": build_timeline(milestones, today),
             "terms": terms,
+            # Prepared once for the fifty-odd texts the page marks.
+            "acronyms": Acronyms(terms),
             "sections": list(modification.sections.all()),
             "agenda_items": list(modification.agenda_items.all()),
             "stage_changes": list(modification.stage_changes.all()),
