@@ -1,10 +1,10 @@
-"""The public page cache: anonymous copies of the register's pages, keyed by a register version.
+"""The public page cache: anonymous copies of the register's pages, stamped with a register version.
 
 Every service that changes what the public register shows calls `public_content_changed()`;
 once its transaction commits, the register version (one key in the Django cache, which every
 web worker shares: Redis in production and under `make run`) takes a new value that was never
-used before, so every stored page is out of reach at once. Nothing is deleted or scanned: old
-pages just expire.
+used before, so every stored page is out of reach at once (a page is served only under the
+version it was built under). Nothing is deleted or scanned: old pages are overwritten or expire.
 
 A page also changes with the clock alone: a modification's publication time comes, a
 consultation opens or closes, a meeting starts (it moves from "upcoming" to "past"), a day
@@ -123,15 +123,6 @@ def _read_version() -> str:
     return str(version)
 
 
-def current_version() -> str | None:
-    """The register version; None when the cache cannot be read (serve uncached then)."""
-    try:
-        return _read_version()
-    except Exception:
-        logger.warning("public page cache: the cache cannot be read; serving uncached")
-        return None
-
-
 def _bumped_at(version: str) -> float:
     head = version.split(".", 1)[0]
     return int(head) / 1e9 if head.isdigit() else 0.0
@@ -210,20 +201,33 @@ def _bypass(request: HttpRequest) -> bool:
     return "HTTP_AUTHORIZATION" in request.META
 
 
-def _page_key(version: str, request: HttpRequest) -> str:
+def _page_key(request: HttpRequest) -> str:
     # The host and scheme: feeds and calendars write absolute links from the request.
     # Nothing else is read from the request by the register's pages (no Accept-Language:
     # no LocaleMiddleware; no HTMX; no cookie once sessions are out of the way). No clock
-    # moment either: a copy never outlives the next one (see `_store`).
+    # moment either: a copy never outlives the next one (see `_store`). No version: the
+    # entry names the version it was built under (see `_read`), so that the version and the
+    # page are read in one round trip.
     what = "|".join(
         [
-            version,
             "https" if request.is_secure() else "http",
             request.get_host(),
             request.get_full_path(),
         ]
     )
     return f"{PAGE_KEY_PREFIX}:{hashlib.sha256(what.encode()).hexdigest()}"
+
+
+def _read(key: str) -> tuple[str, Any]:
+    """The register version and the entry stored under `key`, in one cache round trip (the
+    version then the page, one after the other, made a cached page cost two: as much as
+    the plain twin's two database round trips). The entry is None when the version is new."""
+    versions = version_key()
+    found = cache.get_many([versions, key])
+    version = found.get(versions)
+    if version is None:
+        return _read_version(), None  # no page was stored under a version just made
+    return str(version), found.get(key)
 
 
 def _cacheable(response: HttpResponseBase) -> bool:
@@ -266,14 +270,18 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True, no_cache=True)
             patch_vary_headers(response, ["Cookie"])
             return response
-        version = current_version() if settings.PUBLIC_PAGE_CACHE else None
-        if version is None:
+        if not settings.PUBLIC_PAGE_CACHE:
             return self.get_response(request)
         try:
-            key = _page_key(version, request)
+            key = _page_key(request)
         except Exception:  # DisallowedHost: Django answers it with its 400 below
             return self.get_response(request)
-        found = self._cached(key)
+        try:
+            version, entry = _read(key)
+        except Exception:
+            logger.warning("public page cache: the cache cannot be read; serving uncached")
+            return self.get_response(request)
+        found = self._cached(entry, version)
         if found is not None:
             response, changed_at = found
         else:
@@ -288,8 +296,8 @@ class PublicPageCacheMiddleware:
             if not _cacheable(response):
                 return response
             changed_at = max(_bumped_at(version), window.last)
-            self._prepare(response, key, window)
-            self._store(key, response, changed_at, window)
+            self._prepare(response, version, key, window)
+            self._store(key, version, response, changed_at, window)
         return self._conditional(request, response, changed_at)
 
     @staticmethod
@@ -301,10 +309,10 @@ class PublicPageCacheMiddleware:
         return bool(getattr(match.func, "public_page_cache", False))
 
     @staticmethod
-    def _prepare(response: HttpResponseBase, key: str, window: ClockWindow) -> None:
+    def _prepare(response: HttpResponseBase, version: str, key: str, window: ClockWindow) -> None:
         if not response.has_header("ETag"):
             # The version, the request and the clock moment: the same three, the same bytes.
-            tag = hashlib.sha256(f"{key}|{window.last:.0f}".encode()).hexdigest()[:32]
+            tag = hashlib.sha256(f"{version}|{key}|{window.last:.0f}".encode()).hexdigest()[:32]
             response["ETag"] = f'"{tag}"'
         if not response.has_header("Cache-Control"):
             # Browsers and proxies may keep the page but must ask again each time: the
@@ -313,15 +321,12 @@ class PublicPageCacheMiddleware:
         patch_vary_headers(response, ["Cookie"])
 
     @staticmethod
-    def _cached(key: str) -> tuple[HttpResponse, float] | None:
-        try:
-            entry = cache.get(key)
-        except Exception:
-            logger.warning("public page cache: the cache cannot be read; serving uncached")
-            return None
+    def _cached(entry: Any, version: str) -> tuple[HttpResponse, float] | None:
         if entry is None:
             return None
-        status, headers, content, changed_at, valid_from = entry
+        built_under, status, headers, content, changed_at, valid_from = entry
+        if built_under != version:
+            return None  # public content changed since: the copy is out of reach
         if time.time() < valid_from:
             return None  # kept at a later time than now (a clock set back): not this window
         response = HttpResponse(content, status=status)
@@ -331,7 +336,7 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _store(
-        key: str, response: HttpResponseBase, changed_at: float, window: ClockWindow
+        key: str, version: str, response: HttpResponseBase, changed_at: float, window: ClockWindow
     ) -> None:
         timeout = float(settings.PUBLIC_PAGE_CACHE_SECONDS)
         if window.next is not None:
@@ -341,7 +346,7 @@ class PublicPageCacheMiddleware:
             return
         headers = list(response.items())
         content = response.content  # type: ignore[attr-defined]
-        entry = (response.status_code, headers, content, changed_at, window.last)
+        entry = (version, response.status_code, headers, content, changed_at, window.last)
         try:
             cache.set(key, entry, timeout=int(timeout))
         except Exception:

@@ -10,6 +10,10 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from secmods.glossary.models import GlossaryTerm
+from secmods.glossary.selectors import Term
+
+# A glossary row, or the API's light copy of one: both have an acronym and a full term.
+AnyTerm = GlossaryTerm | Term
 
 
 def term_anchor(acronym: str) -> str:
@@ -17,7 +21,7 @@ def term_anchor(acronym: str) -> str:
     return "term-" + re.sub(r"[^A-Za-z0-9]+", "-", acronym).strip("-")
 
 
-def _pattern(terms: Iterable[GlossaryTerm]) -> re.Pattern[str] | None:
+def _pattern(terms: Iterable[AnyTerm]) -> re.Pattern[str] | None:
     acronyms = sorted({term.acronym for term in terms if term.acronym}, key=len, reverse=True)
     if not acronyms:
         return None
@@ -26,38 +30,65 @@ def _pattern(terms: Iterable[GlossaryTerm]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-z0-9&])({alternatives})(s?)(?![A-Za-z0-9&])")
 
 
-def mark_acronyms(text: str, terms: Iterable[GlossaryTerm]) -> SafeString:
-    """The text, escaped, with each known acronym wrapped in a glossary link and <abbr>."""
-    terms = list(terms)
-    pattern = _pattern(terms)
-    if pattern is None:
-        return conditional_escape(text)
-    full_terms = {term.acronym: term.full_term for term in terms}
-    glossary = reverse("register:glossary")
-    pieces: list[str] = []
-    position = 0
-    for match in pattern.finditer(text):
-        pieces.append(conditional_escape(text[position : match.start()]))
-        acronym, plural = match.group(1), match.group(2)
-        pieces.append(
-            format_html(
+class Acronyms:
+    """A page's glossary terms prepared once for every text the page marks: the modification
+    page marks some fifty texts (title, milestones, report, outcomes, questions), and
+    building the pattern, reversing the glossary's address and formatting each link again
+    for every one of them cost more than the marking."""
+
+    def __init__(self, terms: Iterable[AnyTerm]) -> None:
+        self.terms = list(terms)
+        self.pattern = _pattern(self.terms)
+        self.full_terms = {term.acronym: term.full_term for term in self.terms}
+        self._links: dict[tuple[str, str], str] = {}
+        self._glossary = ""
+
+    def _link(self, acronym: str, plural: str) -> str:
+        link = self._links.get((acronym, plural))
+        if link is None:
+            if not self._glossary:
+                self._glossary = reverse("register:glossary")
+            link = format_html(
                 '<a class="term" href="{}#{}"><abbr title="{}">{}</abbr>{}</a>',
-                glossary,
+                self._glossary,
                 term_anchor(acronym),
-                full_terms[acronym] + plural,
+                self.full_terms[acronym] + plural,
                 acronym,
                 plural,
             )
+            self._links[(acronym, plural)] = link
+        return link
+
+    def mark(self, text: str) -> SafeString:
+        """The text, escaped, with each known acronym wrapped in a glossary link and <abbr>."""
+        if self.pattern is None:
+            return conditional_escape(text)
+        pieces: list[str] = []
+        position = 0
+        for match in self.pattern.finditer(text):
+            pieces.append(conditional_escape(text[position : match.start()]))
+            pieces.append(self._link(match.group(1), match.group(2)))
+            position = match.end()
+        pieces.append(conditional_escape(text[position:]))
+        return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
+
+    def paragraphs(self, text: str) -> SafeString:
+        """Blank-line separated paragraphs as <p>, acronyms marked."""
+        blocks = [block.strip() for block in re.split(r"\n\s*\n", text or "") if block.strip()]
+        return mark_safe(  # noqa: S308 - mark escapes
+            "".join(f"<p>{self.mark(block)}</p>" for block in blocks)
         )
-        position = match.end()
-    pieces.append(conditional_escape(text[position:]))
-    return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
 
 
-def paragraphs(text: str, terms: Iterable[GlossaryTerm]) -> SafeString:
+def _acronyms(terms: Iterable[AnyTerm] | Acronyms) -> Acronyms:
+    return terms if isinstance(terms, Acronyms) else Acronyms(terms)
+
+
+def mark_acronyms(text: str, terms: Iterable[AnyTerm] | Acronyms) -> SafeString:
+    """The text, escaped, with each known acronym wrapped in a glossary link and <abbr>."""
+    return _acronyms(terms).mark(text)
+
+
+def paragraphs(text: str, terms: Iterable[AnyTerm] | Acronyms) -> SafeString:
     """Blank-line separated paragraphs as <p>, acronyms marked."""
-    terms = list(terms)
-    blocks = [block.strip() for block in re.split(r"\n\s*\n", text or "") if block.strip()]
-    return mark_safe(  # noqa: S308 - mark_acronyms escapes
-        "".join(format_html("<p>{}</p>", mark_acronyms(block, terms)) for block in blocks)
-    )
+    return _acronyms(terms).paragraphs(text)

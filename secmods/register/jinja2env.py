@@ -1,6 +1,7 @@
-"""The Jinja2 environment of the public pages that list many rows (docs/proof.md, "Where the
-time went"): the register's table cost more in Django's template engine (a lookup per
-variable, per row) than every query of the page. The same helpers as the `register`
+"""The Jinja2 environment of the public register's pages (docs/proof.md, "Where the time
+went"): the register's table, and the modification page's timeline, report and consultations,
+cost more in Django's template engine (a lookup per variable, per row) than every query of
+the page. The same helpers as the `register`
 template library, under the same names."""
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.template.defaultfilters import add, filesizeformat, floatformat
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from jinja2 import Environment
 
-from .templatetags.register import approx_date, machine_time
+from .templatetags.register import anchor, approx_date, inline_terms, machine_time, with_terms
 
 
 def url(name: str, *args: Any) -> str:
@@ -53,4 +55,14 @@ def environment(**options: Any) -> Environment:
     env = Environment(keep_trailing_newline=True, **options)  # noqa: S701 (autoescape is on)
     env.globals.update(url=url, static=static, query_string=query_string, approx_date=approx_date)
     env.filters.update(machine_time=machine_time, date=date, pluralize=pluralize)
+    # The modification page's: the glossary's markup, and Django's own filters where Jinja2
+    # has none or writes it otherwise (its filesizeformat says "1.2 kB", Django's "1.2 KB").
+    env.filters.update(
+        inline_terms=inline_terms,
+        with_terms=with_terms,
+        anchor=anchor,
+        add=add,
+        floatformat=floatformat,
+        filesizeformat=filesizeformat,
+    )
     return env

@@ -15,6 +15,7 @@ from django.db.models import (
     Case,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Model,
     OuterRef,
@@ -28,7 +29,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 
-from secmods.committees.models import AgendaItem, AgendaPurpose, Committee, Meeting
+from secmods.committees.models import AgendaItem, AgendaPurpose, Committee, Meeting, MeetingStatus
 from secmods.consultations.models import Consultation, Response
 from secmods.documents.models import Document, Visibility
 from secmods.documents.selectors import can_see_confidential
@@ -410,59 +411,160 @@ def glossary_terms(search: str = "") -> QuerySet[GlossaryTerm]:
 
 
 # --- Meetings --------------------------------------------------------------------------
-# What an agenda line shows of a modification: its reference (number, suffix, stage,
-# legacy_reference) and title; published_at for the visibility condition.
-AGENDA_MODIFICATION_FIELDS = (
-    "number", "suffix", "stage", "legacy_reference", "title", "published_at",
+MEETING_FIELDS = (
+    "pk", "starts_at", "title", "location", "status",
+    "committee__slug", "committee__name", "committee__abbreviation",
 )  # fmt: skip
+MEETING_STATUSES = dict(MeetingStatus.choices)
+PURPOSES = dict(AgendaPurpose.choices)
 
 
-def _visible_agenda(user: Any) -> Prefetch:
-    # The public sees a meeting's agenda items only for published modifications.
-    return Prefetch(
-        "agenda_items",
-        # Ordered within each meeting only: the default ordering ("meeting", i.e. its
-        # start) would join every meeting to sort rows that are grouped by meeting anyway.
-        queryset=AgendaItem.objects.filter(visible_to(user, through="modification"))
-        .select_related("modification")
-        # A calendar lists hundreds of items: load what an agenda line shows (reference and
-        # title), not every column of every modification.
-        .only(
-            *(f.name for f in AgendaItem._meta.concrete_fields),
-            *(f"modification__{name}" for name in AGENDA_MODIFICATION_FIELDS),
-        )
-        .order_by("order", "pk"),
-    )
+@dataclass(frozen=True, slots=True)
+class AgendaLine:
+    """One published item of a meeting's agenda, as the meeting pages show it."""
+
+    reference: str
+    url: str
+    title: str
+    purpose_display: str
+    decision: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRow:
+    """A meeting as the meeting list and a meeting's page show it."""
+
+    pk: int
+    url: str
+    starts_at: dt.datetime  # London time
+    starts_iso: str  # to the second, as machine_time writes it
+    starts_text: str  # as Django's date:"D j M Y, H:i" writes it
+    title: str
+    location: str
+    status: str
+    status_display: str
+    committee_slug: str
+    committee_name: str
+    committee_abbreviation: str
+    agenda: list[AgendaLine]
 
 
 def meetings(user: Any, *, committee: Committee | None = None) -> QuerySet[Meeting]:
-    queryset = Meeting.objects.select_related("committee").prefetch_related(_visible_agenda(user))
+    queryset = Meeting.objects.all()
     if committee is not None:
         queryset = queryset.filter(committee=committee)
     return queryset
-
-
-def upcoming_meetings(
-    user: Any, *, committee: Committee | None = None, now: dt.datetime | None = None
-) -> QuerySet[Meeting]:
-    now = now or timezone.now()
-    return meetings(user, committee=committee).filter(starts_at__gte=now).order_by("starts_at")
 
 
 def past_meetings(
     user: Any, *, committee: Committee | None = None, now: dt.datetime | None = None
 ) -> QuerySet[Meeting]:
     now = now or timezone.now()
-    return meetings(user, committee=committee).filter(starts_at__lt=now).order_by("-starts_at")
+    # The primary key breaks ties: a page never shows a meeting its neighbour shows too.
+    return (
+        meetings(user, committee=committee).filter(starts_at__lt=now).order_by("-starts_at", "-pk")
+    )
+
+
+def meeting_rows(user: Any, queryset: QuerySet[Meeting]) -> list[MeetingRow]:
+    """The meetings of `queryset` as the pages show them, with their published agenda, in
+    one query: each meeting joined to its agenda items, and each item to its modification
+    where the user may see it. Read as values: a page of meetings and their agenda spent
+    more time building model instances (and asking each item for its purpose's label) than
+    the database spent finding them; and the queries' round trips, two more per page, cost
+    more than the rows."""
+    # The join condition, not a filter: a meeting with nothing to show still has its row.
+    # (Staff see every item: a condition always true of a joined row.)
+    condition = visible_to(user, through="agenda_items__modification") or Q(
+        agenda_items__modification__isnull=False
+    )
+    rows = (
+        queryset.annotate(shown=FilteredRelation("agenda_items__modification", condition=condition))
+        .order_by("starts_at", "pk", "agenda_items__order", "agenda_items__pk")
+        .values_list(
+            *MEETING_FIELDS,
+            "agenda_items__purpose",
+            "agenda_items__decision",
+            "agenda_items__outcome",
+            "shown__number",
+            "shown__suffix",
+            "shown__stage",
+            "shown__legacy_reference",
+            "shown__title",
+        )
+    )
+    # One reverse() for the page, not one per row: a meeting's number and a reference
+    # (letters and digits) need no quoting in a path.
+    meeting_prefix = reverse("register:meeting", args=[1]).removesuffix("1/")
+    prefix = reverse("register:modification", args=["MP1"]).removesuffix("MP1/")
+    found: list[MeetingRow] = []
+    for row in rows:
+        pk, starts_at, title, location, status, slug, name, abbreviation = row[:8]
+        purpose, decision, outcome, number, suffix, stage, legacy, modification_title = row[8:]
+        if not found or found[-1].pk != pk:
+            starts = timezone.localtime(starts_at)
+            found.append(
+                MeetingRow(
+                    pk=pk,
+                    url=f"{meeting_prefix}{pk}/",
+                    starts_at=starts,
+                    starts_iso=starts.replace(microsecond=0).isoformat(),
+                    starts_text=f"{starts:%a} {starts.day} {starts:%b %Y, %H:%M}",
+                    title=title,
+                    location=location,
+                    status=status,
+                    status_display=MEETING_STATUSES.get(status, status),
+                    committee_slug=slug,
+                    committee_name=name,
+                    committee_abbreviation=abbreviation,
+                    agenda=[],
+                )
+            )
+        if number is None:
+            continue  # no agenda item, or one of a modification the user may not see
+        reference = format_reference(
+            number, suffix, draft=stage in DRAFT_STAGES and not suffix, legacy=legacy
+        )
+        found[-1].agenda.append(
+            AgendaLine(
+                reference=reference,
+                url=f"{prefix}{reference}/",
+                title=modification_title,
+                purpose_display=PURPOSES.get(purpose, purpose),
+                decision=decision,
+                outcome=outcome,
+            )
+        )
+    return found
+
+
+def meeting_list_rows(
+    user: Any, past_page: QuerySet[Meeting], *, committee: Committee | None, now: dt.datetime
+) -> tuple[list[MeetingRow], list[MeetingRow]]:
+    """The meeting list's two tables, in one query: the upcoming meetings, soonest first,
+    and a page of past ones (a slice of `past_meetings`), latest first (two queries)."""
+    # The page's meetings by number: as a subquery, PostgreSQL could not tell how few rows
+    # the condition leaves and joined the whole agenda and register.
+    page_ids = list(past_page.values_list("pk", flat=True))
+    rows = meeting_rows(
+        user,
+        meetings(user, committee=committee).filter(Q(starts_at__gte=now) | Q(pk__in=page_ids)),
+    )
+    upcoming = [row for row in rows if row.starts_at >= now]
+    past = [row for row in reversed(rows) if row.starts_at < now]
+    return upcoming, past
 
 
 MAX_ID = 2**63 - 1  # a bigint: a larger number in the address is no meeting, not a 500
 
 
-def meeting_page(user: Any, meeting_id: int) -> Meeting | None:
+def meeting_page(user: Any, meeting_id: int) -> MeetingRow | None:
+    """A meeting and its published agenda (one query)."""
     if not 0 < meeting_id <= MAX_ID:
         return None
-    return meetings(user).filter(pk=meeting_id).first()
+    found = meeting_rows(user, meetings(user).filter(pk=meeting_id))
+    return found[0] if found else None
 
 
 def committees() -> QuerySet[Committee]:
@@ -494,9 +596,6 @@ class CalendarMeeting(NamedTuple):
     committee_abbreviation: str
     last_changed: dt.datetime | None
     agenda: list[str]  # "MP160 Title (Purpose)" lines
-
-
-PURPOSES = dict(AgendaPurpose.choices)
 
 
 def calendar_meetings(

@@ -17,6 +17,7 @@ from secmods.documents import filetypes
 from secmods.glossary.selectors import terms_used_by
 
 from . import calendars, selectors
+from .glossary_markup import Acronyms
 from .timeline import build_timeline
 
 COLUMNS = [
@@ -149,6 +150,8 @@ def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "milestones": milestones,
             "timeline": build_timeline(milestones, today),
             "terms": terms,
+            # Prepared once for the fifty-odd texts the page marks.
+            "acronyms": Acronyms(terms),
             "sections": list(modification.sections.all()),
             "agenda_items": list(modification.agenda_items.all()),
             "stage_changes": list(modification.stage_changes.all()),
@@ -172,11 +175,16 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         if committee is None:
             notices.append(f"There is no committee “{slug[:40]}”, so that filter was ignored.")
     now = timezone.now()
-    upcoming = selectors.upcoming_meetings(request.user, committee=committee, now=now)
     past = Paginator(
         selectors.past_meetings(request.user, committee=committee, now=now),
         selectors.PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    upcoming, past.object_list = selectors.meeting_list_rows(  # type: ignore[assignment]
+        request.user,
+        past.object_list,  # type: ignore[arg-type]
+        committee=committee,
+        now=now,
+    )
     return render(
         request,
         "register/meeting_list.html",
@@ -184,7 +192,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
             "committees": committees,
             "committee": committee,
             "notices": notices,
-            "upcoming": list(upcoming),
+            "upcoming": upcoming,
             "past": past,
             "nav": "meetings",
         },
