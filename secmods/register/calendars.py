@@ -22,23 +22,17 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
 
-from secmods.committees.models import Meeting, MeetingStatus
-from secmods.modifications.models import Milestone, MilestoneStatus, Modification
-from secmods.rules.dates import Precision
+from secmods.committees.models import MeetingStatus
+from secmods.modifications.models import MilestoneStatus
 
-from .selectors import CalendarMeeting
+from .selectors import CalendarMeeting, CalendarMilestone, ModificationCalendar
 
 PRODID = "-//secmods//SEC modifications register//EN"
-# DTSTAMP of a row with no history (none is written by loaddata or QuerySet.update()): any
-# fixed moment keeps the file the same from one poll to the next.
+# An event's DTSTAMP and LAST-MODIFIED are when its meeting or milestone last changed (the
+# selectors read it from its history), not the time of the request, so that a calendar polled
+# twice without a change in between is the same file, byte for byte. For a row with no
+# history (none is written by loaddata or QuerySet.update()), any fixed moment does that.
 NO_HISTORY_STAMP = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-def last_changed(row: object) -> dt.datetime:
-    """When a meeting or milestone last changed (the selectors annotate it from its history):
-    the event's DTSTAMP and LAST-MODIFIED. Not the time of the request, so that a calendar
-    polled twice without a change in between is the same file, byte for byte."""
-    return getattr(row, "last_changed", None) or NO_HISTORY_STAMP
 
 
 def _host() -> str:
@@ -47,10 +41,6 @@ def _host() -> str:
 
 def _absolute(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
-
-
-def milestone_uid(milestone: Milestone) -> str:
-    return f"milestone-{milestone.pk}@{_host()}"
 
 
 # pytz, through which vobject reads a TZID it knows, has no changes of offset after 2037:
@@ -112,7 +102,7 @@ def _time(name: str, value: dt.datetime) -> str:
 
 
 def meeting_event(
-    meeting: CalendarMeeting, *, modification: Modification | None = None
+    meeting: CalendarMeeting, *, modification: ModificationCalendar | None = None
 ) -> list[str]:
     """A meeting as a timed event in London time: its content lines (unfolded), in the order
     icalendar wrote them (its canonical order, then the other names sorted)."""
@@ -152,21 +142,18 @@ def meeting_event(
     return lines
 
 
-def milestone_event(milestone: Milestone, modification: Modification) -> list[str]:
-    """A milestone known to the day, as an all-day event."""
-    day = milestone.date_from
-    if milestone.precision != Precision.DAY or day is None:
-        raise ValueError(f"{milestone} is not known to the day")
-    stamp = _stamp(last_changed(milestone))
+def milestone_event(milestone: CalendarMilestone, reference: str, url: str) -> list[str]:
+    """A milestone known to the day, as an all-day event (`url`: its modification's page)."""
+    day = milestone.day
+    stamp = _stamp(milestone.last_changed or NO_HISTORY_STAMP)
     status = "CANCELLED" if milestone.status == MilestoneStatus.CANCELLED else "CONFIRMED"
-    url = _absolute(reverse("register:modification", args=[modification.reference]))
     return [
         "BEGIN:VEVENT",
-        f"SUMMARY:{ics_text(f'{modification.reference}: {milestone.label}')}",
+        f"SUMMARY:{ics_text(f'{reference}: {milestone.label}')}",
         f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
         f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
         f"DTSTAMP:{stamp}",
-        f"UID:{ics_text(milestone_uid(milestone))}",
+        f"UID:{ics_text(f'milestone-{milestone.pk}@{_host()}')}",
         f"SEQUENCE:{max(milestone.version - 1, 0)}",
         f"LAST-MODIFIED:{stamp}",
         f"STATUS:{status}",
@@ -334,37 +321,12 @@ def meetings_calendar(name: str, meetings: Iterable[CalendarMeeting]) -> bytes:
     return _calendar(name, events, [timezone.localdate(m.starts_at) for m in meetings])
 
 
-def modification_calendar(modification: Modification, meetings: Iterable[Meeting]) -> bytes:
-    """Its milestones known to the day (those not fixed by a meeting) and its meetings."""
-    events = []
-    days = []
-    purposes: dict[int, list[str]] = {}
-    for item in modification.agenda_items.all():
-        purposes.setdefault(item.meeting_id, []).append(
-            f"{modification.reference} {modification.title} ({item.get_purpose_display()})"
-        )
-    for meeting in meetings:
-        committee = meeting.committee
-        row = CalendarMeeting(
-            meeting.pk,
-            meeting.starts_at,
-            meeting.title,
-            meeting.location,
-            meeting.status,
-            meeting.sequence,
-            committee.name,
-            committee.abbreviation,
-            getattr(meeting, "last_changed", None),
-            purposes.get(meeting.pk, [f"{modification.reference} {modification.title}"]),
-        )
-        events.append(meeting_event(row, modification=modification))
-        days.append(meeting.date)
-    for milestone in modification.milestones.all():
-        # A milestone fixed by a meeting is that meeting's event already.
-        if milestone.precision != Precision.DAY or milestone.meeting_id is not None:
-            continue
-        if milestone.date_from is None:
-            continue
-        events.append(milestone_event(milestone, modification))
-        days.append(milestone.date_from)
-    return _calendar(f"{modification.reference} {modification.title}", events, days)
+def modification_calendar(calendar: ModificationCalendar) -> bytes:
+    """Its meetings and its milestones known to the day (those not fixed by a meeting)."""
+    events = [meeting_event(meeting, modification=calendar) for meeting in calendar.meetings]
+    days = [timezone.localdate(meeting.starts_at) for meeting in calendar.meetings]
+    url = _absolute(reverse("register:modification", args=[calendar.reference]))
+    for milestone in calendar.milestones:
+        events.append(milestone_event(milestone, calendar.reference, url))
+        days.append(milestone.day)
+    return _calendar(f"{calendar.reference} {calendar.title}", events, days)

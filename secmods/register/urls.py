@@ -25,7 +25,7 @@ urlpatterns = [
     ),
     re_path(
         rf"^modifications/{REFERENCE}/feed\.atom$",
-        cached(feeds.ModificationFeed()),
+        cached(feeds.modification_feed),
         name="modification-feed",
     ),
     path("meetings/", cached(views.meeting_list), name="meetings"),
@@ -37,6 +37,6 @@ urlpatterns = [
         cached(views.committee_ics),
         name="committee-calendar",
     ),
-    path("feeds/modifications.atom", cached(feeds.ModificationsFeed()), name="feed"),
+    path("feeds/modifications.atom", cached(feeds.modifications_feed), name="feed"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -251,17 +251,15 @@ def committee_ics(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @conditional_page
 def modification_ics(request: HttpRequest, reference: str) -> HttpResponse:
-    modification = selectors.modification_calendar_data(request.user, reference)
-    if modification is None:
+    calendar = selectors.modification_calendar(request.user, reference)
+    if calendar is None:
         return not_found(
             request,
             f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
             search=selectors.clean_text(reference, 40),
         )
-    body = calendars.modification_calendar(
-        modification, selectors.modification_meetings(modification)
-    )
-    return _ics(request, body, f"{modification.reference.lower()}.ics")
+    body = calendars.modification_calendar(calendar)
+    return _ics(request, body, f"{calendar.reference.lower()}.ics")
 
 
 @require_safe

@@ -71,10 +71,11 @@ def test_feed_query_count_does_not_grow(client, db, rows, django_assert_max_num_
     modifications = many_modifications(rows)
     for modification in modifications:
         convert(modification)
-    with django_assert_max_num_queries(2):
+    # One statement for the register's feed, two for a modification's (it, its changes).
+    with django_assert_max_num_queries(1):
         found = entries(client.get("/feeds/modifications.atom"))
     assert len(found) == min(50, 2 * rows)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         entries(client.get(f"/modifications/{modifications[0].reference}/feed.atom"))
 
 
@@ -92,3 +93,33 @@ def test_user_text_in_a_summary_is_escaped_as_html_and_the_feed_has_an_author(cl
     assert "A &lt;b&gt;bold&lt;/b&gt; move" in (summary.text or "")
     assert root.findtext(f"{ATOM}author/{ATOM}name", "").startswith("SECAS")
     assert root.findtext(f"{ATOM}entry/{ATOM}author/{ATOM}name", "").startswith("SECAS")
+
+
+def test_staff_follow_an_unpublished_modification_whose_stage_changes_are_in_its_feed(
+    secas_client, seed
+):
+    hidden = ModificationFactory(title="Secret plan", published_at=None)
+    change = convert(hidden)
+    found = entries(secas_client.get(f"/modifications/{hidden.reference}/feed.atom"))
+    # Not published, so no "New modification" entry; its stage change is there.
+    assert [entry["id"] for entry in found] == [f"tag:127.0.0.1,2021:stage-change-{change.pk}"]
+    register = entries(secas_client.get("/feeds/modifications.atom"))
+    assert f"tag:127.0.0.1,2021:stage-change-{change.pk}" in [e["id"] for e in register]
+    assert f"tag:127.0.0.1,2021:published-{hidden.pk}" not in [e["id"] for e in register]
+
+
+def test_characters_xml_cannot_hold_are_left_out_not_a_server_error(client, seed):
+    seed.title = "Bell\x07 and form\x0cfeed"
+    seed.save()
+    response = client.get("/feeds/modifications.atom")
+    assert b"Bell and formfeed" in response.content
+    assert entries(response)  # well-formed
+    assert entries(client.get("/modifications/MP160/feed.atom"))
+
+
+def test_an_empty_feed_is_updated_now_and_says_so_in_last_modified(client, db, time_machine):
+    time_machine.move_to("2021-05-15T12:00:00+00:00", tick=False)
+    response = client.get("/feeds/modifications.atom")
+    assert entries(response) == []
+    assert b"<updated>2021-05-15T12:00:00+00:00</updated>" in response.content
+    assert response["Last-Modified"] == "Sat, 15 May 2021 12:00:00 GMT"
