@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -55,6 +56,23 @@ class Pagination(PageNumberPagination):
             }
         body["required"] = ["count", "next", "previous", "results"]
         return body
+
+
+class CountedRows:
+    """A list's rows for DRF's paginator (Django's Paginator takes any sliceable object
+    with a `count()`): pages are sliced from `rows`, the total is counted on `counted`,
+    the same rows' queryset before the values, joins and subqueries a page needs, so that
+    PostgreSQL counts an index rather than the joined rows."""
+
+    def __init__(self, rows: QuerySet[Any, Any], counted: QuerySet[Any]) -> None:
+        self.rows = rows
+        self.counted = counted
+
+    def count(self) -> int:
+        return self.counted.order_by().count()
+
+    def __getitem__(self, index: slice) -> QuerySet[Any, Any]:
+        return self.rows[index]
 
 
 # --- Errors --------------------------------------------------------------------------

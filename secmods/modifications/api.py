@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from secmods.core.api import ApiViewMixin, expected_version
+from secmods.core.api import ApiViewMixin, CountedRows, expected_version
 from secmods.core.permissions import IsSecasStaffOrReadOnly
 
 from . import selectors, services
@@ -95,11 +95,12 @@ class ModificationViewSet(
         queryset = self.get_queryset()
         if not self.NOT_FILTERS.issuperset(request.query_params):
             queryset = self.filter_queryset(queryset)
-        page = self.paginate_queryset(selectors.summary_rows(queryset))
+        rows = CountedRows(selectors.summary_rows(queryset), counted=queryset)
+        page = self.paginate_queryset(cast(Any, rows))
         assert page is not None  # the list is always paginated
         template = detail_url_template(request)
-        rows = selectors.with_sec_codes(list(page))
-        return self.get_paginated_response([summary_from_row(row, template) for row in rows])
+        found = selectors.with_summary_extras(list(page))
+        return self.get_paginated_response([summary_from_row(row, template) for row in found])
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "list":

@@ -5,6 +5,7 @@ Reads are flat, named in the SEC's words; writes go through `services`, never `s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -196,7 +197,7 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
         draft=stage in (Stage.DRAFT_PROPOSAL, Stage.CLOSED) and not suffix,
         legacy=row["legacy_reference"],
     )
-    precision = row["next_key_precision"]
+    next_key = row["next_key"]
     return {
         "reference": reference,
         "url": detail_url_template.replace("REFERENCE", reference),
@@ -218,17 +219,19 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
         "raised_on": iso_date(row["raised_on"]),
         "sec_sections": list(row["sec_codes"]),
         "latest_update": row["latest_update"],
-        "next_key_date": None
-        if not precision
-        else {
-            "label": row["next_key_label"],
-            "when": approx_date(ApproxDate(precision, row["next_key_from"], row["next_key_to"])),
-        },
+        "next_key_date": None if next_key is None else _next_key_date(*next_key),
         "overdue_count": row["overdue_count"],
         "published_at": iso_datetime(row["published_at"]),
         "updated_at": iso_datetime(row["updated_at"]),
         "version": row["version"],
     }
+
+
+def _next_key_date(label: str, precision: str, start: Any, end: Any) -> dict[str, Any]:
+    # The dates come as ISO text from PostgreSQL (a text array), as dates from SQLite.
+    if isinstance(start, str):
+        start, end = date.fromisoformat(start), date.fromisoformat(end)
+    return {"label": label, "when": approx_date(ApproxDate(precision, start, end))}
 
 
 def detail_url_template(request: Any) -> str:

@@ -78,7 +78,7 @@ def test_list_rows_from_values_equal_the_serializer(seed, secas_user):  # type: 
     request = APIRequestFactory().get("/api/v1/modifications/")
     serializer = ModificationSummarySerializer(context={"request": request})
     queryset = selectors.visible_modifications(secas_user)
-    rows = selectors.with_sec_codes(list(selectors.summary_rows(queryset)))
+    rows = selectors.with_summary_extras(list(selectors.summary_rows(queryset)))
     by_id = {row["id"]: row for row in rows}
     for modification in selectors.modification_list(secas_user):
         generic = as_json(serializers.ModelSerializer.to_representation(serializer, modification))
