@@ -257,6 +257,35 @@ def modification_detail(user: Any = None, *, fold: bool | None = None) -> QueryS
     )
 
 
+DETAIL_VALUES = (
+    *SUMMARY_VALUES, "lead_analyst_id", "lead_analyst__name", "lead_analyst__organisation__name",
+    "lead_analyst__organisation__short_name", "target_release_id", "target_release__name",
+    "target_release__date", "sec_provisions", "problem_statement_agreed",
+    "refinement_not_needed_reason", "dcc_impact_assessment", "change_board_outcome",
+    "authority_decision", "appeal_window_closes_on", "created_at",
+)  # fmt: skip
+
+
+def detail_row(reference: str, user: Any = None) -> dict[str, Any] | None:
+    """PostgreSQL only: the modification a reference names, if this user may see it, as
+    plain values (`values()`), with its to-many rows as the folded subqueries give them
+    (`folded_milestones` etc.: lists of dicts, dates and times as ISO text), in one query
+    and without the model instances `modification_detail` unfolds them into. For reads
+    that only answer the detail's JSON (`serializers.detail_from_row`)."""
+    condition = reference_filter(reference)
+    if condition is None:
+        return None
+    folded = _folded_relations()
+    rows = (
+        visible_modifications(user)
+        .filter(condition)
+        .order_by()
+        .annotate(**folded)
+        .values(*DETAIL_VALUES, *folded)
+    )
+    return next(iter(rows[:1]), None)
+
+
 # --- The detail's to-many rows folded into its one query (PostgreSQL) -------------------
 _FOLDED_MILESTONE_FIELDS = (
     "id", "kind", "label", "status", "meeting_id", "precision", "date_from", "date_to",
