@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -144,29 +144,65 @@ SUMMARY_VALUES = (
     "id", "number", "suffix", "legacy_reference", "title", "stage", "path", "is_urgent",
     "is_authority_led", "raised_on", "latest_update", "published_at", "updated_at", "version",
     "proposer_id", "proposer__name", "proposer__organisation__name",
-    "proposer__organisation__short_name", "next_key_label", "next_key_precision",
-    "next_key_from", "next_key_to", "overdue_count",
+    "proposer__organisation__short_name",
 )  # fmt: skip
+_NEXT_KEY_VALUES = ("next_key_label", "next_key_precision", "next_key_from", "next_key_to")
 
 
 def summary_rows(queryset: QuerySet[Modification]) -> QuerySet[Any, dict[str, Any]]:
     """The list's fields of (filtered) modifications as dicts (`values()`), each with its
-    next key date and, on PostgreSQL, its SEC Section codes (`sec_codes`, ordered by code).
-    Elsewhere `with_sec_codes` adds them to the fetched page in one more query."""
+    next key date (`next_key`: [label, precision, from, to] or None), its `overdue_count`
+    and its SEC Section codes (`sec_codes`, ordered by code).
 
-    rows = with_next_key_date(queryset)
-    if connection.vendor == "postgresql":
-        codes = (
-            Modification.sec_sections.through.objects.filter(modification=OuterRef("pk"))
-            .order_by("secsection__code")
-            .values("secsection__code")
-        )
-        return rows.annotate(sec_codes=ArraySubquery(codes)).values(*SUMMARY_VALUES, "sec_codes")
-    return rows.values(*SUMMARY_VALUES)
+    On PostgreSQL in the page's one query, the next key date from one subquery written as
+    SQL: the ORM's four correlated Subquery annotations (`with_next_key_date`) cost more
+    to build and compile than the whole page took to fetch, and made PostgreSQL walk the
+    timetable four times. Elsewhere (SQLite) `with_summary_extras` completes the fetched
+    page: the four columns folded into `next_key`, the codes in one more query.
+    """
+    if connection.vendor != "postgresql":
+        rows = with_next_key_date(queryset)
+        return rows.values(*SUMMARY_VALUES, *_NEXT_KEY_VALUES, "overdue_count")
+    return queryset.annotate(**_summary_subqueries(timezone.localdate())).values(
+        *SUMMARY_VALUES, "next_key", "overdue_count", "sec_codes"
+    )
 
 
-def with_sec_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Adds `sec_codes` to rows of `summary_rows` that lack them (one query for the page)."""
+def _summary_subqueries(today: date) -> dict[str, RawSQL]:
+    """`with_next_key_date`'s milestones (and the same order) as three correlated
+    subqueries over the list's modification (model meta names only, `today` a parameter)."""
+    mine = f'"{Modification._meta.db_table}"."id"'
+    milestones = Milestone._meta.db_table
+    sec_sections = Modification.sec_sections.through._meta.db_table
+    planned = MilestoneStatus.PLANNED.value
+    return {
+        "next_key": RawSQL(  # noqa: S611 (model meta names only, no input)
+            # text[], not JSON: django-filter's multiple choices make the query DISTINCT,
+            # and json has no equality.
+            "(SELECT ARRAY[nk.label, nk.precision, to_char(nk.date_from, 'YYYY-MM-DD'), "  # noqa: S608
+            "to_char(nk.date_to, 'YYYY-MM-DD')] "
+            f"FROM {milestones} nk WHERE nk.modification_id = {mine} "
+            f"AND nk.status = '{planned}' AND nk.date_to >= %s "
+            'ORDER BY nk.date_from, nk."order", nk.id LIMIT 1)',
+            (today,),
+        ),
+        "overdue_count": RawSQL(  # noqa: S611 (model meta names only, no input)
+            f"(SELECT count(*) FROM {milestones} od WHERE od.modification_id = {mine} "  # noqa: S608
+            f"AND od.status = '{planned}' AND od.date_to < %s)",
+            (today,),
+        ),
+        "sec_codes": RawSQL(  # noqa: S611 (model meta names only, no input)
+            f"ARRAY(SELECT s.code FROM {sec_sections} ms "  # noqa: S608
+            f"JOIN {SecSection._meta.db_table} s ON s.id = ms.secsection_id "
+            f"WHERE ms.modification_id = {mine} ORDER BY s.code)",
+            (),
+        ),
+    }
+
+
+def with_summary_extras(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Completes rows of `summary_rows` that lack `next_key` and `sec_codes` (not read on
+    PostgreSQL): the codes of the whole page in one query."""
     missing = [row for row in rows if "sec_codes" not in row]
     if not missing:
         return rows
@@ -178,6 +214,8 @@ def with_sec_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         codes[modification_id].append(code)
     for row in missing:
         row["sec_codes"] = codes[row["id"]]
+        label, precision, start, end = (row.pop(name) for name in _NEXT_KEY_VALUES)
+        row["next_key"] = [label, precision, start, end] if precision else None
     return rows
 
 
@@ -217,6 +255,35 @@ def modification_detail(user: Any = None, *, fold: bool | None = None) -> QueryS
         ),
         Prefetch("stage_changes", queryset=StageChange.objects.all()),
     )
+
+
+DETAIL_VALUES = (
+    *SUMMARY_VALUES, "lead_analyst_id", "lead_analyst__name", "lead_analyst__organisation__name",
+    "lead_analyst__organisation__short_name", "target_release_id", "target_release__name",
+    "target_release__date", "sec_provisions", "problem_statement_agreed",
+    "refinement_not_needed_reason", "dcc_impact_assessment", "change_board_outcome",
+    "authority_decision", "appeal_window_closes_on", "created_at",
+)  # fmt: skip
+
+
+def detail_row(reference: str, user: Any = None) -> dict[str, Any] | None:
+    """PostgreSQL only: the modification a reference names, if this user may see it, as
+    plain values (`values()`), with its to-many rows as the folded subqueries give them
+    (`folded_milestones` etc.: lists of dicts, dates and times as ISO text), in one query
+    and without the model instances `modification_detail` unfolds them into. For reads
+    that only answer the detail's JSON (`serializers.detail_from_row`)."""
+    condition = reference_filter(reference)
+    if condition is None:
+        return None
+    folded = _folded_relations()
+    rows = (
+        visible_modifications(user)
+        .filter(condition)
+        .order_by()
+        .annotate(**folded)
+        .values(*DETAIL_VALUES, *folded)
+    )
+    return next(iter(rows[:1]), None)
 
 
 # --- The detail's to-many rows folded into its one query (PostgreSQL) -------------------

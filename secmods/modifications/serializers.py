@@ -5,8 +5,10 @@ Reads are flat, named in the SEC's words; writes go through `services`, never `s
 
 from __future__ import annotations
 
+from datetime import date, datetime, tzinfo
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -20,10 +22,11 @@ from secmods.core.api import (
     iso_datetime,
     sensible_datetime,
 )
-from secmods.glossary.selectors import terms_used_by
+from secmods.glossary.selectors import Term, terms_in_text, terms_used_by
 from secmods.parties.models import PartyCategory, Person
 from secmods.rules import lifecycle
 from secmods.rules.dates import ApproxDate
+from secmods.rules.overdue import is_overdue
 from secmods.rules.references import format_reference
 
 from . import related
@@ -185,10 +188,12 @@ class ModificationSummarySerializer(ApiModelSerializer):
         }
 
 
-def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str, Any]:
+def summary_from_row(
+    row: dict[str, Any], detail_url_template: str, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """A list row from `selectors.summary_rows` (plain values, no model instances): the
     same dict as ModificationSummarySerializer gives for the model instance (a test
-    checks it)."""
+    checks it). `zone`: the current time zone, looked up once for a page of rows."""
     stage, suffix = row["stage"], row["suffix"]
     reference = format_reference(
         row["number"],
@@ -196,7 +201,7 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
         draft=stage in (Stage.DRAFT_PROPOSAL, Stage.CLOSED) and not suffix,
         legacy=row["legacy_reference"],
     )
-    precision = row["next_key_precision"]
+    next_key = row["next_key"]
     return {
         "reference": reference,
         "url": detail_url_template.replace("REFERENCE", reference),
@@ -218,17 +223,19 @@ def summary_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str,
         "raised_on": iso_date(row["raised_on"]),
         "sec_sections": list(row["sec_codes"]),
         "latest_update": row["latest_update"],
-        "next_key_date": None
-        if not precision
-        else {
-            "label": row["next_key_label"],
-            "when": approx_date(ApproxDate(precision, row["next_key_from"], row["next_key_to"])),
-        },
+        "next_key_date": None if next_key is None else _next_key_date(*next_key),
         "overdue_count": row["overdue_count"],
-        "published_at": iso_datetime(row["published_at"]),
-        "updated_at": iso_datetime(row["updated_at"]),
+        "published_at": iso_datetime(row["published_at"], zone),
+        "updated_at": iso_datetime(row["updated_at"], zone),
         "version": row["version"],
     }
+
+
+def _next_key_date(label: str, precision: str, start: Any, end: Any) -> dict[str, Any]:
+    # The dates come as ISO text from PostgreSQL (a text array), as dates from SQLite.
+    if isinstance(start, str):
+        start, end = date.fromisoformat(start), date.fromisoformat(end)
+    return {"label": label, "when": approx_date(ApproxDate(precision, start, end))}
 
 
 def detail_url_template(request: Any) -> str:
@@ -465,6 +472,141 @@ class ModificationDetailSerializer(ModificationSummarySerializer):
             }
         )
         return body
+
+
+def detail_from_row(row: dict[str, Any], detail_url_template: str) -> dict[str, Any]:
+    """The detail of a `selectors.detail_row` (plain values and folded JSON rows, no model
+    instances): the same dict as ModificationDetailSerializer gives for the model instance
+    of `selectors.modification_detail` (a test checks it)."""
+    today, zone = timezone.localdate(), timezone.get_current_timezone()
+    timetable, next_key, overdue = [], None, 0
+    # In the timetable's order (date, order, id; TBC last): the first planned milestone
+    # not yet passed is `next_key_milestone`'s.
+    for m in row["folded_milestones"]:
+        status, start, end = m["status"], _day(m["date_from"]), _day(m["date_to"])
+        when = ApproxDate(m["precision"], start, end)
+        baseline = (
+            ApproxDate(m["baseline_precision"], _day(m["baseline_from"]), _day(m["baseline_to"]))
+            if m["baseline_precision"]
+            else None
+        )
+        late = is_overdue(status, end, today)
+        overdue += late
+        if next_key is None and status == MilestoneStatus.PLANNED and end and end >= today:
+            next_key = [m["label"], m["precision"], start, end]
+        timetable.append(
+            {
+                "id": m["id"],
+                "kind": m["kind"],
+                "label": m["label"],
+                "status": status,
+                "when": approx_date(when),
+                "baseline": approx_date(baseline) if baseline is not None else None,
+                "is_replanned": baseline is not None and baseline != when,
+                "overdue": late,
+                "meeting": m["meeting_id"],
+                "date_text": m["date_text"],
+                "order": m["order"],
+                "version": m["version"],
+            }
+        )
+    sections = row["folded_sections"]
+    body = summary_from_row(
+        {
+            **row,
+            "next_key": next_key,
+            "overdue_count": overdue,
+            "sec_codes": row["folded_sec_sections"],
+        },
+        detail_url_template,
+        zone,
+    )
+    text = "\n".join(
+        [row["title"]]
+        + [part for s in sections for part in (s["heading"], s["body"])]
+        + [m["label"] for m in row["folded_milestones"]]
+    )
+    terms = terms_in_text(
+        text, (Term(t["acronym"], t["full_term"]) for t in row["folded_glossary"])
+    )
+    analyst = row["lead_analyst_id"]
+    release = row["target_release_id"]
+    body.update(
+        {
+            "lead_analyst": None
+            if analyst is None
+            else {
+                "id": analyst,
+                "name": row["lead_analyst__name"],
+                "organisation": row["lead_analyst__organisation__name"],
+                "organisation_short_name": row["lead_analyst__organisation__short_name"],
+            },
+            "target_release": None
+            if release is None
+            else {
+                "id": release,
+                "name": row["target_release__name"],
+                "date": iso_date(row["target_release__date"]),
+            },
+            "sec_provisions": row["sec_provisions"],
+            "impacted_party_categories": row["folded_categories"],
+            "problem_statement_agreed": row["problem_statement_agreed"],
+            "refinement_not_needed_reason": row["refinement_not_needed_reason"],
+            "dcc_impact_assessment": row["dcc_impact_assessment"],
+            "change_board_outcome": row["change_board_outcome"],
+            "authority_decision": row["authority_decision"],
+            "appeal_window_closes_on": iso_date(row["appeal_window_closes_on"]),
+            "created_at": iso_datetime(row["created_at"], zone),
+            "report_sections": [
+                {
+                    "order": s["order"],
+                    "level": s["level"],
+                    "heading": s["heading"],
+                    "body": s["body"],
+                }
+                for s in sections
+            ],
+            "timetable": timetable,
+            "meetings": [
+                {
+                    "meeting": {
+                        "id": a["meeting_id"],
+                        "committee": a["committee"],
+                        "starts_at": iso_datetime(_moment(a["starts_at"]), zone),
+                        "title": a["meeting_title"],
+                        "status": a["meeting_status"],
+                    },
+                    "purpose": a["purpose"],
+                    "decision": a["decision"],
+                    "outcome": a["outcome"],
+                }
+                for a in row["folded_agenda"]
+            ],
+            "stage_history": [
+                {
+                    "from_stage": c["from_stage"],
+                    "to_stage": c["to_stage"],
+                    "changed_at": iso_datetime(_moment(c["changed_at"]), zone),
+                    "decided_by": c["decided_by"],
+                    "meeting": c["meeting_id"],
+                    "reason": c["reason"],
+                }
+                for c in row["folded_stage_changes"]
+            ],
+            "glossary_terms": [{"acronym": t.acronym, "full_term": t.full_term} for t in terms],
+            "next_stages": lifecycle.stages_after(row["stage"]),
+        }
+    )
+    return body
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _moment(value: str | None) -> datetime | None:
+    # PostgreSQL writes timestamptz in JSON as ISO 8601 with its offset.
+    return None if value is None else datetime.fromisoformat(value)
 
 
 class ModificationWriteSerializer(ApiModelSerializer):

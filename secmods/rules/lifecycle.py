@@ -418,7 +418,12 @@ def stage_after_vote(path: str, outcome: str) -> str | None:
 
 def next_stages(modification: Subject) -> list[str]:
     """The stages the table lets this modification move to (guards not yet checked)."""
-    return [move.target for move in MOVES if modification.stage in move.sources]
+    return stages_after(modification.stage)
+
+
+def stages_after(stage: str) -> list[str]:
+    """The stages the table lets a modification at `stage` move to (guards not yet checked)."""
+    return [move.target for move in MOVES if stage in move.sources]
 
 
 def describe() -> list[dict[str, Any]]:

@@ -78,7 +78,7 @@ def test_list_rows_from_values_equal_the_serializer(seed, secas_user):  # type: 
     request = APIRequestFactory().get("/api/v1/modifications/")
     serializer = ModificationSummarySerializer(context={"request": request})
     queryset = selectors.visible_modifications(secas_user)
-    rows = selectors.with_sec_codes(list(selectors.summary_rows(queryset)))
+    rows = selectors.with_summary_extras(list(selectors.summary_rows(queryset)))
     by_id = {row["id"]: row for row in rows}
     for modification in selectors.modification_list(secas_user):
         generic = as_json(serializers.ModelSerializer.to_representation(serializer, modification))
@@ -114,3 +114,39 @@ def test_folded_detail_equals_the_prefetched_one(seed, secas_user):  # type: ign
     ]
     assert bodies[0] == bodies[1]
     assert bodies[0]["glossary_terms"] and bodies[0]["stage_history"] and bodies[0]["meetings"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="json_agg folding is PostgreSQL's")
+def test_detail_from_values_equals_the_serializer(seed, secas_user):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from secmods.committees.models import AgendaItem
+    from secmods.modifications.serializers import detail_from_row, detail_url_template
+
+    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
+    seed.impacted_party_categories.set(PartyCategory.objects.all()[:3])
+    seed.lead_analyst = seed.proposer
+    seed.target_release = ReleaseFactory()
+    seed.save()
+    services.move_stage(seed, to="closed", reason="Merged into MP161", user=secas_user)
+    milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
+    services.replan_milestone(milestone, when=ApproxDate.month(2030, 7))
+    MilestoneFactory(modification=seed, when=ApproxDate.tbc())
+    MilestoneFactory(modification=seed, when=ApproxDate.day(dt.date(2020, 1, 6)))  # overdue
+    no_analyst = ModificationFactory(number=7, proposer=None, legacy_reference=True)
+    assert AgendaItem.objects.filter(modification=seed).exists()
+    request = APIRequestFactory().get("/api/v1/modifications/")
+    template = detail_url_template(request)
+    for modification in (seed, no_analyst):
+        instance = selectors.modification_detail(secas_user, fold=False).get(pk=modification.pk)
+        generic = as_json(ModificationDetailSerializer(instance, context={"request": request}).data)
+        row = selectors.detail_row(instance.reference, secas_user)
+        fast = as_json(detail_from_row(row, template))
+        assert fast == generic
+        assert list(fast) == list(generic)
+    body = as_json(detail_from_row(selectors.detail_row(seed.reference, secas_user), template))
+    assert body["glossary_terms"] and body["stage_history"] and body["meetings"]
+    assert body["overdue_count"] >= 1 and body["next_key_date"] is not None
+    # Unpublished, a reference names nothing for the public.
+    assert selectors.detail_row(no_analyst.reference) is None
+    assert selectors.detail_row("not a reference", secas_user) is None

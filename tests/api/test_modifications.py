@@ -142,6 +142,18 @@ def test_filters(seed, anon_api):  # type: ignore[no-untyped-def]
     assert q(ordering="raised_on") == ["DP160", "MP170", "MP171"]
     assert q(ordering="-number") == ["MP171", "MP170", "DP160"]
 
+    # The count is taken on the filtered rows alone (not the page's joins): the same rows.
+    for params in (
+        {"stage": ["refinement", "report_phase"]},
+        {"committee": "panel"},
+        {"sec_section": "H"},
+        {"proposer_organisation": dcc.pk},
+        {"path": ["path_1", "path_3"], "page_size": 1},
+    ):
+        body = anon_api.get(f"{MOD}/", params).json()
+        everything = anon_api.get(f"{MOD}/", {**params, "page_size": 200}).json()["results"]
+        assert body["count"] == len(everything) > 0, params
+
 
 def test_page_size_is_capped(db, anon_api):  # type: ignore[no-untyped-def]
     for _ in range(3):
