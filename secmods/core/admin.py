@@ -133,6 +133,18 @@ class AdminFormRenderer(BaseRenderer):
             return self.jinja2.get_template(template_name)
         return self.django.get_template(template_name)
 
+    def render(self, template_name: str, context: Any, request: Any = None) -> str:
+        # Every field's error list is rendered, errors or not (~400 on a modification's
+        # page); with none, both templates write nothing.
+        if template_name in _ERROR_LIST_TEMPLATES and not context.get("errors"):
+            return ""
+        return super().render(template_name, context, request)
+
+
+_ERROR_LIST_TEMPLATES = frozenset(
+    {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
+)
+
 
 @functools.cache
 def admin_form_renderer() -> AdminFormRenderer:
