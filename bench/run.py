@@ -50,6 +50,9 @@ COUNTED = [
     ("answers", "consultations_answer"),
 ]
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+#: The analysts' pages: one analyst clicks one page at a time, so by default one connection
+#: (with four, each p95 included the queueing behind three other requests on 2 cores).
+ANALYST_CONNECTIONS = int(os.environ.get("BENCH_ANALYST_CONNECTIONS", "1"))
 #: What a run can leave out (BENCH_SKIP=warm,analysts): the public pages with the page cache
 #: off (cold) or on (warm), the analysts' admin pages, the reminder dispatch, the report import.
 PHASES = ("cold", "warm", "analysts", "reminders", "import")
@@ -115,11 +118,19 @@ def analyst_endpoints(paths: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def measure(
-    url: str, lua: str, seconds: int = SECONDS, headers: dict[str, str] | None = None
+    url: str,
+    lua: str,
+    seconds: int = SECONDS,
+    headers: dict[str, str] | None = None,
+    connections: int = CONNECTIONS,
 ) -> dict[str, float]:
     if shutil.which("wrk"):
-        return api.run_wrk(url, seconds, CONNECTIONS, lua, headers)
-    return api.run_python(url, seconds, CONNECTIONS, headers)
+        return api.run_wrk(url, seconds, connections, lua, headers)
+    return api.run_python(url, seconds, connections, headers)
+
+
+def connections_for(group: str) -> int:
+    return ANALYST_CONNECTIONS if group == "analysts" else CONNECTIONS
 
 
 def ratios(rows: list[tuple[str, dict[str, float]]]) -> dict[str, float]:
@@ -184,13 +195,16 @@ def measure_groups(
             else:
                 api.wait_for(base + path)  # check it answers 200
             # Warm every worker (a worker's first page compiles its templates, ~250 ms; a
-            # cached page is stored), so that p99 measures the page, not the start-up.
+            # cached page is stored), so that p99 measures the page, not the start-up:
+            # with CONNECTIONS at once, so that each of the 4 workers gets a request.
             measure(base + path, lua, seconds=1, headers=headers)
     runs: dict[tuple[str, str], list[dict[str, float]]] = {}
     for round_ in range(ROUNDS):
         for group, (endpoints_, headers) in groups.items():
             for label, path in endpoints_:
-                result = measure(base + path, lua, headers=headers)
+                result = measure(
+                    base + path, lua, headers=headers, connections=connections_for(group)
+                )
                 runs.setdefault((group, path), []).append(result)  # by path: twins share a label
                 print(
                     f"[{size}] {group} round {round_ + 1}/{ROUNDS} {label.strip()} {path}: "
@@ -282,7 +296,8 @@ def machine(started_load: str) -> str:
         f"{int(mem) // 1024} MiB, {platform.platform()}\n"
         f"- load average (1, 5, 15 min) at the start {started_load}, at the end {load}\n"
         f"- commit: {commit}\n- load generator: "
-        f"{'wrk' if shutil.which('wrk') else 'Python'} {CONNECTIONS} connections, "
+        f"{'wrk' if shutil.which('wrk') else 'Python'} {CONNECTIONS} connections "
+        f"(the analysts' pages: {ANALYST_CONNECTIONS}), "
         f"{ROUNDS} interleaved rounds of {SECONDS} s per endpoint (medians), "
         f"gunicorn 4 sync workers, PostgreSQL on the same machine\n"
         "- each cell: req/s / p50 / p95 / p99 ms; ratio: the page's req/s ÷ its plain twin's\n"
@@ -532,7 +547,13 @@ def main() -> None:
                 "register's size)",
                 results,
                 "analysts",
-                "Staff user in the SECAS staff group (bench/analyst.py), cold server.",
+                "Staff user in the SECAS staff group (bench/analyst.py), cold server; "
+                + (
+                    "one analyst, one request at a time (BENCH_ANALYST_CONNECTIONS=1)."
+                    if ANALYST_CONNECTIONS == 1
+                    else f"{ANALYST_CONNECTIONS} requests at once "
+                    f"(BENCH_ANALYST_CONNECTIONS={ANALYST_CONNECTIONS})."
+                ),
             )
         )
     text = "".join(lines)

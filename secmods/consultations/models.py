@@ -40,6 +40,16 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The dashboard's "Comments not yet noted", newest first: without it, a sort of
+            # every comment on the register, on every visit to the admin home.
+            models.Index(
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="comment_not_noted_newest",
+                condition=models.Q(noted_in_report=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         from secmods.core.people import display_name
@@ -87,6 +97,9 @@ class Consultation(models.Model):
             models.Index(fields=["modification", "kind", "closes_at"]),
             # The API's list, newest first: read a page from the index, not sort them all.
             models.Index(fields=["opens_at", "id"], name="consultation_newest"),
+            # The dashboard's open consultations, soonest to close first, and the next 90
+            # days' closings: those still to close, not every consultation ever held.
+            models.Index(fields=["closes_at", "id"], name="consultation_closing"),
         ]
 
     def __str__(self) -> str:

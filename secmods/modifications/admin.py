@@ -169,6 +169,8 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
     list_select_related = ["proposer__organisation"]
     list_filter = ["stage", "path", "sec_sections", "impacted_party_categories"]
     search_fields = ["title"]
+    # "Show all" instead of a second count of the whole register under every search.
+    show_full_result_count = False
     search_help_text = "A reference in any spelling (MP160, mp 160, DP160, 160) or title words."
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from secmods.committees.models import Meeting, MeetingStatus
 from secmods.committees.selectors import next_agendas_for_member, papers_due_on
-from secmods.consultations.models import Comment, Consultation
+from secmods.consultations.models import Comment, Consultation, Response
 from secmods.modifications.models import (
     CLOSED_STAGES,
     Milestone,
@@ -36,6 +36,10 @@ from secmods.reminders.models import LIVE_STATUSES, Reminder, ReminderStatus
 from secmods.rules.dates import ApproxDate
 
 ROWS = 12  # per list: enough for a week's work, never the whole register
+# A list's total is counted up to this and shown as "500+" past it: a count of every
+# unnoted comment on an old register read 220,000 index entries on each visit, for a figure
+# that says no more than "many".
+COUNT_UP_TO = 500
 MEETING_WINDOW = timedelta(weeks=4)
 TIMELINE_DAYS = 90
 CLOSING_SOON = timedelta(days=7)
@@ -49,10 +53,29 @@ OPEN_STAGES = [s for s in Stage.values if s not in CLOSED_STAGES]
 class Listing:
     rows: list[Any]
     total: int
+    # True when there are more than `total` (= COUNT_UP_TO) rows: counting stopped there.
+    at_least: bool = False
 
     @property
     def more(self) -> int:
         return max(self.total - len(self.rows), 0)
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total}+" if self.at_least else str(self.total)
+
+    @property
+    def more_label(self) -> str:
+        return f"{self.more}+" if self.at_least else str(self.more)
+
+
+def _listing(rows: list[Any], matching: QuerySet[Any]) -> Listing:
+    """The rows shown and how many match: counted (up to COUNT_UP_TO) only when the list is
+    full, since a shorter list is all there is."""
+    if len(rows) < ROWS:
+        return Listing(rows, len(rows))
+    total = matching.order_by()[: COUNT_UP_TO + 1].count()
+    return Listing(rows, min(total, COUNT_UP_TO), at_least=total > COUNT_UP_TO)
 
 
 @dataclass
@@ -230,25 +253,34 @@ def coming_meetings(now: datetime) -> Listing:
     for meeting in meetings:
         due = papers_due_on(meeting)
         rows.append(MeetingRow(meeting, due, meeting.agenda_count, due < today))  # type: ignore[attr-defined]
-    return Listing(rows, window.count() if len(rows) == ROWS else len(rows))
+    return _listing(rows, window)
 
 
 def overdue(today: date) -> Listing:
     """Planned milestones of open modifications whose date has passed, oldest first."""
     late = Milestone.objects.filter(overdue_milestones(today), modification__stage__in=OPEN_STAGES)
     rows = list(late.select_related("modification__lead_analyst").order_by("date_to", "pk")[:ROWS])
-    return Listing(rows, late.count() if len(rows) == ROWS else len(rows))
+    return _listing(rows, late)
 
 
 def open_consultations(now: datetime) -> Listing:
     """Consultations open now, the soonest to close first."""
     open_now = Consultation.objects.filter(opens_at__lte=now, closes_at__gt=now)
+    # Counted per row shown: a grouped join would group every open consultation (and
+    # join every modification) before the first twelve could be taken.
+    responses = (
+        Response.objects.filter(consultation=OuterRef("pk"))
+        .order_by()
+        .values("consultation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     rows = list(
         open_now.select_related("modification")
-        .annotate(response_count=Count("responses"))
+        .annotate(response_count=Coalesce(Subquery(responses), 0))
         .order_by("closes_at", "pk")[:ROWS]
     )
-    return Listing(rows, open_now.count() if len(rows) == ROWS else len(rows))
+    return _listing(rows, open_now)
 
 
 def comments_to_note() -> Listing:
@@ -259,7 +291,7 @@ def comments_to_note() -> Listing:
             "-created_at", "-pk"
         )[:ROWS]
     )
-    return Listing(rows, waiting.count() if len(rows) == ROWS else len(rows))
+    return _listing(rows, waiting)
 
 
 def reminders_needing_attention(now: datetime) -> Listing:
@@ -268,7 +300,7 @@ def reminders_needing_attention(now: datetime) -> Listing:
         Q(status=ReminderStatus.FAILED) | Q(status__in=LIVE_STATUSES, due_at__lt=now - HELD_AFTER)
     )
     rows = list(stuck.select_related("modification").order_by("-due_at", "-pk")[:ROWS])
-    return Listing(rows, stuck.count() if len(rows) == ROWS else len(rows))
+    return _listing(rows, stuck)
 
 
 def next_days(user: Any, today: date, now: datetime) -> Timeline:
@@ -392,4 +424,4 @@ def member_home(user: Any, now: datetime | None = None) -> MemberHome:
             :ROWS
         ]
     )
-    return MemberHome(agendas, Listing(rows, mine.count() if len(rows) == ROWS else len(rows)))
+    return MemberHome(agendas, _listing(rows, mine))

@@ -50,3 +50,9 @@ def test_the_reminder_row_takes_its_figures_from_the_benchmark_output() -> None:
         "ok": "OK",
     }
     assert run.reminder_figures("Traceback...\nFAILED")["ok"] == "FAILED"
+
+
+def test_one_analyst_clicks_one_page_at_a_time_while_the_public_rows_keep_theirs() -> None:
+    # Defaults: BENCH_CONNECTIONS=4 and BENCH_ANALYST_CONNECTIONS=1 (unset in the tests).
+    assert run.connections_for("analysts") == run.ANALYST_CONNECTIONS == 1
+    assert run.connections_for("cold") == run.connections_for("warm") == run.CONNECTIONS == 4

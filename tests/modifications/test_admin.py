@@ -49,6 +49,43 @@ def test_changelist_query_count_does_not_grow_with_rows(
         assert secas_client.get(CHANGELIST).status_code == 200
 
 
+@pytest.mark.parametrize("rows", [1, 60])
+def test_a_search_matching_every_title_costs_the_same_queries_at_any_size(
+    db, secas_client, django_assert_max_num_queries, rows
+):
+    """One count, of the matches only: no second count of the whole register
+    (show_full_result_count = False), and one query for the page's rows."""
+    for _ in range(rows):
+        ModificationFactory()
+    with django_assert_max_num_queries(11) as captured:
+        page = secas_client.get(CHANGELIST, {"q": "topic"})
+    assert page.status_code == 200
+    assert page.context["cl"].result_count == rows
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIKE" in counts[0]
+
+
+@pytest.mark.postgres
+def test_the_title_search_has_a_trigram_index_with_statistics(db):
+    """The index the planner reads UPPER(title)'s statistics from (migration 0003)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'modification_title_trigram'"
+        )
+        (definition,) = cursor.fetchone()
+        # An empty table is read whole whatever its indexes: ask whether this one serves.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM modifications_modification "
+            "WHERE UPPER(title::text) LIKE UPPER('%%zebra%%')"
+        )
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "gin_trgm_ops" in definition and "upper" in definition.lower()
+    assert "modification_title_trigram" in plan
+
+
 @pytest.mark.parametrize(
     "name",
     [

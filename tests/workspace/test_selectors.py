@@ -62,3 +62,54 @@ def test_open_consultations_are_open_now_soonest_to_close_first(db):  # type: ig
     ConsultationFactory(opens_at=NOW + dt.timedelta(days=1), closes_at=NOW + dt.timedelta(days=9))
     listing = selectors.open_consultations(NOW)
     assert [c.pk for c in listing.rows] == [sooner.pk, later.pk]
+
+
+def test_open_consultations_count_each_ones_responses(db):  # type: ignore[no-untyped-def]
+    from secmods.consultations.models import Response
+    from secmods.parties.models import PartyCategory
+
+    answered = ConsultationFactory(
+        opens_at=NOW - dt.timedelta(days=1), closes_at=NOW + dt.timedelta(days=2)
+    )
+    unanswered = ConsultationFactory(
+        opens_at=NOW - dt.timedelta(days=1), closes_at=NOW + dt.timedelta(days=3)
+    )
+    category = PartyCategory.objects.order_by("order").first()
+    for i in range(3):
+        Response.objects.create(
+            consultation=answered,
+            respondent_name=f"R {i}",
+            organisation_name=f"Org {i}",
+            party_category=category,
+            received_at=NOW,
+        )
+    listing = selectors.open_consultations(NOW)
+    counts = {c.pk: c.response_count for c in listing.rows}
+    assert counts == {answered.pk: 3, unanswered.pk: 0}
+
+
+def test_a_full_lists_total_is_counted_up_to_a_bound_and_shown_as_at_least(db, monkeypatch):  # type: ignore[no-untyped-def]
+    """A register with hundreds of thousands of unnoted comments is not counted through on
+    every visit: past COUNT_UP_TO the total reads "N+"."""
+    from tests.factories import CommentFactory
+
+    monkeypatch.setattr(selectors, "COUNT_UP_TO", selectors.ROWS + 2)
+    modification = ModificationFactory()
+    for _ in range(selectors.ROWS + 2):
+        CommentFactory(modification=modification)
+    exact = selectors.comments_to_note()
+    assert (exact.total, exact.at_least, exact.total_label, exact.more_label) == (
+        selectors.ROWS + 2,
+        False,
+        str(selectors.ROWS + 2),
+        "2",
+    )
+    CommentFactory(modification=modification)
+    bounded = selectors.comments_to_note()
+    assert len(bounded.rows) == selectors.ROWS
+    assert (bounded.total, bounded.at_least, bounded.total_label, bounded.more_label) == (
+        selectors.ROWS + 2,
+        True,
+        f"{selectors.ROWS + 2}+",
+        "2+",
+    )
