@@ -174,7 +174,9 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
     search_help_text = "A reference in any spelling (MP160, mp 160, DP160, 160) or title words."
     autocomplete_fields = ["proposer", "lead_analyst", "target_release"]
     filter_horizontal = ["sec_sections", "impacted_party_categories"]
-    readonly_fields = ["reference_display", "glossary_terms", "version"]
+    # No "version": it is the edit check's counter (the hidden loaded_version), not something
+    # an analyst reads or sets.
+    readonly_fields = ["reference_display", "glossary_terms"]
     # Other apps add theirs (agenda items, reminders, documents) from their AppConfig.ready().
     inlines = [ReportSectionInline, MilestoneInline, StageChangeInline]
     fieldsets: Any = [
@@ -182,7 +184,7 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
             None,
             {
                 "fields": [
-                    ("reference_display", "version"),
+                    "reference_display",
                     ("number", "alternative_of"),
                     "title",
                     ("stage", "path"),
@@ -343,8 +345,8 @@ class ModificationAdmin(ServiceAdminMixin, RegisteredInlines, SimpleHistoryAdmin
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = [f for f in self.fieldsets[0][1]["fields"] if f not in ("loaded_version",)]
         if obj is None:
-            # Adding: no reference, version or glossary yet; 'alternative of' gives a letter.
-            main = [f for f in main if f != ("reference_display", "version")]
+            # Adding: no reference or glossary yet; 'alternative of' gives a letter.
+            main = [f for f in main if f != "reference_display"]
             return [(None, {"fields": main}), *self.fieldsets[1:3]]
         main = [("number",) if f == ("number", "alternative_of") else f for f in main]
         if self.has_change_permission(request, obj):

@@ -277,3 +277,9 @@ def test_staff_tick_noted_on_a_members_comment_whose_words_stay_as_written(seed,
     assert answer.status_code == 302, answer.content.decode()[:3000]
     other.refresh_from_db()
     assert other.noted_in_report and other.text == "A member's view"
+
+
+def test_the_edit_checks_counter_is_not_shown_to_staff(seed, secas_client):
+    html = secas_client.get(change_url(seed)).content.decode()
+    assert "Version:" not in html and "field-version" not in html
+    assert 'name="loaded_version"' in html  # still sent back, hidden, for the edit check
