@@ -32,7 +32,10 @@ def url(name: str, *args: Any) -> str:
     page's time). The address depends on the URLconf and the script prefix only, which
     are part of the key."""
     urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _reverse(urlconf, get_script_prefix(), name, args)
+    try:
+        return _reverse(urlconf, get_script_prefix(), name, args)
+    except TypeError:  # an argument that cannot be a key: ask Django each time
+        return reverse(name, urlconf=urlconf, args=args)
 
 
 def date(value: Any, format_string: str) -> str:
