@@ -438,7 +438,7 @@ class _Sender:
             if wire is not None and self.connection.connection is not None:
                 # Django's SMTP backend would sanitize, build and flatten the same message
                 # (emails.wire_message says why not); the same connection and errors.
-                self.connection.connection.sendmail(*wire)
+                _sendmail(self.connection.connection, *wire)
             else:
                 self.connection.send_messages([message])
         except BaseException:
@@ -450,6 +450,51 @@ class _Sender:
             connection, self.connection = self.connection, None
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 connection.close()
+
+
+def _envelope_address(value: str) -> str:
+    # wire_message passes only "Name <a@b>" or "a@b" in plain ASCII: the address is what
+    # smtplib's quoteaddr would find in it.
+    return value[value.rindex("<") + 1 : -1] if value.endswith(">") else value
+
+
+def _sendmail(client: smtplib.SMTP, sender: str, recipients: list[str], data: bytes) -> None:
+    """smtplib.SMTP.sendmail for a message that wire_message wrote: the same commands,
+    replies and exceptions, without quoteaddr's two email.utils.parseaddr calls per
+    message (profiled: 9 % of the sender's CPU for addresses already known to be plain)."""
+    client.ehlo_or_helo_if_needed()
+    size = f" size={len(data)}" if client.does_esmtp and client.has_extn("size") else ""
+    client.putcmd("mail", f"from:<{_envelope_address(sender)}>{size}")
+    code, reply = client.getreply()
+    if code != 250:
+        _abandon(client, code)
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in recipients:
+        client.putcmd("rcpt", f"to:<{_envelope_address(recipient)}>")
+        code, reply = client.getreply()
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+        if code == 421:
+            client.close()
+            raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
+    if len(refused) == len(recipients):
+        _abandon(client, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)  # type: ignore[arg-type]
+    code, reply = client.data(data)
+    if code != 250:
+        _abandon(client, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _abandon(client: smtplib.SMTP, code: int) -> None:
+    # As sendmail does: 421 means the server is closing the connection; else reset the
+    # transaction, ignoring a server that has gone.
+    if code == 421:
+        client.close()
+    else:
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):
+            client.rset()
 
 
 def _send_one(
