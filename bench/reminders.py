@@ -113,7 +113,7 @@ def main() -> int:
     from django.utils import timezone
 
     from config.celery import app
-    from secmods.committees.models import Committee
+    from secmods.committees.models import Committee, Meeting
     from secmods.reminders import dispatch, tasks
     from secmods.reminders.models import Reminder, ReminderRule, ReminderStatus
     from tests.reminders.smtp_sink import free_port
@@ -131,6 +131,9 @@ def main() -> int:
     committee, _ = Committee.objects.get_or_create(
         slug="bench", defaults={"name": "Bench Committee", "abbreviation": "BENCH", "kind": "csc"}
     )
+    # A rerun on the same database: the last run's meeting is still ahead and would be
+    # planned again (2N reminders).
+    Meeting.objects.filter(committee=committee).delete()
     started = time.monotonic()
     # Through the services, as staff would: re-planning is an explicit call inside them
     # (docs/reminders.md), not a signal on a bare save.

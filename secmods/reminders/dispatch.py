@@ -40,7 +40,7 @@ from django.utils import timezone
 from secmods.core.roles import SECAS_STAFF
 
 from . import registry
-from .emails import build_digest, load_events, message_id_affixes, wire_message
+from .emails import Renderings, build_digest, load_events, message_id_affixes, wire_message
 from .models import DispatcherHeartbeat, Reminder, ReminderStatus
 
 logger = logging.getLogger(__name__)
@@ -371,6 +371,7 @@ def send_digests(
                 status=ReminderStatus.SKIPPED, note=reason[:300], updated_at=now
             )
     sender = _Sender()
+    renderings: Renderings = {}
     try:
         renewed = time.monotonic()
         for digest_key, reminders in digests.items():
@@ -392,7 +393,7 @@ def send_digests(
                 result.outcomes[digest_key] = "skipped"
                 continue
             outcome, error = _send_one(
-                held, digest_key, attempt_token, reminders, events, now, sender
+                held, digest_key, attempt_token, reminders, events, now, sender, renderings
             )
             if outcome == "retry":
                 # The rows keep this attempt's token: the retry holds them (by digest key).
@@ -505,6 +506,7 @@ def _send_one(
     events: dict[tuple[str, str], registry.Event | None],
     now: datetime,
     sender: _Sender,
+    renderings: Renderings,
 ) -> tuple[str, str]:
     """(outcome, error): sent / skipped / failed / retry (with the error to retry after)."""
     attempt = reminders[0].attempts
@@ -520,7 +522,7 @@ def _send_one(
         )
         return "skipped", ""
     try:
-        message = build_digest(reminders, digest_key, events)
+        message = build_digest(reminders, digest_key, events, renderings)
     except Exception as exc:
         # A template that fails at render time will fail again: no retry.
         logger.exception("reminder digest %s could not be rendered", digest_key)
