@@ -130,10 +130,81 @@ def reminder_context(reminder: Reminder, event: registry.Event | None) -> dict[s
     return context
 
 
+#: The reminder's own values in its context (from its row and its recipient); everything
+#: else comes from its rule and its event.
+_OWN_VALUES = ("recipient_name", "recipient_email", "event_label", "event_day", "due_at")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Tags whose output changes from one rendering to the next.
+_UNSTABLE_TAGS = frozenset({"now", "lorem"})
+
+#: Renderings of one send task, shared by the reminders whose templates read the same values.
+Renderings = dict[tuple[Any, ...], tuple[str, str, str | None]]
+
+
+@lru_cache(maxsize=256)
+def _words(source: str) -> frozenset[str] | None:
+    """Every name-like word inside the template's {{ }} and {% %} (more than the variables
+    it reads, never fewer); None when it uses a tag whose output is not stable."""
+    words: set[str] = set()
+    for token in Lexer(source).tokenize():
+        if token.token_type in (TokenType.VAR, TokenType.BLOCK):
+            found = _WORD.findall(token.contents)
+            if token.token_type == TokenType.BLOCK and found and found[0] in _UNSTABLE_TAGS:
+                return None
+            words.update(found)
+    return frozenset(words)
+
+
+def _rendering_key(reminder: Reminder, event: registry.Event | None) -> tuple[Any, ...] | None:
+    """What one reminder's rendering depends on: its rule, its event and those of its own
+    values its templates name; None when it cannot be shared (the templates name the
+    reminder itself or the unsubscribe link, the event kind adds per-recipient context, or
+    a tag's output changes between renderings)."""
+    rule = reminder.rule
+    sources = (rule.subject_template, rule.text_template, rule.html_template)
+    words: set[str] = set()
+    for source in sources:
+        found = _words(source)
+        if found is None:
+            return None
+        words |= found
+    if "reminder" in words or "unsubscribe_url" in words:
+        return None
+    kind = registry.event_kind(reminder.event_kind)
+    if (
+        kind is not None
+        and event is not None
+        and kind.recipient_context(event, reminder.recipient_email)
+    ):
+        return None
+    own = tuple(getattr(reminder, name) for name in _OWN_VALUES if name in words)
+    return (
+        rule.pk,
+        sources,
+        reminder.event_kind,
+        reminder.event_ref,
+        reminder.modification_id,
+        own,
+    )
+
+
 def render_reminder(
+    reminder: Reminder, event: registry.Event | None, renderings: Renderings | None = None
+) -> tuple[str, str, str | None]:
+    """(subject, text, html or None) for one reminder. With `renderings` (one send task's),
+    a reminder whose templates read the same values as one rendered before gets that
+    rendering: the same text, rendered once per rule and event instead of per recipient."""
+    key = _rendering_key(reminder, event) if renderings is not None else None
+    if key is not None and renderings is not None:
+        if key not in renderings:
+            renderings[key] = _render_reminder(reminder, event)
+        return renderings[key]
+    return _render_reminder(reminder, event)
+
+
+def _render_reminder(
     reminder: Reminder, event: registry.Event | None
 ) -> tuple[str, str, str | None]:
-    """(subject, text, html or None) for one reminder."""
     rule = reminder.rule
     context = reminder_context(reminder, event)
     subject = " ".join(_render(rule.subject_template, context, html=False).split())
@@ -165,11 +236,17 @@ def build_digest(
     reminders: list[Reminder],
     digest_key: str,
     events: dict[tuple[str, str], registry.Event | None] | None = None,
+    renderings: Renderings | None = None,
 ) -> EmailMultiAlternatives:
     """One message for one recipient: the reminder itself, or a digest that lists them all."""
     events = events if events is not None else load_events(reminders)
     parts = [
-        (reminder, *render_reminder(reminder, events[(reminder.event_kind, reminder.event_ref)]))
+        (
+            reminder,
+            *render_reminder(
+                reminder, events[(reminder.event_kind, reminder.event_ref)], renderings
+            ),
+        )
         for reminder in reminders
     ]
     first = reminders[0]

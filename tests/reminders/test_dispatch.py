@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import smtplib
 import types
+from collections.abc import Iterator
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo
 
@@ -698,3 +700,65 @@ def test_the_note_of_a_digest_whose_events_all_passed_is_kept_to_300_characters(
     assert notes.pop().startswith(
         "its event had passed (03 Jun 2025 10:00 London) when it fell due; "
     )
+
+
+class _RecordingHandler:
+    """A mail server that records each envelope and refuses addresses at refused.example."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[tuple[str, list[str], list[str], bytes]] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.endswith("@refused.example"):
+            return "550 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        self.envelopes.append(
+            (envelope.mail_from, envelope.mail_options, envelope.rcpt_tos, envelope.content)
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def recording_server() -> Iterator[tuple[_RecordingHandler, int]]:
+    from aiosmtpd.controller import Controller
+
+    from tests.reminders.smtp_sink import free_port
+
+    handler, port = _RecordingHandler(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def test_the_plain_sendmail_sends_what_smtplib_sendmail_sends(recording_server) -> None:  # type: ignore[no-untyped-def]
+    handler, port = recording_server
+    data = b"Message-ID: <a@b>\r\nSubject: x\r\n\r\n.a line starting with a dot\r\n"
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        client.sendmail("secmods <secas@secmods.example>", ["Alice <alice@example.org>"], data)
+        dispatch._sendmail(
+            client, "secmods <secas@secmods.example>", ["Alice <alice@example.org>"], data
+        )
+        dispatch._sendmail(client, "secas@secmods.example", ["bob@example.org"], data)
+    smtplib_envelope, ours, bare = handler.envelopes
+    assert ours == smtplib_envelope
+    assert ours[:3] == ("secas@secmods.example", [f"SIZE={len(data)}"], ["alice@example.org"])
+    assert bare[:3] == ("secas@secmods.example", [f"SIZE={len(data)}"], ["bob@example.org"])
+
+
+def test_the_plain_sendmail_raises_what_smtplib_raises_and_the_connection_goes_on(  # type: ignore[no-untyped-def]
+    recording_server,
+) -> None:
+    handler, port = recording_server
+    data = b"Message-ID: <a@b>\r\n\r\nhello\r\n"
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as theirs:
+            client.sendmail("secas@secmods.example", ["Zed <zed@refused.example>"], data)
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as ours:
+            dispatch._sendmail(client, "secas@secmods.example", ["Zed <zed@refused.example>"], data)
+        dispatch._sendmail(client, "secas@secmods.example", ["alice@example.org"], data)
+    assert ours.value.recipients == theirs.value.recipients
+    assert [envelope[2] for envelope in handler.envelopes] == [["alice@example.org"]]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
+from typing import Any
 
 import pytest
+import time_machine
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 
-from secmods.reminders.emails import wire_message
+from secmods.reminders.emails import Renderings, render_reminder, wire_message
 
 HEADERS = {
     "Message-ID": "<reminder.abc1@secmods.example>",
@@ -94,3 +97,63 @@ def test_a_body_in_utf8_is_sent_8bit_like_django() -> None:
 )
 def test_anything_else_is_left_to_django(fields) -> None:  # type: ignore[no-untyped-def]
     assert wire_message(_message(**fields)) is None
+
+
+# --- One rendering per rule and event, when the templates read nothing of the recipient ---
+def _planned(text_template: str, names: list[str]) -> tuple[list[Any], Any]:
+    from secmods.committees.reminders import load_meeting
+    from secmods.reminders.models import Reminder
+    from tests.factories import (
+        CommitteeFactory,
+        MeetingFactory,
+        MembershipFactory,
+        PersonFactory,
+        ReminderRuleFactory,
+    )
+
+    committee = CommitteeFactory()
+    for n, name in enumerate(names):
+        MembershipFactory(
+            committee=committee, person=PersonFactory(name=name, email=f"p{n}@example.org")
+        )
+    ReminderRuleFactory(committee=committee, text_template=text_template)
+    with time_machine.travel(dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC), tick=False):
+        meeting = MeetingFactory(
+            committee=committee, starts_at=dt.datetime(2025, 6, 3, 9, 0, tzinfo=dt.UTC)
+        )
+    rows = list(Reminder.objects.select_related("rule", "modification").order_by("pk"))
+    assert len(rows) == len(names)
+    return rows, load_meeting(str(meeting.pk))
+
+
+@pytest.mark.django_db
+def test_reminders_whose_templates_read_the_same_values_share_one_rendering() -> None:
+    rows, event = _planned(
+        "Dear {{ recipient_name|default:'colleague' }}, papers for {{ event_label }}.",
+        ["", "", "Zoe Quinn", ""],
+    )
+    alone = [render_reminder(row, event) for row in rows]
+    renderings: Renderings = {}
+    shared = [render_reminder(row, event, renderings) for row in rows]
+    assert shared == alone
+    assert len(renderings) == 2  # the nameless three, and Zoe
+    texts = {row.recipient_name: text for row, (_, text, _) in zip(rows, alone, strict=True)}
+    assert texts[""].startswith("Dear colleague, papers for CSC 3 Jun 2025.")
+    assert texts["Zoe Quinn"].startswith("Dear Zoe Quinn, papers for CSC 3 Jun 2025.")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "text_template",
+    [
+        "Reminder {{ reminder.pk }}",  # the reminder itself
+        "Stop: {{ unsubscribe_url }}",  # signed per recipient
+        "Sent at {% now 'U.u' %}",  # changes between renderings
+    ],
+)
+def test_a_rendering_is_not_shared_when_it_may_differ_per_reminder(text_template: str) -> None:
+    rows, event = _planned(text_template, ["", ""])
+    renderings: Renderings = {}
+    for row in rows:
+        render_reminder(row, event, renderings)
+    assert renderings == {}
