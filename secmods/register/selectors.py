@@ -456,7 +456,8 @@ def committees() -> QuerySet[Committee]:
 
 
 def get_committee(slug: str) -> Committee | None:
-    return Committee.objects.filter(slug=slug).first()
+    # The slug is unique: no ORDER BY (first() would sort by name) to compile or run.
+    return next(iter(Committee.objects.filter(slug=slug).order_by()[:1]), None)
 
 
 # --- Calendars -------------------------------------------------------------------------
