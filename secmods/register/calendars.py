@@ -76,6 +76,8 @@ def fold(line: str) -> str:
     """A content line in lines of at most 75 octets, each continued by CRLF and a space
     (icalendar's foldline, to the octet)."""
     if line.isascii():
+        if len(line) <= 74:  # most lines: nothing to fold
+            return line
         return "\r\n ".join(line[i : i + 74] for i in range(0, len(line), 74))
     out: list[str] = []
     octets = 0

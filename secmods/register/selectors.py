@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.db.models import (
     Case,
-    DateTimeField,
     Exists,
     F,
     FilteredRelation,
@@ -29,7 +28,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -375,21 +373,14 @@ def _history_table(model: type[Model]) -> str:
     return model.history.model._meta.db_table  # type: ignore[attr-defined,no-any-return]
 
 
-def last_changed(model: type[Model], table: type[Model], column: str = "id") -> RawSQL:
-    """When the `model` row named by `column` of the query's `table` last changed: the date
-    of its newest django-simple-history row (newest by history_id, the order they were
-    written in); None for a row without history. A subquery, so a calendar costs no extra
-    query; written out rather than built from Subquery(OuterRef(...)), which took the ORM
-    longer to compile (1.5 ms a query) than the database to run the whole calendar.
-    `table` is the query's own table (its alias is its name), never a joined one."""
-    quote = connection.ops.quote_name
-    history = quote(_history_table(model))
-    outer = f"{quote(table._meta.db_table)}.{quote(column)}"
-    return RawSQL(  # noqa: S611 (model meta names only, no input)
-        f"(SELECT h.history_date FROM {history} h WHERE h.id = {outer} "  # noqa: S608
-        "ORDER BY h.history_id DESC LIMIT 1)",
-        (),
-        output_field=DateTimeField(),
+def _newest_change(model: type[Model], row: str) -> str:
+    """SQL for when the `model` row whose id is the column `row` last changed: the date of
+    its newest django-simple-history row (newest by history_id, the order they were written
+    in); null for a row without history. A subquery, so a calendar costs no extra query."""
+    history = connection.ops.quote_name(_history_table(model))
+    return (
+        f"(SELECT h.history_date FROM {history} h WHERE h.id = {row} "  # noqa: S608 (meta names)
+        "ORDER BY h.history_id DESC LIMIT 1)"
     )
 
 
@@ -567,7 +558,8 @@ def committees() -> QuerySet[Committee]:
 
 
 def get_committee(slug: str) -> Committee | None:
-    return Committee.objects.filter(slug=slug).first()
+    # The slug is unique: no ORDER BY (first() would sort by name) to compile or run.
+    return next(iter(Committee.objects.filter(slug=slug).order_by()[:1]), None)
 
 
 # --- Calendars -------------------------------------------------------------------------
@@ -593,62 +585,67 @@ class CalendarMeeting(NamedTuple):
     agenda: list[str]  # "MP160 Title (Purpose)" lines
 
 
+@functools.cache
+def _calendar_meetings_sql() -> dict[str, str]:
+    """The window's agenda lines and meetings, in the SQL both databases speak, written once
+    per process (the ORM's querysets cost more to build than these to run). `{committee}`
+    narrows the window to one committee, `{public}` the agenda to what the public sees."""
+    quote = connection.ops.quote_name
+    # Model meta names only (S608): no input reaches the text; values are parameters.
+    meeting = quote(Meeting._meta.db_table)
+    window = f"SELECT w.id FROM {meeting} w WHERE w.starts_at >= %s{{committee}}"  # noqa: S608
+    return {
+        # In each meeting's agenda order.
+        "agenda": "SELECT a.meeting_id, m.number, m.suffix, m.stage, m.legacy_reference, "  # noqa: S608
+        f"m.title, a.purpose FROM {quote(AgendaItem._meta.db_table)} a "
+        f"JOIN {quote(Modification._meta.db_table)} m ON m.id = a.modification_id "
+        f"WHERE a.meeting_id IN ({window}){{public}} ORDER BY a.{quote('order')}, a.id",
+        # A fixed order (the primary key breaks ties between meetings at the same time), so
+        # the same data always gives the same file, and the same ETag.
+        "meetings": "SELECT mt.id, mt.starts_at, mt.title, mt.location, mt.status, "  # noqa: S608
+        f"mt.sequence, c.name, c.abbreviation, {_newest_change(Meeting, 'mt.id')} "
+        f"FROM {meeting} mt JOIN {quote(Committee._meta.db_table)} c ON c.id = mt.committee_id "
+        f"WHERE mt.id IN ({window}) ORDER BY mt.starts_at, mt.id",
+    }
+
+
 def calendar_meetings(
     user: Any, *, committee: Committee | None = None, today: dt.date | None = None
 ) -> list[CalendarMeeting]:
     """Meetings from twelve months ago onwards, so a calendar's size does not grow with
     history (two queries). Read as values: a feed of hundreds of meetings and their agenda
     spent more time building model instances than the database spent finding the rows."""
+    public, parameters = _public(user)
     today = today or timezone.localdate()
     since = twelve_months_before(today)
-    # A range on the column itself (not starts_at__date, a per-row conversion to London
-    # time that no index serves), so the feed reads the window, not every meeting.
+    # A range on the column itself (not a per-row conversion to London time that no index
+    # serves), so the feed reads the window, not every meeting.
     window_start = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-    window = Meeting.objects.filter(starts_at__gte=window_start)
+    window: list[Any] = [connection.ops.adapt_datetimefield_value(window_start)]
+    narrow = ""
     if committee is not None:
-        window = window.filter(committee=committee)
-    # The agenda of the window's meetings, in each meeting's order; the public sees items of
-    # published modifications only.
+        narrow = " AND w.committee_id = %s"
+        window.append(committee.pk)
+    sql = _calendar_meetings_sql()
     agenda: dict[int, list[str]] = {}
-    items = (
-        AgendaItem.objects.filter(visible_to(user, through="modification"))
-        .filter(meeting__in=window.values("pk"))
-        .order_by("order", "pk")
-        .values_list(
-            "meeting_id",
-            "modification__number",
-            "modification__suffix",
-            "modification__stage",
-            "modification__legacy_reference",
-            "modification__title",
-            "purpose",
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql["agenda"].format(committee=narrow, public=public), [*window, *parameters]
         )
-    )
-    for meeting_id, number, suffix, stage, legacy, title, purpose in items:
-        reference = format_reference(
-            number, suffix, draft=stage in DRAFT_STAGES and not suffix, legacy=legacy
-        )
-        agenda.setdefault(meeting_id, []).append(
-            f"{reference} {title} ({PURPOSES.get(purpose, purpose)})"
-        )
-    # A fixed order (the primary key breaks ties between meetings at the same time), so the
-    # same data always gives the same file, and the same ETag.
-    rows = (
-        window.annotate(last_changed=last_changed(Meeting, Meeting))
-        .order_by("starts_at", "pk")
-        .values_list(
-            "pk",
-            "starts_at",
-            "title",
-            "location",
-            "status",
-            "sequence",
-            "committee__name",
-            "committee__abbreviation",
-            "last_changed",
-        )
-    )
-    return [CalendarMeeting(*row, agenda=agenda.get(row[0], [])) for row in rows]
+        # The public sees items of published modifications only.
+        for meeting_id, number, suffix, stage, legacy, title, purpose in cursor.fetchall():
+            reference = format_reference(
+                number, suffix, draft=stage in DRAFT_STAGES and not suffix, legacy=legacy
+            )
+            agenda.setdefault(meeting_id, []).append(
+                f"{reference} {title} ({PURPOSES.get(purpose, purpose)})"
+            )
+        cursor.execute(sql["meetings"].format(committee=narrow), window)
+        rows = cursor.fetchall()
+    return [
+        CalendarMeeting._make((pk, _aware(starts_at), *rest, _aware(changed), agenda.get(pk, [])))
+        for pk, starts_at, *rest, changed in rows
+    ]
 
 
 class CalendarMilestone(NamedTuple):
@@ -686,17 +683,14 @@ def _modification_calendar_sql() -> str:
         "milestone": Milestone._meta.db_table,
         "meeting": Meeting._meta.db_table,
         "committee": Committee._meta.db_table,
-        "meeting_history": _history_table(Meeting),
-        "milestone_history": _history_table(Milestone),
     }
     quote = connection.ops.quote_name
     # Model meta names only (S608): no input reaches the text, the reference is a parameter.
     t = {name: quote(table) for name, table in tables.items()}
     order = quote("order")
     meeting = (
-        "mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name, c.abbreviation, "  # noqa: S608
-        f"(SELECT h.history_date FROM {t['meeting_history']} h WHERE h.id = mt.id "
-        "ORDER BY h.history_id DESC LIMIT 1)"
+        "mt.starts_at, mt.title, mt.location, mt.status, mt.sequence, c.name, c.abbreviation, "
+        + _newest_change(Meeting, "mt.id")
     )
     return (
         f"SELECT 0, a.{order}, a.id, a.meeting_id, a.purpose, NULL, NULL, NULL, NULL, NULL, "  # noqa: S608
@@ -705,9 +699,8 @@ def _modification_calendar_sql() -> str:
         f"JOIN {t['committee']} c ON c.id = mt.committee_id "
         "WHERE a.modification_id = %s "
         f"UNION ALL SELECT 1, s.{order}, s.id, s.meeting_id, s.label, s.precision, "
-        "s.date_from, s.status, s.version, "
-        f"(SELECT h.history_date FROM {t['milestone_history']} h WHERE h.id = s.id "
-        f"ORDER BY h.history_id DESC LIMIT 1), {meeting} FROM {t['milestone']} s "
+        f"s.date_from, s.status, s.version, {_newest_change(Milestone, 's.id')}, {meeting} "
+        f"FROM {t['milestone']} s "
         f"LEFT JOIN {t['meeting']} mt ON mt.id = s.meeting_id "
         f"LEFT JOIN {t['committee']} c ON c.id = mt.committee_id "
         "WHERE s.modification_id = %s AND (s.meeting_id IS NOT NULL "
