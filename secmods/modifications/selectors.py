@@ -7,6 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -282,7 +283,10 @@ def detail_row(reference: str, user: Any = None) -> dict[str, Any] | None:
     if condition is None:
         return None
     found = visible_modifications(user).filter(condition).order_by().values("pk")[:1]
-    lookup, params = found.query.sql_with_params()
+    try:
+        lookup, params = found.query.sql_with_params()
+    except EmptyResultSet:  # a lookup the ORM knows matches nothing (QuerySets catch it)
+        return None
     table = Modification._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f'{_detail_select()} WHERE "{table}"."id" = ({lookup})', params)
