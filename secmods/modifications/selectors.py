@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import cache
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -268,22 +270,41 @@ DETAIL_VALUES = (
 
 def detail_row(reference: str, user: Any = None) -> dict[str, Any] | None:
     """PostgreSQL only: the modification a reference names, if this user may see it, as
-    plain values (`values()`), with its to-many rows as the folded subqueries give them
-    (`folded_milestones` etc.: lists of dicts, dates and times as ISO text), in one query
-    and without the model instances `modification_detail` unfolds them into. For reads
-    that only answer the detail's JSON (`serializers.detail_from_row`)."""
+    the plain values `values(*DETAIL_VALUES)` gives, with its to-many rows as the folded
+    subqueries give them (`folded_milestones` etc.: lists of dicts, dates and times as ISO
+    text), in one query and without the model instances `modification_detail` unfolds
+    them into. For reads that only answer the detail's JSON (`serializers.detail_from_row`).
+
+    The ORM compiles the row lookup (reference and visibility) per request; the SELECT
+    list, its joins and folded subqueries, the same for every request, once per process:
+    building and compiling its 40 columns cost more than the query took to run.
+    """
     condition = reference_filter(reference)
     if condition is None:
         return None
+    found = visible_modifications(user).filter(condition).order_by().values("pk")[:1]
+    try:
+        lookup, params = found.query.sql_with_params()
+    except EmptyResultSet:  # a lookup the ORM knows matches nothing (QuerySets catch it)
+        return None
+    table = Modification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f'{_detail_select()} WHERE "{table}"."id" = ({lookup})', params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip((column.name for column in cursor.description), row, strict=True))
+
+
+@cache
+def _detail_select() -> str:
+    """SELECT <DETAIL_VALUES and the folded rows> FROM <the modification and its to-one
+    joins>, as the ORM compiles it (columns named as `values()` names them)."""
     folded = _folded_relations()
-    rows = (
-        visible_modifications(user)
-        .filter(condition)
-        .order_by()
-        .annotate(**folded)
-        .values(*DETAIL_VALUES, *folded)
-    )
-    return next(iter(rows[:1]), None)
+    rows = Modification.objects.order_by().annotate(**folded).values(*DETAIL_VALUES, *folded)
+    sql, params = rows.query.sql_with_params()
+    assert not params  # nothing per request in it
+    return sql
 
 
 # --- The detail's to-many rows folded into its one query (PostgreSQL) -------------------

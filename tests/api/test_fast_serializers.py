@@ -150,3 +150,4 @@ def test_detail_from_values_equals_the_serializer(seed, secas_user):  # type: ig
     # Unpublished, a reference names nothing for the public.
     assert selectors.detail_row(no_analyst.reference) is None
     assert selectors.detail_row("not a reference", secas_user) is None
+    assert selectors.detail_row("MP2147483648", secas_user) is None  # past the integer column
