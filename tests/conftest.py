@@ -27,8 +27,21 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: as `make test` runs): the fault tests start real workers, beats, web servers and restart
 #: their private PostgreSQL cluster (one per worker process), and two of them side by side
 #: on 2 cores would slow each other past their timeouts; the browser tests each drive a
-#: Chromium. The rest of the suite shares the other worker meanwhile.
+#: Chromium. The rest of the suite shares the other worker meanwhile. (The Redis outage
+#: test names a group of its own: see tests/faults/test_reminder_faults.py.)
 SERIAL_GROUPS = ("faults", "browser")
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # The groups are marked as each test is collected: xdist's worker reads them (and names
+    # the test after its group) in its own pytest_collection_modifyitems, which runs before
+    # a trylast one, so markers added there came too late and every group was spread over
+    # both workers.
+    if item.get_closest_marker("xdist_group"):
+        return  # a test that names its own group (xdist would join the two names)
+    for group in SERIAL_GROUPS:
+        if group in item.keywords:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
@@ -42,9 +55,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not settings.IS_POSTGRES:
             item.add_marker(skip)
-        for group in SERIAL_GROUPS:
-            if group in item.keywords:
-                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def xdist_worker_index() -> int:

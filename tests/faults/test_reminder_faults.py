@@ -73,6 +73,10 @@ def test_a_worker_killed_mid_send_of_1000_loses_nothing(rig):  # type: ignore[no
     assert duplicated <= CONCURRENCY
 
 
+# A group of its own, so on its own xdist worker (with its own private PostgreSQL cluster):
+# the outage is mostly sleep, two minutes in CI, which the other fault tests need not wait
+# behind; nothing it stops or starts is shared with them.
+@pytest.mark.xdist_group("faults-redis-outage")
 def test_redis_down_while_reminders_fall_due_loses_nothing(rig):  # type: ignore[no-untyped-def]
     rig.procs.worker("worker", CONCURRENCY)
     rig.procs.beat("beat")
