@@ -1,7 +1,7 @@
 """Test-wide fixtures: services the suite runs against, roles, and the seed.
 
 Redis is always there: CELERY_BROKER_URL from the environment, else an embedded Redis
-started for the session. Under pytest-xdist (`make test` runs 2 workers) each worker has its
+started for the session. Under pytest-xdist (`make test` runs 4 workers) each worker has its
 own test database (pytest-django suffixes the name: test_x_gw0, test_x_gw1) and its own
 Redis database: CELERY_BROKER_URL's number plus the worker's index, so one worker's Celery
 never takes another's tasks; an embedded Redis is per worker anyway. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
@@ -27,7 +27,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: as `make test` runs): the fault tests start real workers, beats, web servers and restart
 #: their private PostgreSQL cluster (one per worker process), and two of them side by side
 #: on 2 cores would slow each other past their timeouts; the browser tests each drive a
-#: Chromium. The rest of the suite shares the other worker meanwhile. (The Redis outage
+#: Chromium. The rest of the suite shares the other workers meanwhile. (The Redis outage
 #: test names a group of its own: see tests/faults/test_reminder_faults.py.)
 SERIAL_GROUPS = ("faults", "browser")
 
