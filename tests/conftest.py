@@ -26,10 +26,13 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: Tests that xdist keeps together on one worker, one after another (`--dist loadgroup`,
 #: as `make test` runs): the fault tests start real workers, beats, web servers and restart
 #: their private PostgreSQL cluster (one per worker process), and two of them side by side
-#: on 2 cores would slow each other past their timeouts; the browser tests each drive a
-#: Chromium. The rest of the suite shares the other workers meanwhile. (The Redis outage
-#: test names a group of its own: see tests/faults/test_reminder_faults.py.)
-SERIAL_GROUPS = ("faults", "browser")
+#: on 2 cores would slow each other past their timeouts. The rest of the suite shares the
+#: other workers meanwhile. (The Redis outage test names a group of its own: see
+#: tests/faults/test_reminder_faults.py.) Not the browser tests: they are transactional,
+#: and their flush empties the rows data migrations made, so they must stay where
+#: pytest-django puts them, after each worker's other tests; xdist starts the largest group
+#: first, and the test run after a browser group found no roles.
+SERIAL_GROUPS = ("faults",)
 
 
 def pytest_itemcollected(item: pytest.Item) -> None:
