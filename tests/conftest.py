@@ -1,7 +1,7 @@
 """Test-wide fixtures: services the suite runs against, roles, and the seed.
 
 Redis is always there: CELERY_BROKER_URL from the environment, else an embedded Redis
-started for the session. Under pytest-xdist (`make test` runs 2 workers) each worker has its
+started for the session. Under pytest-xdist (`make test` runs 4 workers) each worker has its
 own test database (pytest-django suffixes the name: test_x_gw0, test_x_gw1) and its own
 Redis database: CELERY_BROKER_URL's number plus the worker's index, so one worker's Celery
 never takes another's tasks; an embedded Redis is per worker anyway. PostgreSQL-only tests (marked `postgres`) skip, with the reason,
@@ -26,9 +26,25 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: Tests that xdist keeps together on one worker, one after another (`--dist loadgroup`,
 #: as `make test` runs): the fault tests start real workers, beats, web servers and restart
 #: their private PostgreSQL cluster (one per worker process), and two of them side by side
-#: on 2 cores would slow each other past their timeouts; the browser tests each drive a
-#: Chromium. The rest of the suite shares the other worker meanwhile.
-SERIAL_GROUPS = ("faults", "browser")
+#: on 2 cores would slow each other past their timeouts. The rest of the suite shares the
+#: other workers meanwhile. (The Redis outage test names a group of its own: see
+#: tests/faults/test_reminder_faults.py.) Not the browser tests: they are transactional,
+#: and their flush empties the rows data migrations made, so they must stay where
+#: pytest-django puts them, after each worker's other tests; xdist starts the largest group
+#: first, and the test run after a browser group found no roles.
+SERIAL_GROUPS = ("faults",)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # The groups are marked as each test is collected: xdist's worker reads them (and names
+    # the test after its group) in its own pytest_collection_modifyitems, which runs before
+    # a trylast one, so markers added there came too late and every group was spread over
+    # both workers.
+    if item.get_closest_marker("xdist_group"):
+        return  # a test that names its own group (xdist would join the two names)
+    for group in SERIAL_GROUPS:
+        if group in item.keywords:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django has put the transactional tests last
@@ -42,9 +58,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not settings.IS_POSTGRES:
             item.add_marker(skip)
-        for group in SERIAL_GROUPS:
-            if group in item.keywords:
-                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def xdist_worker_index() -> int:
