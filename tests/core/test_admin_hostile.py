@@ -113,8 +113,15 @@ def _diff(base: dict[str, list[str]], data: dict[str, list[str]]) -> str:
 
 
 # The largest forms (a modification with its inlines, members posting their comments) are
-# attacked in parts, each within the suite's 120 s per test.
-SHARDS = {"modifications.Modification": 8, "committees.Meeting": 2, "parties.Person": 2}
+# attacked in parts, each within the suite's 120 s per test; small parts also let four xdist
+# workers finish together (a 100 s committee part started last was the suite's tail).
+SHARDS = {
+    "modifications.Modification": 8,
+    "committees.Committee": 3,
+    "committees.Meeting": 3,
+    "consultations.Consultation": 2,
+    "parties.Person": 3,
+}
 CASES = [
     (label, mode, (number, SHARDS.get(label, 1)))
     for label in MODEL_LABELS
