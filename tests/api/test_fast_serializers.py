@@ -88,18 +88,26 @@ def test_list_rows_from_values_equal_the_serializer(seed, secas_user):  # type: 
     assert by_id[no_proposer.pk]["proposer_id"] is None
 
 
+def _give_it_everything(seed, user, *, analyst_is_proposer: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """SEC Sections, Party Categories, a release, a closed stage with its history, a
+    re-planned milestone and a TBC one: every part of a detail answer filled in."""
+    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
+    seed.impacted_party_categories.set(PartyCategory.objects.all()[:3])
+    if analyst_is_proposer:
+        seed.lead_analyst = seed.proposer
+    seed.target_release = ReleaseFactory()
+    seed.save()
+    services.move_stage(seed, to="closed", reason="Merged into MP161", user=user)
+    milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
+    services.replan_milestone(milestone, when=ApproxDate.month(2030, 7))
+    MilestoneFactory(modification=seed, when=ApproxDate.tbc())
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="json_agg folding is PostgreSQL's")
 def test_folded_detail_equals_the_prefetched_one(seed, secas_user):  # type: ignore[no-untyped-def]
     from secmods.committees.models import AgendaItem
 
-    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
-    seed.impacted_party_categories.set(PartyCategory.objects.all()[:3])
-    seed.target_release = ReleaseFactory()
-    seed.save()
-    services.move_stage(seed, to="closed", reason="Merged into MP161", user=secas_user)
-    milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
-    services.replan_milestone(milestone, when=ApproxDate.month(2030, 7))
-    MilestoneFactory(modification=seed, when=ApproxDate.tbc())
+    _give_it_everything(seed, secas_user)
     assert AgendaItem.objects.filter(modification=seed).exists()
     request = APIRequestFactory().get("/api/v1/modifications/")
     context = {"request": request}
@@ -123,15 +131,7 @@ def test_detail_from_values_equals_the_serializer(seed, secas_user):  # type: ig
     from secmods.committees.models import AgendaItem
     from secmods.modifications.serializers import detail_from_row, detail_url_template
 
-    seed.sec_sections.add(SecSectionFactory(code="L"), SecSectionFactory(code="A"))
-    seed.impacted_party_categories.set(PartyCategory.objects.all()[:3])
-    seed.lead_analyst = seed.proposer
-    seed.target_release = ReleaseFactory()
-    seed.save()
-    services.move_stage(seed, to="closed", reason="Merged into MP161", user=secas_user)
-    milestone = MilestoneFactory(modification=seed, when=ApproxDate.quarter(2030, 2))
-    services.replan_milestone(milestone, when=ApproxDate.month(2030, 7))
-    MilestoneFactory(modification=seed, when=ApproxDate.tbc())
+    _give_it_everything(seed, secas_user, analyst_is_proposer=True)
     MilestoneFactory(modification=seed, when=ApproxDate.day(dt.date(2020, 1, 6)))  # overdue
     no_analyst = ModificationFactory(number=7, proposer=None, legacy_reference=True)
     assert AgendaItem.objects.filter(modification=seed).exists()
