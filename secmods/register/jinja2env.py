@@ -21,6 +21,7 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from jinja2 import Environment
 
+from .timeline import picture
 from .templatetags.register import anchor, approx_date, inline_terms, machine_time, with_terms
 
 
@@ -84,7 +85,12 @@ def environment(**options: Any) -> Environment:
     # Django keeps the newline that ends a template; so does this, for the same bytes.
     env = Environment(keep_trailing_newline=True, **options)  # noqa: S701 (autoescape is on)
     env.globals.update(
-        url=url, static=static, query_string=query_string, approx_date=approx_date, label=label
+        url=url,
+        static=static,
+        query_string=query_string,
+        approx_date=approx_date,
+        label=label,
+        timeline_picture=picture,
     )
     env.filters.update(machine_time=machine_time, date=date, pluralize=pluralize)
     # The modification page's: the glossary's markup, and Django's own filters where Jinja2
