@@ -21,8 +21,8 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from jinja2 import Environment
 
-from .timeline import picture
 from .templatetags.register import anchor, approx_date, inline_terms, machine_time, with_terms
+from .timeline import picture
 
 
 @functools.lru_cache(maxsize=4096)
@@ -44,14 +44,16 @@ def url(name: str, *args: Any) -> str:
 
 @functools.cache
 def _choices(model: type[Model], name: str) -> dict[Any, Any]:
-    return dict(make_hashable(model._meta.get_field(name).flatchoices))
+    return dict(make_hashable(model._meta.get_field(name).flatchoices))  # type: ignore[union-attr]
 
 
 def label(instance: Model, name: str) -> Any:
     """`instance.get_<name>_display()`, as Django computes it, with the field's choices
     made into a dict once per process rather than on every call (some forty a page)."""
     value = getattr(instance, name)
-    return force_str(_choices(type(instance), name).get(make_hashable(value), value), strings_only=True)
+    return force_str(
+        _choices(type(instance), name).get(make_hashable(value), value), strings_only=True
+    )
 
 
 def date(value: Any, format_string: str) -> str:

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models.base import ModelState
-from django.db.models.signals import post_init, pre_init
 from django.db.models import (
     Case,
     Exists,
@@ -30,6 +28,8 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -410,28 +410,28 @@ def _page_sql(confidential: bool) -> str:
     if not confidential:  # as library_documents()
         documents += f" AND d.visibility = '{Visibility.PUBLISHED.value}'"
     meeting = (
-        f"CASE WHEN mt.id IS NULL THEN NULL ELSE json_build_array(row_to_json(mt), "
+        f"CASE WHEN mt.id IS NULL THEN NULL ELSE json_build_array(row_to_json(mt), "  # noqa: S608 (meta names only)
         f"(SELECT row_to_json(c) FROM {table(Committee)} c WHERE c.id = mt.committee_id)) END"
     )
     folds = {
-        "sec_sections": f"(SELECT coalesce(json_agg(row_to_json(s) ORDER BY s.code, s.id), '[]') "
+        "sec_sections": f"(SELECT coalesce(json_agg(row_to_json(s) ORDER BY s.code, s.id), '[]') "  # noqa: S608 (meta names only)
         f"FROM {quote(sec)} ms JOIN {table(SecSection)} s ON s.id = ms.secsection_id "
         "WHERE ms.modification_id = m.id)",
-        "impacted": "(SELECT coalesce(json_agg(pc.id ORDER BY pc.\"order\", pc.name, pc.id), '[]') "
+        "impacted": "(SELECT coalesce(json_agg(pc.id ORDER BY pc.\"order\", pc.name, pc.id), '[]') "  # noqa: S608 (meta names only)
         f"FROM {quote(impacted)} mi JOIN {table(PartyCategory)} pc "
         "ON pc.id = mi.partycategory_id WHERE mi.modification_id = m.id)",
         "sections": _json_rows(
             table(ReportSection), "t", "t.modification_id = m.id", 't."order", t.id'
         ),
-        "milestones": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "
+        "milestones": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         f"{meeting}) ORDER BY t.date_from ASC NULLS LAST, t.\"order\", t.id), '[]') "
         f"FROM {table(Milestone)} t LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
         "WHERE t.modification_id = m.id)",
-        "agenda": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "
+        "agenda": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         f"{meeting}) ORDER BY mt.starts_at, t.\"order\", t.id), '[]') "
         f"FROM {table(AgendaItem)} t JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
         "WHERE t.modification_id = m.id)",
-        "stage_changes": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "
+        "stage_changes": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         "CASE WHEN mt.id IS NULL THEN NULL ELSE row_to_json(mt) END) "
         "ORDER BY t.changed_at, t.id), '[]') "
         f"FROM {table(StageChange)} t LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
@@ -449,32 +449,36 @@ def _page_sql(confidential: bool) -> str:
         + ") ORDER BY k.opens_at, k.id), '[]') "
         f"FROM {table(Consultation)} k WHERE k.modification_id = m.id)",
         # published_summaries' grouped count, over every consultation of the modification.
-        "answer_counts": "(SELECT coalesce(json_agg(json_build_array(g.question_id, "
+        "answer_counts": "(SELECT coalesce(json_agg(json_build_array(g.question_id, "  # noqa: S608 (meta names only)
         "g.party_category_id, g.position, g.n)), '[]') FROM (SELECT a.question_id, "
         "r.party_category_id, a.position, count(*) AS n "
         f"FROM {table(Answer)} a JOIN {table(Response)} r ON r.id = a.response_id "
         f"JOIN {table(Question)} q ON q.id = a.question_id "
         f"JOIN {table(Consultation)} k ON k.id = q.consultation_id "
         f"WHERE k.modification_id = m.id AND {published} GROUP BY 1, 2, 3) g)",
-        "documents": _json_rows(
-            table(Document), "d", documents, "d.uploaded_at DESC, d.id"
-        ),
+        "documents": _json_rows(table(Document), "d", documents, "d.uploaded_at DESC, d.id"),
         "categories": _json_rows(table(PartyCategory), "pc", "true", 'pc."order", pc.name, pc.id'),
-        "glossary": "(SELECT coalesce(json_agg(json_build_array(g.acronym, g.full_term) "
+        "glossary": "(SELECT coalesce(json_agg(json_build_array(g.acronym, g.full_term) "  # noqa: S608 (meta names only)
         f"ORDER BY g.acronym), '[]') FROM {table(GlossaryTerm)} g)",
     }
 
     def one(model: type[Model], alias: str, on: str) -> str:
-        return f"(SELECT row_to_json({alias}) FROM {table(model)} {alias} WHERE {alias}.id = {on})"
+        return f"(SELECT row_to_json({alias}) FROM {table(model)} {alias} WHERE {alias}.id = {on})"  # noqa: S608 (meta names only)
 
     columns = [
         "row_to_json(m)",
         one(Person, "p", "m.proposer_id"),
-        one(Organisation, "po", "(SELECT p.organisation_id FROM "
-            f"{table(Person)} p WHERE p.id = m.proposer_id)"),
+        one(
+            Organisation,
+            "po",
+            f"(SELECT p.organisation_id FROM {table(Person)} p WHERE p.id = m.proposer_id)",  # noqa: S608 (meta names only)
+        ),
         one(Person, "la", "m.lead_analyst_id"),
-        one(Organisation, "lo", "(SELECT p.organisation_id FROM "
-            f"{table(Person)} p WHERE p.id = m.lead_analyst_id)"),
+        one(
+            Organisation,
+            "lo",
+            f"(SELECT p.organisation_id FROM {table(Person)} p WHERE p.id = m.lead_analyst_id)",  # noqa: S608 (meta names only)
+        ),
         one(Release, "rl", "m.target_release_id"),
         *folds.values(),
     ]
@@ -522,10 +526,10 @@ def _instance(model: type[Model], row: dict[str, Any] | None) -> Any:
     state = instance._state = ModelState()
     state.adding = False
     state.db = DEFAULT_DB_ALIAS  # `connection`'s: the statement ran on it
-    values = instance.__dict__
+    fields = instance.__dict__
     for attname, column, parse in columns:
         value = row[column]
-        values[attname] = value if parse is None or value is None else parse(value)
+        fields[attname] = value if parse is None or value is None else parse(value)
     return instance
 
 
@@ -592,7 +596,7 @@ def _folded_page(user: Any, reference: str) -> tuple[Modification, PageRow] | No
         consultations.append(consultation)
     for milestone in milestones:  # as the prefetch left them
         _related(milestone, "modification", modification)
-    modification._prefetched_objects_cache = {
+    modification._prefetched_objects_cache = {  # type: ignore[attr-defined]
         "sections": [_instance(ReportSection, r) for r in sections],
         "milestones": milestones,
         "agenda_items": items,

@@ -284,7 +284,7 @@ def picture(timeline: Timeline | None, reference: str) -> SafeString:
         out.append(
             f'\n  <g class="milestone status-{status}" data-precision="'
             f'{escape(row.marker.precision)}" data-status="{status}">\n    <title>{label}: '
-            f"{when}{f' ({was})' if was else ''}</title>\n    <text class=\"label\" "
+            f'{when}{f" ({was})" if was else ""}</title>\n    <text class="label" '
             f'x="{left}" y="{row.label_y}"><tspan class="when">{when}</tspan><tspan dx="8">'
             f"{label}</tspan>{flag}{was_span}</text>\n"
             f'    <line class="track" x1="{left}" x2="{right}" y1="{row.track_y}" '

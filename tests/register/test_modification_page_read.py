@@ -65,7 +65,9 @@ def rich_modification() -> Modification:
         sec_provisions="L3.4 & L3.5 <b>",
         is_urgent=True,
     )
-    modification.sec_sections.add(SecSectionFactory(code="A", title="Definitions & <Interpretation>"))
+    modification.sec_sections.add(
+        SecSectionFactory(code="A", title="Definitions & <Interpretation>")
+    )
     modification.impacted_party_categories.add(*PartyCategory.objects.all()[:3])
     today = timezone.localdate()
     cancelled = MeetingFactory(status=MeetingStatus.CANCELLED)
