@@ -410,8 +410,14 @@ def _page_sql(confidential: bool) -> str:
     if not confidential:  # as library_documents()
         documents += f" AND d.visibility = '{Visibility.PUBLISHED.value}'"
     meeting = (
-        f"CASE WHEN mt.id IS NULL THEN NULL ELSE json_build_array(row_to_json(mt), "  # noqa: S608 (meta names only)
-        f"(SELECT row_to_json(c) FROM {table(Committee)} c WHERE c.id = mt.committee_id)) END"
+        "CASE WHEN mt.id IS NULL THEN NULL "
+        "ELSE json_build_array(row_to_json(mt), row_to_json(c)) END"
+    )
+    # Joins, not a subquery per row: planning is paid on every request (no prepared
+    # statements), and it cost more than running the statement.
+    meeting_joins = (
+        f"LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
+        f"LEFT JOIN {table(Committee)} c ON c.id = mt.committee_id"
     )
     folds = {
         "sec_sections": f"(SELECT coalesce(json_agg(row_to_json(s) ORDER BY s.code, s.id), '[]') "  # noqa: S608 (meta names only)
@@ -425,12 +431,10 @@ def _page_sql(confidential: bool) -> str:
         ),
         "milestones": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         f"{meeting}) ORDER BY t.date_from ASC NULLS LAST, t.\"order\", t.id), '[]') "
-        f"FROM {table(Milestone)} t LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
-        "WHERE t.modification_id = m.id)",
+        f"FROM {table(Milestone)} t {meeting_joins} WHERE t.modification_id = m.id)",
         "agenda": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         f"{meeting}) ORDER BY mt.starts_at, t.\"order\", t.id), '[]') "
-        f"FROM {table(AgendaItem)} t JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
-        "WHERE t.modification_id = m.id)",
+        f"FROM {table(AgendaItem)} t {meeting_joins} WHERE t.modification_id = m.id)",
         "stage_changes": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
         "CASE WHEN mt.id IS NULL THEN NULL ELSE row_to_json(mt) END) "
         "ORDER BY t.changed_at, t.id), '[]') "
@@ -462,28 +466,17 @@ def _page_sql(confidential: bool) -> str:
         f"ORDER BY g.acronym), '[]') FROM {table(GlossaryTerm)} g)",
     }
 
-    def one(model: type[Model], alias: str, on: str) -> str:
-        return f"(SELECT row_to_json({alias}) FROM {table(model)} {alias} WHERE {alias}.id = {on})"  # noqa: S608 (meta names only)
+    def whole(alias: str) -> str:  # a left-joined row: null when there is none
+        return f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE row_to_json({alias}) END"
 
-    columns = [
-        "row_to_json(m)",
-        one(Person, "p", "m.proposer_id"),
-        one(
-            Organisation,
-            "po",
-            f"(SELECT p.organisation_id FROM {table(Person)} p WHERE p.id = m.proposer_id)",  # noqa: S608 (meta names only)
-        ),
-        one(Person, "la", "m.lead_analyst_id"),
-        one(
-            Organisation,
-            "lo",
-            f"(SELECT p.organisation_id FROM {table(Person)} p WHERE p.id = m.lead_analyst_id)",  # noqa: S608 (meta names only)
-        ),
-        one(Release, "rl", "m.target_release_id"),
-        *folds.values(),
-    ]
+    columns = ["row_to_json(m)", *(whole(alias) for alias in ("p", "po", "la", "lo", "rl"))]
     return (
-        f"SELECT {', '.join(columns)} FROM {table(Modification)} m "  # noqa: S608
+        f"SELECT {', '.join([*columns, *folds.values()])} FROM {table(Modification)} m "  # noqa: S608
+        f"LEFT JOIN {table(Person)} p ON p.id = m.proposer_id "
+        f"LEFT JOIN {table(Organisation)} po ON po.id = p.organisation_id "
+        f"LEFT JOIN {table(Person)} la ON la.id = m.lead_analyst_id "
+        f"LEFT JOIN {table(Organisation)} lo ON lo.id = la.organisation_id "
+        f"LEFT JOIN {table(Release)} rl ON rl.id = m.target_release_id "
         "WHERE m.number = %s AND m.suffix = %s{public}"
     )
 
