@@ -2,7 +2,8 @@
 
 Every function fetches what its page needs in a fixed number of queries, whatever the
 number of rows: the register's list is one query for the page plus one for the count, a
-modification page is one query per kind of related row (prefetched), a calendar is two.
+modification page one statement on PostgreSQL (one query per kind of related row, prefetched,
+on SQLite), a calendar is two.
 """
 
 from __future__ import annotations
