@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
@@ -137,6 +138,17 @@ def published_summaries(
             response__published_at__isnull=False,
         )
     )
+    return summaries_from_counts(consultations, counts, categories)
+
+
+def summaries_from_counts(
+    consultations: list[Consultation],
+    counts: Iterable[dict[str, Any]],
+    categories: dict[int, PartyCategory],
+) -> dict[int, list[QuestionSummary]]:
+    """`published_summaries` from its grouped count and the Party Categories when a caller
+    read them itself (the modification page reads them in its one statement): rows with
+    question_id, response__party_category_id, position and n."""
     table = _tally(counts, categories)
     return {c.pk: _summaries(list(c.questions.all()), table) for c in consultations}
 

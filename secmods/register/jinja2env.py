@@ -11,14 +11,18 @@ import functools
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Model
 from django.http import HttpRequest
 from django.template.defaultfilters import add, filesizeformat, floatformat
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import dateformat, timezone
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 from jinja2 import Environment
 
 from .templatetags.register import anchor, approx_date, inline_terms, machine_time, with_terms
+from .timeline import picture
 
 
 @functools.lru_cache(maxsize=4096)
@@ -36,6 +40,20 @@ def url(name: str, *args: Any) -> str:
         return _reverse(urlconf, get_script_prefix(), name, args)
     except TypeError:  # an argument that cannot be a key: ask Django each time
         return reverse(name, urlconf=urlconf, args=args)
+
+
+@functools.cache
+def _choices(model: type[Model], name: str) -> dict[Any, Any]:
+    return dict(make_hashable(model._meta.get_field(name).flatchoices))  # type: ignore[union-attr]
+
+
+def label(instance: Model, name: str) -> Any:
+    """`instance.get_<name>_display()`, as Django computes it, with the field's choices
+    made into a dict once per process rather than on every call (some forty a page)."""
+    value = getattr(instance, name)
+    return force_str(
+        _choices(type(instance), name).get(make_hashable(value), value), strings_only=True
+    )
 
 
 def date(value: Any, format_string: str) -> str:
@@ -68,7 +86,14 @@ def query_string(request: HttpRequest, **changes: Any) -> str:
 def environment(**options: Any) -> Environment:
     # Django keeps the newline that ends a template; so does this, for the same bytes.
     env = Environment(keep_trailing_newline=True, **options)  # noqa: S701 (autoescape is on)
-    env.globals.update(url=url, static=static, query_string=query_string, approx_date=approx_date)
+    env.globals.update(
+        url=url,
+        static=static,
+        query_string=query_string,
+        approx_date=approx_date,
+        label=label,
+        timeline_picture=picture,
+    )
     env.filters.update(machine_time=machine_time, date=date, pluralize=pluralize)
     # The modification page's: the glossary's markup, and Django's own filters where Jinja2
     # has none or writes it otherwise (its filesizeformat says "1.2 kB", Django's "1.2 KB").

@@ -2,7 +2,8 @@
 
 Every function fetches what its page needs in a fixed number of queries, whatever the
 number of rows: the register's list is one query for the page plus one for the count, a
-modification page is one query per kind of related row (prefetched), a calendar is two.
+modification page one statement on PostgreSQL (one query per kind of related row, prefetched,
+on SQLite), a calendar is two.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     Case,
     Exists,
@@ -28,15 +29,25 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from secmods.committees.models import AgendaItem, AgendaPurpose, Committee, Meeting, MeetingStatus
-from secmods.consultations.models import Consultation, Response
+from secmods.committees.models import (
+    AgendaItem,
+    AgendaPurpose,
+    Committee,
+    Meeting,
+    MeetingStatus,
+    Release,
+)
+from secmods.consultations.models import Answer, Consultation, Question, Response
 from secmods.documents.models import Document, Visibility
 from secmods.documents.selectors import can_see_confidential
 from secmods.glossary.models import GlossaryTerm
+from secmods.glossary.selectors import Term
 from secmods.modifications.models import (
     Milestone,
     Modification,
@@ -48,6 +59,7 @@ from secmods.modifications.models import (
 )
 from secmods.modifications.selectors import (
     get_by_reference,
+    next_key_milestone,
     reference_filter,
     search_modifications,
     visible_modifications,
@@ -56,6 +68,7 @@ from secmods.modifications.selectors import (
 )
 from secmods.parties.models import Organisation, PartyCategory, Person
 from secmods.rules.dates import Precision
+from secmods.rules.overdue import is_overdue
 from secmods.rules.references import format_reference, parse_reference
 
 PAGE_SIZE = 50
@@ -346,6 +359,263 @@ def modification_page(user: Any, reference: str) -> Modification | None:
         Prefetch("documents", queryset=library_documents(user), to_attr="library"),
     )
     return get_by_reference(reference, queryset)
+
+
+# --- The modification page in one statement (PostgreSQL) --------------------------------
+# The prefetches above are fourteen queries; the ORM's building and compiling of them and
+# of the ~280 model instances they made was most of the page's time (docs/proof.md,
+# "Round 6"). On PostgreSQL the same rows come in one statement, compiled once per
+# process: each table's rows as whole-row JSON (row_to_json, so no column is ever
+# missing from an instance), folded per relation with json_agg in the prefetches' orders,
+# and turned into the same model instances, their prefetch caches filled, as the
+# prefetches left. The published answers are counted in the same statement.
+
+
+class PageRow(NamedTuple):
+    """What the page reads besides the modification's own instance."""
+
+    terms: list[Any]  # the whole glossary, in its order (glossary.selectors.Term)
+    categories: dict[int, PartyCategory]  # every Party Category, by id
+    answer_counts: list[dict[str, Any]]  # published answers per question, category, position
+
+
+def modification_page_read(user: Any, reference: str) -> tuple[Modification, PageRow | None] | None:
+    """`modification_page`, with what the page's other reads need when they came in the
+    same statement (None on SQLite, where each is read as before)."""
+    if connection.vendor != "postgresql":
+        modification = modification_page(user, reference)
+        return None if modification is None else (modification, None)
+    return _folded_page(user, reference)
+
+
+def _json_rows(table: str, alias: str, where: str, order: str, joins: str = "") -> str:
+    return (
+        f"(SELECT coalesce(json_agg(row_to_json({alias}) ORDER BY {order}), '[]') "  # noqa: S608
+        f"FROM {table} {alias} {joins} WHERE {where})"
+    )
+
+
+@functools.cache
+def _page_sql(confidential: bool) -> str:
+    """The page's statement (model meta names only: no input reaches the text). `%s`
+    placeholders: the reference's number and suffix, then `_public`'s parameters."""
+    quote = connection.ops.quote_name
+
+    def table(model: type[Model]) -> str:
+        return quote(model._meta.db_table)
+
+    sec = Modification.sec_sections.through._meta.db_table
+    impacted = Modification.impacted_party_categories.through._meta.db_table
+    published = "NOT r.confidential AND r.published_at IS NOT NULL"  # as published_responses()
+    documents = "d.modification_id = m.id"
+    if not confidential:  # as library_documents()
+        documents += f" AND d.visibility = '{Visibility.PUBLISHED.value}'"
+    meeting = (
+        "CASE WHEN mt.id IS NULL THEN NULL "
+        "ELSE json_build_array(row_to_json(mt), row_to_json(c)) END"
+    )
+    # Joins, not a subquery per row: planning is paid on every request (no prepared
+    # statements), and it cost more than running the statement.
+    meeting_joins = (
+        f"LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
+        f"LEFT JOIN {table(Committee)} c ON c.id = mt.committee_id"
+    )
+    folds = {
+        "sec_sections": f"(SELECT coalesce(json_agg(row_to_json(s) ORDER BY s.code, s.id), '[]') "  # noqa: S608 (meta names only)
+        f"FROM {quote(sec)} ms JOIN {table(SecSection)} s ON s.id = ms.secsection_id "
+        "WHERE ms.modification_id = m.id)",
+        "impacted": "(SELECT coalesce(json_agg(pc.id ORDER BY pc.\"order\", pc.name, pc.id), '[]') "  # noqa: S608 (meta names only)
+        f"FROM {quote(impacted)} mi JOIN {table(PartyCategory)} pc "
+        "ON pc.id = mi.partycategory_id WHERE mi.modification_id = m.id)",
+        "sections": _json_rows(
+            table(ReportSection), "t", "t.modification_id = m.id", 't."order", t.id'
+        ),
+        "milestones": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
+        f"{meeting}) ORDER BY t.date_from ASC NULLS LAST, t.\"order\", t.id), '[]') "
+        f"FROM {table(Milestone)} t {meeting_joins} WHERE t.modification_id = m.id)",
+        "agenda": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
+        f"{meeting}) ORDER BY mt.starts_at, t.\"order\", t.id), '[]') "
+        f"FROM {table(AgendaItem)} t {meeting_joins} WHERE t.modification_id = m.id)",
+        "stage_changes": "(SELECT coalesce(json_agg(json_build_array(row_to_json(t), "  # noqa: S608 (meta names only)
+        "CASE WHEN mt.id IS NULL THEN NULL ELSE row_to_json(mt) END) "
+        "ORDER BY t.changed_at, t.id), '[]') "
+        f"FROM {table(StageChange)} t LEFT JOIN {table(Meeting)} mt ON mt.id = t.meeting_id "
+        "WHERE t.modification_id = m.id)",
+        "consultations": "(SELECT coalesce(json_agg(json_build_array(row_to_json(k), "
+        + _json_rows(table(Question), "q", "q.consultation_id = k.id", 'q."order", q.id')
+        + ", "
+        + _json_rows(
+            table(Response),
+            "r",
+            f"r.consultation_id = k.id AND {published}",
+            'pc."order", r.organisation_name, r.id',
+            joins=f"JOIN {table(PartyCategory)} pc ON pc.id = r.party_category_id",
+        )
+        + ") ORDER BY k.opens_at, k.id), '[]') "
+        f"FROM {table(Consultation)} k WHERE k.modification_id = m.id)",
+        # published_summaries' grouped count, over every consultation of the modification.
+        "answer_counts": "(SELECT coalesce(json_agg(json_build_array(g.question_id, "  # noqa: S608 (meta names only)
+        "g.party_category_id, g.position, g.n)), '[]') FROM (SELECT a.question_id, "
+        "r.party_category_id, a.position, count(*) AS n "
+        f"FROM {table(Answer)} a JOIN {table(Response)} r ON r.id = a.response_id "
+        f"JOIN {table(Question)} q ON q.id = a.question_id "
+        f"JOIN {table(Consultation)} k ON k.id = q.consultation_id "
+        f"WHERE k.modification_id = m.id AND {published} GROUP BY 1, 2, 3) g)",
+        "documents": _json_rows(table(Document), "d", documents, "d.uploaded_at DESC, d.id"),
+        "categories": _json_rows(table(PartyCategory), "pc", "true", 'pc."order", pc.name, pc.id'),
+        "glossary": "(SELECT coalesce(json_agg(json_build_array(g.acronym, g.full_term) "  # noqa: S608 (meta names only)
+        f"ORDER BY g.acronym), '[]') FROM {table(GlossaryTerm)} g)",
+    }
+
+    def whole(alias: str) -> str:  # a left-joined row: null when there is none
+        return f"CASE WHEN {alias}.id IS NULL THEN NULL ELSE row_to_json({alias}) END"
+
+    columns = ["row_to_json(m)", *(whole(alias) for alias in ("p", "po", "la", "lo", "rl"))]
+    return (
+        f"SELECT {', '.join([*columns, *folds.values()])} FROM {table(Modification)} m "  # noqa: S608
+        f"LEFT JOIN {table(Person)} p ON p.id = m.proposer_id "
+        f"LEFT JOIN {table(Organisation)} po ON po.id = p.organisation_id "
+        f"LEFT JOIN {table(Person)} la ON la.id = m.lead_analyst_id "
+        f"LEFT JOIN {table(Organisation)} lo ON lo.id = la.organisation_id "
+        f"LEFT JOIN {table(Release)} rl ON rl.id = m.target_release_id "
+        "WHERE m.number = %s AND m.suffix = %s{public}"
+    )
+
+
+@functools.cache
+def _columns(model: type[Model]) -> tuple[tuple[str, str, Any], ...]:
+    """(attname, column, parser of its JSON text or None) of each concrete field, in order."""
+    columns = []
+    for model_field in model._meta.concrete_fields:
+        kind = model_field.get_internal_type()
+        parse: Any = None
+        if kind == "DateTimeField":
+            parse = _utc
+        elif kind == "DateField":
+            parse = dt.date.fromisoformat
+        columns.append((model_field.attname, model_field.column, parse))
+    return tuple(columns)
+
+
+def _utc(text: str) -> dt.datetime:
+    # PostgreSQL writes a timestamptz into JSON in the session's zone, which Django sets
+    # to UTC; the ORM gives the same moment with tzinfo=UTC.
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def _instance(model: type[Model], row: dict[str, Any] | None) -> Any:
+    """The instance `Model.from_db` would build from this row (every column, saved state).
+
+    Written into the instance's __dict__ as Model.__init__ would (no field of these
+    models has a setter that does more), without __init__'s per-field loop and its two
+    signals: ~140 instances a page, and __init__ was a third of the read's time. When
+    something listens to those signals, from_db itself."""
+    if row is None:
+        return None
+    columns = _columns(model)
+    if pre_init.receivers or post_init.receivers:
+        values = [row[c] if p is None or row[c] is None else p(row[c]) for _, c, p in columns]
+        return model.from_db(DEFAULT_DB_ALIAS, [a for a, _, _ in columns], values)
+    instance = model.__new__(model)
+    state = instance._state = ModelState()
+    state.adding = False
+    state.db = DEFAULT_DB_ALIAS  # `connection`'s: the statement ran on it
+    fields = instance.__dict__
+    for attname, column, parse in columns:
+        value = row[column]
+        fields[attname] = value if parse is None or value is None else parse(value)
+    return instance
+
+
+def _related(instance: Any, name: str, related: Any) -> None:
+    """What select_related leaves: the related instance in the foreign key's cache (the
+    ids already agree; the descriptor's checks cost more than the rest of the build)."""
+    instance._state.fields_cache[name] = related
+
+
+def _with_meeting(row: Any, instance: Any) -> Any:
+    meeting = None
+    if row is not None:
+        meeting_row, committee_row = row
+        meeting = _instance(Meeting, meeting_row)
+        _related(meeting, "committee", _instance(Committee, committee_row))
+    _related(instance, "meeting", meeting)
+    return instance
+
+
+def _folded_page(user: Any, reference: str) -> tuple[Modification, PageRow] | None:
+    public, parameters = _public(user)  # first: it reads the user whatever the reference
+    parsed = parse_reference(reference)
+    if parsed is None:
+        return None
+    sql = _page_sql(can_see_confidential(user)).format(public=public)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [parsed.number, parsed.suffix, *parameters])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (mine, proposer, proposer_org, analyst, analyst_org, release, sec_sections, impacted,
+     sections, milestone_rows, agenda, stage_changes, consultation_rows, answer_counts,
+     documents, category_rows, glossary) = row  # fmt: skip
+    modification: Modification = _instance(Modification, mine)
+    for name, person_row, organisation_row in (
+        ("proposer", proposer, proposer_org),
+        ("lead_analyst", analyst, analyst_org),
+    ):
+        person = _instance(Person, person_row)
+        if person is not None:
+            _related(person, "organisation", _instance(Organisation, organisation_row))
+        _related(modification, name, person)
+    _related(modification, "target_release", _instance(Release, release))
+    categories = {r["id"]: _instance(PartyCategory, r) for r in category_rows}
+    milestones = [_with_meeting(m, _instance(Milestone, t)) for t, m in milestone_rows]
+    items = [_with_meeting(m, _instance(AgendaItem, t)) for t, m in agenda]
+    changes = []
+    for change_row, meeting_row in stage_changes:
+        change = _instance(StageChange, change_row)
+        _related(change, "meeting", _instance(Meeting, meeting_row))
+        changes.append(change)
+    consultations = []
+    for consultation_row, question_rows, response_rows in consultation_rows:
+        consultation = _instance(Consultation, consultation_row)
+        consultation._prefetched_objects_cache = {
+            "questions": [_instance(Question, r) for r in question_rows]
+        }
+        responses = []
+        for response_row in response_rows:
+            response = _instance(Response, response_row)
+            _related(response, "party_category", categories[response.party_category_id])
+            responses.append(response)
+        consultation.published_responses = responses  # type: ignore[attr-defined]
+        consultations.append(consultation)
+    for milestone in milestones:  # as the prefetch left them
+        _related(milestone, "modification", modification)
+    modification._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "sections": [_instance(ReportSection, r) for r in sections],
+        "milestones": milestones,
+        "agenda_items": items,
+        "stage_changes": changes,
+        "sec_sections": [_instance(SecSection, r) for r in sec_sections],
+        "impacted_party_categories": [categories[pk] for pk in impacted],
+        "consultations": consultations,
+    }
+    modification.library = [_instance(Document, r) for r in documents]  # type: ignore[attr-defined]
+    # with_next_key_date's annotations, from the timetable fetched anyway (its rule).
+    upcoming = next_key_milestone(milestones)
+    modification.next_key_label = upcoming.label if upcoming else None  # type: ignore[attr-defined]
+    modification.next_key_precision = upcoming.precision if upcoming else None  # type: ignore[attr-defined]
+    modification.next_key_from = upcoming.date_from if upcoming else None  # type: ignore[attr-defined]
+    modification.next_key_to = upcoming.date_to if upcoming else None  # type: ignore[attr-defined]
+    today = timezone.localdate()  # (once: Milestone.is_overdue asks for it per milestone)
+    modification.overdue_count = sum(  # type: ignore[attr-defined]
+        1 for m in milestones if is_overdue(m.status, m.date_to, today)
+    )
+    counts = [
+        {"question_id": q, "response__party_category_id": c, "position": p, "n": n}
+        for q, c, p, n in answer_counts
+    ]
+    terms = [Term(acronym, full_term) for acronym, full_term in glossary]
+    return modification, PageRow(terms, categories, counts)
 
 
 def published_responses() -> QuerySet[Response]:

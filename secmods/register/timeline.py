@@ -15,6 +15,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.template.defaultfilters import add, floatformat
+from django.utils.safestring import SafeString, mark_safe
+from markupsafe import escape
+
 from secmods.modifications.models import Milestone, MilestoneStatus
 from secmods.rules.dates import ApproxDate, Precision
 from secmods.rules.overdue import is_overdue
@@ -223,3 +227,105 @@ def build_timeline(milestones: Sequence[Milestone], today: dt.date) -> Timeline 
         tbc_x=tbc_x,
         next_milestone=upcoming,
     )
+
+
+def picture(timeline: Timeline | None, reference: str) -> SafeString:
+    """The picture and its phone-sized list, written as the Jinja2 include that wrote them
+    before did, byte for byte (its whitespace too; its escaping: markupsafe's, &#39;).
+
+    Written here, not in a template: twenty rows of ~30 values each were more than half
+    of the modification page's template output, and a third of its rendering time
+    (docs/proof.md, "Round 6"). tests/register/test_timeline.py holds it to the template."""
+    if not timeline:
+        return mark_safe("\n")
+    axis = timeline.axis_y
+    bottom = timeline.track_bottom
+    left, right = timeline.plot_left, timeline.plot_right
+    above4, above8 = add(axis, -4), add(axis, -8)
+    out = [
+        '\n<div class="timeline-scroll" role="region" aria-label="Progression timetable picture"'
+        ' tabindex="0">\n<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 '
+        f'{timeline.width} {timeline.height}" role="img" aria-labelledby="timeline-title '
+        'timeline-desc" preserveAspectRatio="xMinYMin meet">\n  <title id="timeline-title">'
+        f"Progression timetable of {escape(reference)}</title>\n"
+        '  <desc id="timeline-desc">'
+    ]
+    labels = [escape(row.milestone.label) for row in timeline.rows]
+    whens = [escape(row.when_text) for row in timeline.rows]
+    wases = [escape(row.baseline_text) if row.baseline_text else "" for row in timeline.rows]
+    for row, label, when, was in zip(timeline.rows, labels, whens, wases, strict=True):
+        out.append(f"{label}: {when} ({escape(row.status)}{', ' + was if was else ''}). ")
+    out.append(
+        '</desc>\n  <g class="axis" aria-hidden="true">\n    <line class="axis-line" '
+        f'x1="{left}" x2="{right}" y1="{axis}" y2="{axis}"/>\n    '
+    )
+    for tick in timeline.ticks:
+        major = " major" if tick.major else ""
+        out.append(
+            f'\n    <line class="tick{major}" x1="{tick.x}" x2="{tick.x}" y1="{above4}" '
+            f'y2="{bottom}"/>\n    <text class="tick-label" x="{floatformat(tick.x, 1)}" '
+            f'y="{above8}" dx="3">{escape(tick.label)}</text>\n    '
+        )
+    out.append("\n    ")
+    if timeline.tbc_x:
+        out.append(f'<text class="tick-label" x="{timeline.tbc_x}" y="{above8}">TBC</text>')
+    out.append("\n    ")
+    if timeline.today_x:
+        x = timeline.today_x
+        out.append(
+            f'<line class="today" x1="{x}" x2="{x}" y1="{axis}" y2="{bottom}"/><text '
+            f'class="today-label" x="{x}" y="{add(axis, 8)}" dx="3">Today</text>'
+        )
+    out.append("\n  </g>\n  ")
+    for row, label, when, was in zip(timeline.rows, labels, whens, wases, strict=True):
+        status = escape(row.status)
+        flag = f'<tspan class="flag" dx="8">{status}</tspan>' if status in _FLAGGED else ""
+        was_span = f'<tspan class="was" dx="8">{was}</tspan>' if was else ""
+        out.append(
+            f'\n  <g class="milestone status-{status}" data-precision="'
+            f'{escape(row.marker.precision)}" data-status="{status}">\n    <title>{label}: '
+            f'{when}{f" ({was})" if was else ""}</title>\n    <text class="label" '
+            f'x="{left}" y="{row.label_y}"><tspan class="when">{when}</tspan><tspan dx="8">'
+            f"{label}</tspan>{flag}{was_span}</text>\n"
+            f'    <line class="track" x1="{left}" x2="{right}" y1="{row.track_y}" '
+            f'y2="{row.track_y}"/>\n    '
+        )
+        if row.baseline:
+            out.append(f"\n      {_shape(row.baseline, row, 'baseline')}\n    ")
+        out.append(f"\n    \n      {_shape(row.marker, row, '')}\n    \n  </g>\n  ")
+    out.append('\n</svg>\n</div>\n\n<ol class="timeline-list" aria-hidden="true">\n  ')
+    for row, label, when, was in zip(timeline.rows, labels, whens, wases, strict=True):
+        status = escape(row.status)
+        kind = row.marker.kind
+        key = "key-span" if kind == "bar" else f"key-{status}" if kind == "dot" else "key-tbc"
+        flag = f' <span class="flag">{status}</span>' if status in _FLAGGED else ""
+        was_span = f' <span class="was">({was})</span>' if was else ""
+        out.append(
+            f'\n  <li class="status-{status}" data-precision="{escape(row.marker.precision)}">'
+            f'<span class="key {key}"></span> <span class="when">{when}</span>{flag}<br>'
+            f"{label}{was_span}</li>\n  "
+        )
+    out.append(
+        '\n</ol>\n<p class="legend" aria-hidden="true"><span class="key key-done"></span> done '
+        '<span class="key key-next"></span> next <span class="key key-overdue"></span> overdue '
+        '<span class="key key-planned"></span> planned <span class="key key-span"></span> a bar '
+        'is a week, month or quarter <span class="key key-baseline"></span> first plan</p>\n\n'
+    )
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped above
+
+
+_FLAGGED = ("next", "overdue", "done")
+
+
+def _shape(marker: Marker, row: Row, baseline: str) -> str:
+    """A marker's circle or rect; a baseline's have the class "baseline" whatever its kind.
+    A dot's and a bar's are followed by the template's line break, a TBC box's not."""
+    if marker.kind == "dot":
+        css = baseline or "marker dot"
+        return f'<circle class="{css}" cx="{marker.x}" cy="{row.track_y}" r="7"/>\n      '
+    css = baseline or ("marker span" if marker.kind == "bar" else "marker tbc")
+    rect = (
+        f'<rect class="{css}" x="{marker.x}" y="{row.bar_y}" width="{marker.width}" '
+        'height="14" rx="3"/>'
+    )
+    return f"{rect}\n      " if marker.kind == "bar" else rect

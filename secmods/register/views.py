@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import conditional_page, require_safe
 
-from secmods.consultations.selectors import published_summaries
+from secmods.consultations.selectors import published_summaries, summaries_from_counts
 from secmods.consultations.services import display_deadline
 from secmods.core.caching import cache_for_reader
 from secmods.documents import filetypes
@@ -114,19 +114,24 @@ def modification_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def modification_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    modification = selectors.modification_page(request.user, reference)
-    if modification is None:
+    found = selectors.modification_page_read(request.user, reference)
+    if found is None:
         return not_found(
             request,
             f"There is no published modification “{selectors.clean_text(reference, 40)}”.",
             search=selectors.clean_text(reference, 40),
         )
+    modification, read = found
     today = timezone.localdate()
     now = timezone.now()
     milestones = list(modification.milestones.all())
-    terms = terms_used_by(modification)
     consultations = list(modification.consultations.all())
-    summaries = published_summaries(consultations)
+    if read is None:  # not read with the page (SQLite): each read on its own
+        terms = terms_used_by(modification)
+        summaries = published_summaries(consultations)
+    else:
+        terms = terms_used_by(modification, read.terms)
+        summaries = summaries_from_counts(consultations, read.answer_counts, read.categories)
     consultation_rows = [
         {
             "consultation": consultation,

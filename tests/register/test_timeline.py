@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+from django.template import engines
 
 from secmods.modifications import services
 from secmods.modifications.models import MilestoneStatus
-from secmods.register.timeline import build_timeline
+from secmods.register.timeline import build_timeline, picture
 from secmods.rules.dates import ApproxDate
 from tests.factories import MilestoneFactory, ModificationFactory
 
@@ -99,3 +101,72 @@ def test_the_page_svg_is_well_formed_and_labelled(client, seed):
     may = next(g for g in milestones if g.get("data-precision") == "month")
     assert may.find(f"{SVG}rect").get("class") == "marker span"  # type: ignore[union-attr]
     assert "May 2021" in "".join(may.itertext())
+
+
+# --- The picture's writer against the template that wrote it before -------------------
+FORMER_TEMPLATE = Path(__file__).with_name("former_timeline.html")
+
+
+def _former(timeline, reference: str) -> str:  # type: ignore[no-untyped-def]
+    """What register/_timeline.html (kept here as former_timeline.html) wrote."""
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    template = env.from_string(FORMER_TEMPLATE.read_text())
+    return template.render(timeline=timeline, modification={"reference": reference})
+
+
+def _milestones(modification, kinds):  # type: ignore[no-untyped-def]
+    hostile = "<b>&\"'</b> naïve"
+    made = []
+    for index, (when, status, baseline) in enumerate(kinds):
+        milestone = MilestoneFactory.build(
+            modification=modification,
+            when=when,
+            status=status,
+            label=f"Step {index} {hostile}",
+            pk=index + 1,
+            order=index,
+        )
+        if baseline is not None:
+            milestone.baseline_precision = baseline.precision
+            milestone.baseline_from, milestone.baseline_to = baseline.start, baseline.end
+        made.append(milestone)
+    return made
+
+
+DAY, WEEK = ApproxDate.day, ApproxDate.week
+PLANNED, DONE, CANCELLED = MilestoneStatus.PLANNED, MilestoneStatus.DONE, MilestoneStatus.CANCELLED
+TIMETABLES = {
+    "every precision and status": [
+        (DAY(dt.date(2021, 4, 19)), DONE, None),
+        (WEEK(dt.date(2021, 5, 3)), PLANNED, None),  # overdue on the day below
+        (ApproxDate.month(2021, 9), PLANNED, DAY(dt.date(2021, 8, 2))),  # next, replanned
+        (ApproxDate.quarter(2022, 1), PLANNED, ApproxDate.month(2021, 12)),
+        (ApproxDate.tbc(), PLANNED, None),
+        (DAY(dt.date(2021, 7, 1)), CANCELLED, DAY(dt.date(2021, 6, 1))),
+        (ApproxDate.tbc(), PLANNED, DAY(dt.date(2021, 10, 4))),  # a dated baseline of a TBC
+        (DAY(dt.date(2022, 2, 1)), PLANNED, ApproxDate.tbc()),  # a TBC baseline
+    ],
+    "over 14 months (quarterly ticks)": [
+        (DAY(dt.date(2021, 1, 4)), DONE, None),
+        (DAY(dt.date(2023, 6, 30)), PLANNED, None),
+    ],
+    "over 40 months (yearly ticks), today outside": [
+        (ApproxDate.month(2015, 2), DONE, None),
+        (ApproxDate.quarter(2019, 4), PLANNED, None),
+    ],
+    "only TBC": [(ApproxDate.tbc(), PLANNED, None)],
+    "one day": [(DAY(dt.date(2021, 6, 1)), PLANNED, None)],
+}
+
+
+@pytest.mark.parametrize("name", TIMETABLES)
+def test_the_picture_is_what_the_template_wrote(db, name):
+    modification = ModificationFactory.build(number=160)
+    milestones = _milestones(modification, TIMETABLES[name])
+    timeline = build_timeline(milestones, dt.date(2021, 6, 15))
+    reference = "MP160 <&>"
+    assert str(picture(timeline, reference)) == _former(timeline, reference)
+
+
+def test_no_timetable_writes_what_the_template_wrote():
+    assert str(picture(None, "MP1")) == _former(None, "MP1") == "\n"
