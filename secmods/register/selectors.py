@@ -304,6 +304,7 @@ def register_page(rows: Any) -> list[RegisterRow]:
     # One reverse() for the page, not one per row (each costs more than the row's cells).
     # A reference is letters and digits only: nothing in it needs quoting in a path.
     prefix = reverse("register:modification", args=["MP1"]).removesuffix("MP1/")
+    london = timezone.get_current_timezone()  # once, not per row (localtime asks each time)
     page = []
     for row in rows:
         stage = row["stage"]
@@ -314,7 +315,7 @@ def register_page(rows: Any) -> list[RegisterRow]:
                 or row["proposer__organisation__name"]
                 or row["proposer__name"]
             )
-        updated = timezone.localtime(row["updated_at"])
+        updated = row["updated_at"].astimezone(london)
         reference = format_reference(
             row["number"],
             row["suffix"],

@@ -185,3 +185,61 @@ def test_a_page_out_of_range_is_the_last_page_in_a_fixed_number_of_queries(
         html = client.get("/", {"page": page}).content.decode()
     assert f"There is no page “{page[:20]}”; showing page 2." in html
     assert html.count('data-label="Reference"') == 12 - PAGE_SIZE
+
+
+# The table's rows as modification_list.html wrote them with Jinja2 before
+# `register_table_rows` wrote them in Python: kept here to hold the two to the same bytes.
+ROW_TEMPLATE = """\
+    {% for modification in rows %}
+    <tr>
+      <th scope="row" data-label="Reference"><a href="{{ modification.url }}">{{ modification.reference }}</a>{% if not modification.published_at %} <span class="badge">Not published</span>{% endif %}</th>
+      <td data-label="Title">{{ modification.title }}</td>
+      <td data-label="Proposer">{{ modification.proposer }}</td>
+      <td data-label="Lead Analyst">{{ modification.lead_analyst }}</td>
+      <td data-label="Stage"><span class="stage stage-{{ modification.stage }}">{{ modification.stage_display }}</span></td>
+      <td data-label="Path">{{ modification.path_display }}</td>
+      <td data-label="Next key date">{% if modification.next_key_precision %}<span class="when precision-{{ modification.next_key_precision }}">{{ approx_date(modification.next_key_precision, modification.next_key_from, modification.next_key_to) }}</span> <span class="muted">{{ modification.next_key_label }}</span>{% else %}<span class="muted">None planned</span>{% endif %}{% if modification.overdue_count %} · <span class="overdue">{{ modification.overdue_count }} overdue</span>{% endif %}</td>
+      <td data-label="Target release">{{ modification.target_release }}</td>
+      <td data-label="Latest update">{{ modification.latest_update }}</td>
+      <td data-label="Last updated"><time datetime="{{ modification.updated_iso }}">{{ modification.updated_text }}</time></td>
+    </tr>
+    {% endfor %}
+"""  # noqa: E501
+
+HOSTILE = ["", "plain", "<b>&amp;</b>", "'single' \"double\"", "a & b > c < d", "ünï — “q”", "\\"]
+
+
+def test_the_rows_writer_writes_what_the_row_template_wrote():
+    from django.template import engines
+
+    from secmods.register.jinja2env import register_table_rows
+
+    updated = dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC)
+    rows = [
+        selectors.RegisterRow(
+            reference=f"MP{index}{text[:1]}",
+            url=f"/modifications/{text}/",
+            title=text,
+            published_at=None if index % 3 == 0 else PUBLISHED,
+            proposer=text,
+            lead_analyst=text[::-1],
+            stage=text or "refinement",
+            stage_display=f"Stage {text}",
+            path_display=text or "Not set",
+            next_key_label=None if index % 4 == 1 else text,
+            next_key_precision=[None, "day", "month", "quarter", "tbc"][index % 5],
+            next_key_from=dt.date(2031, 1, 5),
+            next_key_to=dt.date(2031, 3, 31),
+            overdue_count=index % 3,
+            target_release=text,
+            latest_update=f"{text} {index}",
+            updated_at=updated,
+            updated_iso=f'{updated.isoformat()}{text}',
+            updated_text=text,
+        )
+        for index, text in enumerate(HOSTILE * 5)
+    ]
+    template = engines["jinja2"].from_string(ROW_TEMPLATE)
+    expected = template.render({"rows": rows})
+    assert f"    {register_table_rows(rows)}\n" == expected
+    assert "&lt;b&gt;&amp;amp;&lt;/b&gt;" in expected and "&#39;single&#39; &#34;double" in expected
