@@ -34,14 +34,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from secmods.committees.models import AgendaItem, AgendaPurpose, Committee, Meeting, MeetingStatus
+from secmods.committees.models import (
+    AgendaItem,
+    AgendaPurpose,
+    Committee,
+    Meeting,
+    MeetingStatus,
+    Release,
+)
 from secmods.consultations.models import Consultation, Response
 from secmods.documents.models import Document, Visibility
 from secmods.documents.selectors import can_see_confidential
 from secmods.glossary.models import GlossaryTerm
 from secmods.modifications.models import (
-    MilestoneStatus,
     Milestone,
+    MilestoneStatus,
     Modification,
     Path,
     ReportSection,
@@ -348,7 +355,9 @@ def register_page(rows: Any) -> list[RegisterRow]:
     return page
 
 
-def register_listing(user: Any, query: RegisterQuery, number: Any, *, fast: bool | None = None) -> Page:
+def register_listing(
+    user: Any, query: RegisterQuery, number: Any, *, fast: bool | None = None
+) -> Page:
     """The page `number` (the query string's, unchecked) of the register's rows as
     `RegisterRow`s, chosen as `Paginator.get_page` chooses: page 1 for what is not a
     whole number, the last page for one out of range.
@@ -412,7 +421,7 @@ def _listing_sql(sort: str) -> tuple[str, str]:
     milestones = quote(Milestone._meta.db_table)
     person = quote(Person._meta.db_table)
     organisation = quote(Organisation._meta.db_table)
-    release = quote(Modification.target_release.field.related_model._meta.db_table)
+    release = quote(Release._meta.db_table)
     stage_order = (
         f"CASE {m}.stage "
         + " ".join(f"WHEN '{value}' THEN {index}" for index, value in enumerate(Stage.values))
@@ -474,7 +483,9 @@ def _listing(query: RegisterQuery, number: Any, where: str, params: list[Any]) -
             total = cursor.fetchone()[0]
         page = Paginator(range(total), PAGE_SIZE).get_page(number)
         rows = fetch(page.number)
-    page.object_list = register_page(dict(zip(REGISTER_FIELDS, row[1:], strict=True)) for row in rows)  # type: ignore[assignment]
+    page.object_list = register_page(
+        dict(zip(REGISTER_FIELDS, row[1:], strict=True)) for row in rows
+    )  # type: ignore[assignment]
     return page
 
 

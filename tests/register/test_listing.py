@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from secmods.committees.models import Committee
-from secmods.modifications.models import Modification, Path, SecSection, Stage
+from secmods.modifications.models import Path, SecSection, Stage
 from secmods.parties.models import PartyCategory
 from secmods.register import selectors
 from secmods.register.views import COLUMNS
@@ -204,7 +204,7 @@ ROW_TEMPLATE = """\
       <td data-label="Last updated"><time datetime="{{ modification.updated_iso }}">{{ modification.updated_text }}</time></td>
     </tr>
     {% endfor %}
-"""  # noqa: E501
+"""
 
 HOSTILE = ["", "plain", "<b>&amp;</b>", "'single' \"double\"", "a & b > c < d", "ünï — “q”", "\\"]
 
@@ -234,7 +234,7 @@ def test_the_rows_writer_writes_what_the_row_template_wrote():
             target_release=text,
             latest_update=f"{text} {index}",
             updated_at=updated,
-            updated_iso=f'{updated.isoformat()}{text}',
+            updated_iso=f"{updated.isoformat()}{text}",
             updated_text=text,
         )
         for index, text in enumerate(HOSTILE * 5)
