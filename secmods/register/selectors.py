@@ -387,7 +387,7 @@ _SORT_SQL: dict[str, tuple[str, bool]] = {
     "lead_analyst": ("la.name", True),
     "stage": ("{stage_order}", False),
     "path": ("{m}.path", False),
-    "next_key_date": ("nk.date_from", True),
+    "next_key_date": ("(SELECT ms.date_from {upcoming})", True),
     "target_release": ("r.date", True),
     "latest_update": ("{m}.latest_update", False),
     "updated": ("{m}.updated_at", False),
@@ -413,9 +413,10 @@ def _where_sql(queryset: QuerySet[Modification]) -> tuple[str, list[Any]] | None
 
 
 @functools.cache
-def _listing_sql(sort: str) -> tuple[str, str]:
+def _listing_sql(sort: str) -> tuple[str, str, int]:
     """The page statement for `sort` (its total in every row) and the count alone, each with
-    `{where}` to fill. Meta names and the code's own stage values only: no input."""
+    `{where}` to fill, and how many days its ORDER BY takes. Meta names and the code's own
+    stage values only: no input."""
     quote = connection.ops.quote_name
     m = quote(Modification._meta.db_table)
     milestones = quote(Milestone._meta.db_table)
@@ -428,35 +429,42 @@ def _listing_sql(sort: str) -> tuple[str, str]:
         + f" ELSE {len(Stage.values)} END"
     )
     assert all(value.replace("-", "").replace("_", "").isalnum() for value in Stage.values)
+    planned = MilestoneStatus.PLANNED.value
+    # The next key date in one scalar subquery (text[], dates as ISO text), not four as
+    # with_next_key_date writes them nor a LATERAL join: PostgreSQL evaluates a select
+    # list's subqueries that are no sort key after the sort and the LIMIT, for the page's
+    # rows only, and each one is an index scan per row. Sorted by it, the date is also
+    # read for every row, in the ORDER BY.
+    upcoming = (
+        f"FROM {milestones} ms WHERE ms.modification_id = {m}.id "  # noqa: S608
+        f"AND ms.status = '{planned}' AND ms.date_to >= %s "
+        'ORDER BY ms.date_from, ms."order", ms.id LIMIT 1'
+    )
     expression, nulls_last = _SORT_SQL[sort.removeprefix("-")]
-    order = expression.format(m=m, stage_order=stage_order)
+    order = expression.format(m=m, stage_order=stage_order, upcoming=upcoming)
     order += " DESC" if sort.startswith("-") else " ASC"
     if nulls_last:
         order += " NULLS LAST"
-    planned = MilestoneStatus.PLANNED.value
     count = f"SELECT count(*) FROM {m}{{where}}"  # noqa: S608
     page = (
         f"SELECT ({count}), {m}.number, {m}.suffix, {m}.stage, {m}.legacy_reference, "  # noqa: S608
         f"{m}.title, {m}.path, {m}.published_at, {m}.latest_update, {m}.updated_at, "
         f"{m}.proposer_id, p.name, o.name, o.short_name, la.name, r.name, "
-        "nk.label, nk.precision, nk.date_from, nk.date_to, "
+        "(SELECT ARRAY[ms.label, ms.precision, to_char(ms.date_from, 'YYYY-MM-DD'), "
+        f"to_char(ms.date_to, 'YYYY-MM-DD')] {upcoming}), "
         f"(SELECT count(*) FROM {milestones} od WHERE od.modification_id = {m}.id "
         f"AND od.status = '{planned}' AND od.date_to < %s) "
         f"FROM {m} LEFT JOIN {person} p ON p.id = {m}.proposer_id "
         f"LEFT JOIN {organisation} o ON o.id = p.organisation_id "
         f"LEFT JOIN {person} la ON la.id = {m}.lead_analyst_id "
-        f"LEFT JOIN {release} r ON r.id = {m}.target_release_id "
-        "LEFT JOIN LATERAL (SELECT ms.label, ms.precision, ms.date_from, ms.date_to "
-        f"FROM {milestones} ms WHERE ms.modification_id = {m}.id "
-        f"AND ms.status = '{planned}' AND ms.date_to >= %s "
-        'ORDER BY ms.date_from, ms."order", ms.id LIMIT 1) nk ON true{where} '
+        f"LEFT JOIN {release} r ON r.id = {m}.target_release_id{{where}} "
         f"ORDER BY {order}, {m}.number DESC, {m}.suffix ASC, {m}.id ASC LIMIT %s OFFSET %s"
     )
-    return page, count
+    return page, count, order.count("%s")
 
 
 def _listing(query: RegisterQuery, number: Any, where: str, params: list[Any]) -> Page:
-    page_sql, count_sql = _listing_sql(query.sort)
+    page_sql, count_sql, sort_days = _listing_sql(query.sort)
     where = f" WHERE {where}" if where else ""
     page_sql, count_sql = page_sql.format(where=where), count_sql.format(where=where)
     today = timezone.localdate()
@@ -464,7 +472,10 @@ def _listing(query: RegisterQuery, number: Any, where: str, params: list[Any]) -
     def fetch(page_number: int) -> list[tuple[Any, ...]]:
         offset = (page_number - 1) * PAGE_SIZE
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, [*params, today, today, *params, PAGE_SIZE, offset])
+            # The count's filter, the two subqueries' day, the filter, the sort's day (by
+            # the next key date), the page.
+            arguments = [*params, today, today, *params, *[today] * sort_days, PAGE_SIZE, offset]
+            cursor.execute(page_sql, arguments)
             return cursor.fetchall()
 
     try:  # as Paginator.validate_number reads it
@@ -483,10 +494,28 @@ def _listing(query: RegisterQuery, number: Any, where: str, params: list[Any]) -
             total = cursor.fetchone()[0]
         page = Paginator(range(total), PAGE_SIZE).get_page(number)
         rows = fetch(page.number)
-    page.object_list = register_page(
-        dict(zip(REGISTER_FIELDS, row[1:], strict=True)) for row in rows
-    )  # type: ignore[assignment]
+    page.object_list = register_page(map(_register_values, rows))  # type: ignore[assignment]
     return page
+
+
+def _register_values(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row of the page statement as `register_rows` gives it (REGISTER_FIELDS)."""
+    *columns, next_key, overdue = row[1:]
+    label, precision, start, end = next_key or (None, None, None, None)
+    return dict(
+        zip(
+            REGISTER_FIELDS,
+            (
+                *columns,
+                label,
+                precision,
+                start and dt.date.fromisoformat(start),
+                end and dt.date.fromisoformat(end),
+                overdue,
+            ),
+            strict=True,
+        )
+    )
 
 
 def _reverse(expression: Any) -> Any:
