@@ -436,7 +436,7 @@ def _listing_sql(sort: str) -> tuple[str, str, int]:
     # rows only, and each one is an index scan per row. Sorted by it, the date is also
     # read for every row, in the ORDER BY.
     upcoming = (
-        f"FROM {milestones} ms WHERE ms.modification_id = {m}.id "  # noqa: S608
+        f"FROM {milestones} ms WHERE ms.modification_id = {m}.id "
         f"AND ms.status = '{planned}' AND ms.date_to >= %s "
         'ORDER BY ms.date_from, ms."order", ms.id LIMIT 1'
     )
