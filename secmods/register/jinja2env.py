@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import dateformat, timezone
 from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from jinja2 import Environment
+from markupsafe import Markup
 
 from .templatetags.register import anchor, approx_date, inline_terms, machine_time, with_terms
 from .timeline import picture
@@ -83,6 +85,59 @@ def query_string(request: HttpRequest, **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+def _escape(value: Any) -> str:
+    """markupsafe's `escape` for a value read from the database (never markup): the same
+    five characters, the same entities, without building a Markup object per value."""
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+def register_table_rows(rows: Iterable[Any]) -> Markup:
+    """The register table's rows (`selectors.RegisterRow`), byte for byte as the row
+    template of modification_list.html wrote them, every value escaped as Jinja2's
+    autoescape did. In Jinja2 a row cost ~45 yields through three nested generators and
+    20 escapes; with 50 rows that was more than the page's query and the building of its
+    rows (docs/proof.md, "Round 6"). tests/register/test_listing.py holds this function to
+    that template."""
+    out = []
+    for row in rows:
+        badge = "" if row.published_at else ' <span class="badge">Not published</span>'
+        if row.next_key_precision:
+            when = approx_date(row.next_key_precision, row.next_key_from, row.next_key_to)
+            next_key = (
+                f'<span class="when precision-{_escape(row.next_key_precision)}">'
+                f'{_escape(when)}</span> <span class="muted">{_escape(row.next_key_label)}</span>'
+            )
+        else:
+            next_key = '<span class="muted">None planned</span>'
+        if row.overdue_count:
+            next_key += f' · <span class="overdue">{_escape(row.overdue_count)} overdue</span>'
+        out.append(
+            "\n    <tr>\n"
+            f'      <th scope="row" data-label="Reference"><a href="{_escape(row.url)}">'
+            f"{_escape(row.reference)}</a>{badge}</th>\n"
+            f'      <td data-label="Title">{_escape(row.title)}</td>\n'
+            f'      <td data-label="Proposer">{_escape(row.proposer)}</td>\n'
+            f'      <td data-label="Lead Analyst">{_escape(row.lead_analyst)}</td>\n'
+            f'      <td data-label="Stage"><span class="stage stage-{_escape(row.stage)}">'
+            f"{_escape(row.stage_display)}</span></td>\n"
+            f'      <td data-label="Path">{_escape(row.path_display)}</td>\n'
+            f'      <td data-label="Next key date">{next_key}</td>\n'
+            f'      <td data-label="Target release">{_escape(row.target_release)}</td>\n'
+            f'      <td data-label="Latest update">{_escape(row.latest_update)}</td>\n'
+            f'      <td data-label="Last updated"><time datetime="{_escape(row.updated_iso)}">'
+            f"{_escape(row.updated_text)}</time></td>\n"
+            "    </tr>\n    "
+        )
+    return Markup("".join(out))  # noqa: S704 (every value in it was escaped above)
+
+
 def environment(**options: Any) -> Environment:
     # Django keeps the newline that ends a template; so does this, for the same bytes.
     env = Environment(keep_trailing_newline=True, **options)  # noqa: S701 (autoescape is on)
@@ -93,6 +148,7 @@ def environment(**options: Any) -> Environment:
         approx_date=approx_date,
         label=label,
         timeline_picture=picture,
+        register_table_rows=register_table_rows,
     )
     env.filters.update(machine_time=machine_time, date=date, pluralize=pluralize)
     # The modification page's: the glossary's markup, and Django's own filters where Jinja2

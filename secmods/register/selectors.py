@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.core.paginator import Page, Paginator
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import (
     Case,
@@ -50,6 +52,7 @@ from secmods.glossary.models import GlossaryTerm
 from secmods.glossary.selectors import Term
 from secmods.modifications.models import (
     Milestone,
+    MilestoneStatus,
     Modification,
     Path,
     ReportSection,
@@ -97,22 +100,59 @@ SORTS: dict[str, list[Any]] = {
 DEFAULT_SORT = "-reference"
 
 
+class CommitteeChoice(NamedTuple):
+    slug: str
+    name: str
+
+
+class CategoryChoice(NamedTuple):
+    slug: str
+    name: str
+
+
+class SectionChoice(NamedTuple):
+    code: str
+    title: str
+
+
 @dataclass(frozen=True)
 class FilterOptions:
-    """The choices of the register's filter form (three queries)."""
+    """The choices of the register's filter form (one query)."""
 
-    committees: list[Committee]
-    party_categories: list[PartyCategory]
-    sec_sections: list[SecSection]
+    committees: list[CommitteeChoice]
+    party_categories: list[CategoryChoice]
+    sec_sections: list[SectionChoice]
     stages: list[tuple[str, str]] = field(default_factory=lambda: list(Stage.choices))
     paths: list[tuple[str, str]] = field(default_factory=lambda: list(Path.choices))
 
 
+@functools.cache
+def _filter_options_sql() -> str:
+    # The three lists in one round trip, each in its model's own order (Committee: name;
+    # PartyCategory: order, name; SecSection: code). Meta names only: no input.
+    committee = Committee._meta.db_table
+    category = PartyCategory._meta.db_table
+    section = SecSection._meta.db_table
+    return (
+        f"SELECT 0 AS kind, slug, name, 0 AS rank, name AS sort FROM {committee} "  # noqa: S608
+        f'UNION ALL SELECT 1, slug, name, "order", name FROM {category} '
+        f"UNION ALL SELECT 2, code, title, 0, code FROM {section} "
+        "ORDER BY 1, 4, 5"
+    )
+
+
 def filter_options() -> FilterOptions:
+    # The form's lists as tuples: three querysets of model instances cost three round trips
+    # and more Python than the page's rows.
+    lists: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(_filter_options_sql())
+        for kind, key, label, _, _ in cursor.fetchall():
+            lists[kind].append((key, label))
     return FilterOptions(
-        committees=list(committees()),
-        party_categories=list(PartyCategory.objects.only("slug", "name")),
-        sec_sections=list(SecSection.objects.all()),
+        committees=[CommitteeChoice(*pair) for pair in lists[0]],
+        party_categories=[CategoryChoice(*pair) for pair in lists[1]],
+        sec_sections=[SectionChoice(*pair) for pair in lists[2]],
     )
 
 
@@ -182,8 +222,8 @@ def search_register(queryset: QuerySet[Modification], text: str) -> QuerySet[Mod
     return search_modifications(queryset, text) | queryset.filter(_words_in_text(text))
 
 
-def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification, dict[str, Any]]:
-    """The register's rows (one query per page, whatever its length)."""
+def register_filtered(user: Any, query: RegisterQuery) -> QuerySet[Modification]:
+    """The modifications the query selects, unsorted and without the table's columns."""
     rows = visible_modifications(user)
     if query.stage:
         rows = rows.filter(stage=query.stage)
@@ -213,7 +253,13 @@ def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification, dic
                 )
             )
         )
-    rows = search_register(rows, query.search)
+    return search_register(rows, query.search)
+
+
+def register_rows(user: Any, query: RegisterQuery) -> QuerySet[Modification, dict[str, Any]]:
+    """The register's rows (one query per page, whatever its length); `register_listing`
+    reads the same rows in one statement on PostgreSQL."""
+    rows = register_filtered(user, query)
     descending = query.sort.startswith("-")
     order = [
         _reverse(expression) if descending else expression
@@ -271,6 +317,7 @@ def register_page(rows: Any) -> list[RegisterRow]:
     # One reverse() for the page, not one per row (each costs more than the row's cells).
     # A reference is letters and digits only: nothing in it needs quoting in a path.
     prefix = reverse("register:modification", args=["MP1"]).removesuffix("MP1/")
+    london = timezone.get_current_timezone()  # once, not per row (localtime asks each time)
     page = []
     for row in rows:
         stage = row["stage"]
@@ -281,7 +328,7 @@ def register_page(rows: Any) -> list[RegisterRow]:
                 or row["proposer__organisation__name"]
                 or row["proposer__name"]
             )
-        updated = timezone.localtime(row["updated_at"])
+        updated = row["updated_at"].astimezone(london)
         reference = format_reference(
             row["number"],
             row["suffix"],
@@ -312,6 +359,169 @@ def register_page(rows: Any) -> list[RegisterRow]:
             )
         )
     return page
+
+
+def register_listing(
+    user: Any, query: RegisterQuery, number: Any, *, fast: bool | None = None
+) -> Page:
+    """The page `number` (the query string's, unchecked) of the register's rows as
+    `RegisterRow`s, chosen as `Paginator.get_page` chooses: page 1 for what is not a
+    whole number, the last page for one out of range.
+
+    On PostgreSQL (`fast`) the count and the page come from one statement written once
+    per process; only the filter is compiled by the ORM, per request. The ORM's queryset
+    (`register_rows`) cost more to build and compile than the database took to run it,
+    and the paginator's COUNT was a second round trip. Elsewhere (SQLite), and for a
+    filter the statement cannot hold, the ORM's queryset and Django's paginator.
+    tests/register/test_listing.py holds the two equal on PostgreSQL."""
+    if fast is None:
+        fast = connection.vendor == "postgresql"
+    if fast:
+        filtered = _where_sql(register_filtered(user, query))
+        if filtered is not None:
+            return _listing(query, number, *filtered)
+    page = Paginator(register_rows(user, query), PAGE_SIZE).get_page(number)
+    page.object_list = register_page(page.object_list)  # type: ignore[assignment]
+    return page
+
+
+# Sort key -> (SQL, NULLS LAST) as SORTS orders, over the statement's tables and aliases.
+_SORT_SQL: dict[str, tuple[str, bool]] = {
+    "reference": ("{m}.number", False),
+    "title": ("{m}.title", False),
+    "proposer": ("o.name", True),
+    "lead_analyst": ("la.name", True),
+    "stage": ("{stage_order}", False),
+    "path": ("{m}.path", False),
+    "next_key_date": ("(SELECT ms.date_from {upcoming})", True),
+    "target_release": ("r.date", True),
+    "latest_update": ("{m}.latest_update", False),
+    "updated": ("{m}.updated_at", False),
+}
+# Beyond this page the offset is not tried: the count decides (and no bigint overflows).
+_MAX_TRIED_PAGE = 10**7
+
+
+def _where_sql(queryset: QuerySet[Modification]) -> tuple[str, list[Any]] | None:
+    """The queryset's filter as SQL over the modification table by its own name (the ORM's
+    Exists subqueries refer to it so), "" for every row; None when it needs a join."""
+    sql_query = queryset.query
+    if set(sql_query.alias_map) - {Modification._meta.db_table}:
+        return None
+    compiler = sql_query.get_compiler(connection=connection)
+    try:
+        sql, params = compiler.compile(sql_query.where)
+    except EmptyResultSet:
+        return "FALSE", []
+    except FullResultSet:
+        return "", []
+    return sql, list(params)
+
+
+@functools.cache
+def _listing_sql(sort: str) -> tuple[str, str, int]:
+    """The page statement for `sort` (its total in every row) and the count alone, each with
+    `{where}` to fill, and how many days its ORDER BY takes. Meta names and the code's own
+    stage values only: no input."""
+    quote = connection.ops.quote_name
+    m = quote(Modification._meta.db_table)
+    milestones = quote(Milestone._meta.db_table)
+    person = quote(Person._meta.db_table)
+    organisation = quote(Organisation._meta.db_table)
+    release = quote(Release._meta.db_table)
+    stage_order = (
+        f"CASE {m}.stage "
+        + " ".join(f"WHEN '{value}' THEN {index}" for index, value in enumerate(Stage.values))
+        + f" ELSE {len(Stage.values)} END"
+    )
+    assert all(value.replace("-", "").replace("_", "").isalnum() for value in Stage.values)
+    planned = MilestoneStatus.PLANNED.value
+    # The next key date in one scalar subquery (text[], dates as ISO text), not four as
+    # with_next_key_date writes them nor a LATERAL join: PostgreSQL evaluates a select
+    # list's subqueries that are no sort key after the sort and the LIMIT, for the page's
+    # rows only, and each one is an index scan per row. Sorted by it, the date is also
+    # read for every row, in the ORDER BY.
+    upcoming = (
+        f"FROM {milestones} ms WHERE ms.modification_id = {m}.id "
+        f"AND ms.status = '{planned}' AND ms.date_to >= %s "
+        'ORDER BY ms.date_from, ms."order", ms.id LIMIT 1'
+    )
+    expression, nulls_last = _SORT_SQL[sort.removeprefix("-")]
+    order = expression.format(m=m, stage_order=stage_order, upcoming=upcoming)
+    order += " DESC" if sort.startswith("-") else " ASC"
+    if nulls_last:
+        order += " NULLS LAST"
+    count = f"SELECT count(*) FROM {m}{{where}}"  # noqa: S608
+    page = (
+        f"SELECT ({count}), {m}.number, {m}.suffix, {m}.stage, {m}.legacy_reference, "  # noqa: S608
+        f"{m}.title, {m}.path, {m}.published_at, {m}.latest_update, {m}.updated_at, "
+        f"{m}.proposer_id, p.name, o.name, o.short_name, la.name, r.name, "
+        "(SELECT ARRAY[ms.label, ms.precision, to_char(ms.date_from, 'YYYY-MM-DD'), "
+        f"to_char(ms.date_to, 'YYYY-MM-DD')] {upcoming}), "
+        f"(SELECT count(*) FROM {milestones} od WHERE od.modification_id = {m}.id "
+        f"AND od.status = '{planned}' AND od.date_to < %s) "
+        f"FROM {m} LEFT JOIN {person} p ON p.id = {m}.proposer_id "
+        f"LEFT JOIN {organisation} o ON o.id = p.organisation_id "
+        f"LEFT JOIN {person} la ON la.id = {m}.lead_analyst_id "
+        f"LEFT JOIN {release} r ON r.id = {m}.target_release_id{{where}} "
+        f"ORDER BY {order}, {m}.number DESC, {m}.suffix ASC, {m}.id ASC LIMIT %s OFFSET %s"
+    )
+    return page, count, order.count("%s")
+
+
+def _listing(query: RegisterQuery, number: Any, where: str, params: list[Any]) -> Page:
+    page_sql, count_sql, sort_days = _listing_sql(query.sort)
+    where = f" WHERE {where}" if where else ""
+    page_sql, count_sql = page_sql.format(where=where), count_sql.format(where=where)
+    today = timezone.localdate()
+
+    def fetch(page_number: int) -> list[tuple[Any, ...]]:
+        offset = (page_number - 1) * PAGE_SIZE
+        with connection.cursor() as cursor:
+            # The count's filter, the two subqueries' day, the filter, the sort's day (by
+            # the next key date), the page.
+            arguments = [*params, today, today, *params, *[today] * sort_days, PAGE_SIZE, offset]
+            cursor.execute(page_sql, arguments)
+            return cursor.fetchall()
+
+    try:  # as Paginator.validate_number reads it
+        if isinstance(number, float) and not number.is_integer():
+            raise ValueError
+        wanted = int(number)
+    except (TypeError, ValueError):
+        wanted = 1
+    rows = fetch(wanted) if 1 <= wanted <= _MAX_TRIED_PAGE else []
+    if rows or wanted == 1:
+        total = rows[0][0] if rows else 0
+        page = Paginator(range(total), PAGE_SIZE).get_page(number)
+    else:  # out of range: the count says which page is the last
+        with connection.cursor() as cursor:
+            cursor.execute(count_sql, params)
+            total = cursor.fetchone()[0]
+        page = Paginator(range(total), PAGE_SIZE).get_page(number)
+        rows = fetch(page.number)
+    page.object_list = register_page(map(_register_values, rows))  # type: ignore[assignment]
+    return page
+
+
+def _register_values(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A row of the page statement as `register_rows` gives it (REGISTER_FIELDS)."""
+    *columns, next_key, overdue = row[1:]
+    label, precision, start, end = next_key or (None, None, None, None)
+    return dict(
+        zip(
+            REGISTER_FIELDS,
+            (
+                *columns,
+                label,
+                precision,
+                start and dt.date.fromisoformat(start),
+                end and dt.date.fromisoformat(end),
+                overdue,
+            ),
+            strict=True,
+        )
+    )
 
 
 def _reverse(expression: Any) -> Any:

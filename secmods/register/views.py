@@ -62,9 +62,7 @@ def modification_list(request: HttpRequest) -> HttpResponse:
         match = selectors.reference_match(request.user, query.search)
         if match is not None:
             return redirect("register:modification", reference=match.reference)
-    rows = selectors.register_rows(request.user, query)
-    page = Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.register_page(page.object_list)  # type: ignore[assignment]
+    page = selectors.register_listing(request.user, query, request.GET.get("page"))
     page_param = selectors.clean_text(request.GET.get("page"), 20)
     if page_param and page_param != str(page.number):
         notices.append(f"There is no page “{page_param}”; showing page {page.number}.")
