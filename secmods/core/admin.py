@@ -343,6 +343,46 @@ def safe_formfield(formfield: Any) -> Any:
     return formfield
 
 
+#: How many rows one save of an inline may add. Django bounds a posted formset at its
+#: absolute_max (2,000 forms by default) and renders that many on the refused page: a POST
+#: claiming 100,000 rows cost several seconds of CPU per inline. No analyst adds a hundred
+#: milestones or comments in one save; more rows than that are a tampered form.
+ROWS_ADDED_AT_ONCE = 100
+
+
+def bounded_formset(formset: type) -> type:
+    """The inline formset class, bounded per page at its existing rows + ROWS_ADDED_AT_ONCE
+    (a bound on the class alone would refuse a save of a modification with more rows).
+    A subclass per call, not a cache: get_formset makes a new class on every request."""
+
+    # Properties, not values set in __init__: some formsets build their forms in __init__.
+    def bound(self: Any) -> int:
+        if not hasattr(self, "_rows_bound"):
+            # The formset reads these rows anyway; len() fills the queryset's cache it uses.
+            self._rows_bound = len(self.get_queryset()) + ROWS_ADDED_AT_ONCE
+        return self._rows_bound  # type: ignore[no-any-return]
+
+    # The admin sets max_num on a formset it shows read-only (options.py, _create_formsets):
+    # the value set, bounded too.
+    def getter(name: str) -> Any:
+        def get(self: Any) -> int:
+            return min(self.__dict__.get(f"_{name}", getattr(formset, name)), bound(self))
+
+        return get
+
+    def setter(name: str) -> Any:
+        def set_(self: Any, value: int) -> None:
+            self.__dict__[f"_{name}"] = value
+
+        return set_
+
+    # Django's "Please submit at most N forms" names max_num: the real bound, too.
+    attributes = {
+        name: property(getter(name), setter(name)) for name in ("absolute_max", "max_num")
+    }
+    return type(formset.__name__, (formset,), attributes)
+
+
 class SafeFieldsMixin:
     # Foreign keys shown as the bare picker, without the add / change / delete / view icons
     # beside it: on a page with a picker per row those are four links a row (and their
@@ -360,7 +400,7 @@ class SafeFieldsMixin:
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
         formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
         formset.renderer = admin_form_renderer()
-        return formset
+        return bounded_formset(formset)
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
