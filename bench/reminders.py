@@ -22,8 +22,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -64,6 +66,54 @@ def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) a running process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseCPU(threading.Thread):
+    """CPU seconds of the PostgreSQL backends serving this database while the run lasts,
+    when the server runs on this machine (None when its processes cannot be read): the
+    statements' cost on the server, which the workers' and dispatcher's figures leave out.
+
+    A backend may live for one task only (Celery closes a task's connections unless they
+    are kept), so they are sampled every 0.1 s from a connection of its own; the CPU a
+    backend used in its last 0.1 s, or before the run, is not counted."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url.replace("postgres://", "postgresql://", 1)
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.readable = True
+        self.stopping = threading.Event()
+
+    def sample(self, cursor: Any) -> None:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        for (pid,) in cursor.fetchall():
+            try:
+                cpu = process_cpu(pid)
+            except (OSError, IndexError, ValueError):
+                self.readable = self.readable and pid in self.last
+                continue
+            self.first.setdefault(pid, cpu)
+            self.last[pid] = cpu
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn, conn.cursor() as cursor:
+            self.sample(cursor)
+            # Backends open before the run (this process's own) count from here on; the
+            # workers' start from zero.
+            self.first = dict(self.last)
+            while not self.stopping.wait(0.1):
+                self.sample(cursor)
+            self.sample(cursor)
+
+    def stop(self) -> float | None:
+        self.stopping.set()
+        self.join()
+        if not self.readable or not self.last:
+            return None
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def sample_message() -> bytes:
@@ -194,6 +244,8 @@ def main() -> int:
         ready_by = time.monotonic() + 60
         while len(app.control.ping(timeout=0.5)) < args.workers and time.monotonic() < ready_by:
             pass
+        database = DatabaseCPU(url)
+        database.start()
         t0 = time.monotonic()
         cpu0 = time.process_time()
         # What the workers used to start (the threads pool: one process each); the figure
@@ -218,6 +270,7 @@ def main() -> int:
         time.sleep(2)  # anything sent twice would have arrived by now
         sink_cpu_dispatch = process_cpu(sink.pid) - sink_cpu0 - sink_cpu_bare
         workers_cpu_sending = sum(process_cpu(worker.pid) for worker in workers) - workers_cpu0
+        database_cpu = database.stop()
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGTERM)
@@ -266,6 +319,11 @@ def main() -> int:
         f"CPU after start-up: workers {1000 * workers_cpu_sending / planned:.2f} ms/message "
         f"(their start-up {workers_cpu0:.1f} s of CPU for {args.workers} worker(s))"
     )
+    if database_cpu is not None:
+        print(
+            f"CPU of PostgreSQL: {1000 * database_cpu / planned:.2f} ms/message (the backends "
+            "serving this database, dispatch and sending)"
+        )
     print(f"duplicates: {duplicates}")
     ok = (
         duplicates == 0

