@@ -449,8 +449,8 @@ def _meeting_sql() -> dict[str, str]:
     """The meeting pages' statements, in the SQL both databases speak, written once per
     process: building and compiling the ORM's joined queryset (a FilteredRelation, eight
     columns through two joins) cost more than the database took to run it, on the meeting
-    page most of the request. `{window}` is a subquery or list naming the meetings shown,
-    `{public}` the public's condition on the agenda's modifications (`_public`)."""
+    page most of the request. `{window}` is the condition on `w`, the meetings, that names
+    those shown, `{public}` the public's condition on the agenda's modifications (`_public`)."""
     quote = connection.ops.quote_name
     # Model meta names only (S608): no input reaches the text; values are parameters.
     meeting = quote(Meeting._meta.db_table)
@@ -459,19 +459,20 @@ def _meeting_sql() -> dict[str, str]:
         # one statement and one round trip; the items in agenda order. A meeting's columns
         # come once, not once per item: the list's ~500 items each repeating their meeting's
         # start cost a datetime to parse apiece. Meetings are put in time order in Python.
-        "rows": "SELECT 0, mt.id, 0, 0, NULL, NULL, mt.starts_at, mt.title, mt.location, "  # noqa: S608
-        "mt.status, c.slug, c.name, c.abbreviation "
-        f"FROM {meeting} mt JOIN {quote(Committee._meta.db_table)} c ON c.id = mt.committee_id "
-        "WHERE mt.id IN ({window}) "
+        "rows": "SELECT 0, w.id, 0, 0, NULL, NULL, w.starts_at, w.title, w.location, "  # noqa: S608
+        "w.status, c.slug, c.name, c.abbreviation "
+        f"FROM {meeting} w JOIN {quote(Committee._meta.db_table)} c ON c.id = w.committee_id "
+        "WHERE {window} "
         f"UNION ALL SELECT 1, a.meeting_id, a.{quote('order')}, a.id, m.number, "
         "m.legacy_reference, NULL, m.title, m.suffix, m.stage, a.purpose, a.decision, "
         f"a.outcome FROM {quote(AgendaItem._meta.db_table)} a "
         f"JOIN {quote(Modification._meta.db_table)} m ON m.id = a.modification_id "
-        "WHERE a.meeting_id IN ({window}){public} ORDER BY 1, 3, 4",
-        # The list's meetings: the upcoming ones and a page of past ones (by number: as a
-        # subquery with its LIMIT, the page would be one more statement to plan per branch).
-        "list_window": f"SELECT w.id FROM {meeting} w "  # noqa: S608
-        "WHERE (w.starts_at >= %s OR w.id IN ({ids})){committee}",
+        f"WHERE a.meeting_id IN (SELECT w.id FROM {meeting} w WHERE {{window}}){{public}} "
+        "ORDER BY 1, 3, 4",
+        # The list's meetings: the upcoming ones and a page of past ones, by number. (As a
+        # condition on the meetings, not `id IN (subquery)`: PostgreSQL then read the whole
+        # table to hash-join it, a cost that grew with the register's history.)
+        "list_window": "(w.starts_at >= %s OR w.id IN ({ids})){committee}",
         "past_count": f"SELECT count(*) FROM {meeting} w WHERE w.starts_at < %s{{committee}}",  # noqa: S608
         # The primary key breaks ties: a page never shows a meeting its neighbour shows too.
         "past_ids": f"SELECT w.id FROM {meeting} w WHERE w.starts_at < %s{{committee}} "  # noqa: S608
@@ -596,7 +597,7 @@ def meeting_page(user: Any, meeting_id: int) -> MeetingRow | None:
     """A meeting and its published agenda (one query)."""
     if not 0 < meeting_id <= MAX_ID:
         return None
-    found = _meeting_rows(user, "%s", [meeting_id])
+    found = _meeting_rows(user, "w.id = %s", [meeting_id])
     return found[0] if found else None
 
 
