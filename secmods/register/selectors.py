@@ -437,13 +437,6 @@ class MeetingRow:
     agenda: list[AgendaLine]
 
 
-def meetings(user: Any, *, committee: Committee | None = None) -> QuerySet[Meeting]:
-    queryset = Meeting.objects.all()
-    if committee is not None:
-        queryset = queryset.filter(committee=committee)
-    return queryset
-
-
 @functools.cache
 def _meeting_sql() -> dict[str, str]:
     """The meeting pages' statements, in the SQL both databases speak, written once per
