@@ -217,6 +217,10 @@ CACHES = {
     }
 }
 CACHES["default"]["KEY_PREFIX"] = "secmods"
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, sharing one redis-py client per pool (a new one per call cost a cached
+    # page more than its round trip): secmods/core/redis_cache.py.
+    CACHES["default"]["BACKEND"] = "secmods.core.redis_cache.RedisCache"
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     # A cache that does not answer must cost a page a moment, not a worker's timeout.
     CACHES["default"].setdefault("OPTIONS", {}).update(

@@ -21,6 +21,7 @@ the page is built as if there were no cache: never a stale page, never a 500.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import secrets
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
@@ -247,6 +248,18 @@ def _last_modified(changed_at: float, now: float) -> int | None:
     return second if now >= second + 1 else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _marked_public(root_urlconf: Any, urlconf: Any, path: str) -> bool:
+    """Whether `path` is a page marked with `cached_public_page`. Kept per URLconf and path:
+    resolving the path again for every request was a tenth of a cached page's cost. Bounded,
+    so that addresses made up by the thousand cost what they did, not memory."""
+    try:
+        match = resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "public_page_cache", False))
+
+
 class PublicPageCacheMiddleware:
     """Serves anonymous readers of the pages marked with `cached_public_page` from the cache,
     with ETag and Last-Modified, and answers their conditional requests with 304.
@@ -302,11 +315,7 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def _public_page(request: HttpRequest) -> bool:
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return False
-        return bool(getattr(match.func, "public_page_cache", False))
+        return _marked_public(settings.ROOT_URLCONF, get_urlconf(), request.path_info)
 
     @staticmethod
     def _prepare(response: HttpResponseBase, version: str, key: str, window: ClockWindow) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -178,15 +178,13 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         if committee is None:
             notices.append(f"There is no committee “{slug[:40]}”, so that filter was ignored.")
     now = timezone.now()
-    past = Paginator(
-        selectors.past_meetings(request.user, committee=committee, now=now),
+    # PastMeetings gives Paginator what it reads (a count, then one slice of numbers).
+    past: Page[int] = Paginator(
+        selectors.past_meetings(request.user, committee=committee, now=now),  # type: ignore[arg-type]
         selectors.PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     upcoming, past.object_list = selectors.meeting_list_rows(  # type: ignore[assignment]
-        request.user,
-        past.object_list,  # type: ignore[arg-type]
-        committee=committee,
-        now=now,
+        request.user, list(past.object_list), committee=committee, now=now
     )
     return render(
         request,
